@@ -1,0 +1,178 @@
+"""PostgreSQL repositories of auth, on the unit of work's session."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from auth_service.adapters.persistence.tables import (
+    accounts,
+    refresh_token_families,
+    refresh_tokens,
+)
+from auth_service.domain.errors import AccountAlreadyExists
+from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=row.id,
+        email=row.email,
+        username=row.username,
+        password_hash=row.password_hash,
+        role=Role(row.role),
+        is_active=row.is_active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlAlchemyAccountRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, account: Account) -> None:
+        try:
+            with self._session.begin_nested():
+                self._session.execute(
+                    accounts.insert().values(
+                        id=account.id,
+                        email=account.email,
+                        username=account.username,
+                        password_hash=account.password_hash,
+                        role=account.role.value,
+                        is_active=account.is_active,
+                        created_at=account.created_at,
+                        updated_at=account.updated_at,
+                    )
+                )
+        except IntegrityError as exc:
+            # A concurrent registration won the race the existence checks could not see.
+            constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", "") or ""
+            raise AccountAlreadyExists("email" if "email" in constraint else "username") from exc
+
+    def get(self, account_id: uuid.UUID) -> Account | None:
+        row = self._session.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
+        return _account(row) if row else None
+
+    def find_by_login(self, login: str) -> Account | None:
+        key = login.lower()
+        column = accounts.c.email if "@" in login else accounts.c.username
+        row = self._session.execute(
+            sa.select(accounts).where(sa.func.lower(column) == key)
+        ).first()
+        return _account(row) if row else None
+
+    def _taken(self, column: sa.Column[str], value: str) -> bool:
+        query = sa.select(sa.literal(1)).where(sa.func.lower(column) == value.lower())
+        return self._session.execute(query).first() is not None
+
+    def email_taken(self, email: str) -> bool:
+        return self._taken(accounts.c.email, email)
+
+    def username_taken(self, username: str) -> bool:
+        return self._taken(accounts.c.username, username)
+
+    def save(self, account: Account) -> None:
+        self._session.execute(
+            accounts.update()
+            .where(accounts.c.id == account.id)
+            .values(
+                password_hash=account.password_hash,
+                role=account.role.value,
+                is_active=account.is_active,
+                updated_at=account.updated_at,
+            )
+        )
+
+
+class SqlAlchemyRefreshTokenRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_family(self, family: RefreshTokenFamily) -> None:
+        self._session.execute(
+            refresh_token_families.insert().values(
+                id=family.id, user_id=family.user_id, created_at=family.created_at
+            )
+        )
+
+    def get_family(self, family_id: uuid.UUID) -> RefreshTokenFamily | None:
+        row = self._session.execute(
+            sa.select(refresh_token_families).where(refresh_token_families.c.id == family_id)
+        ).first()
+        if row is None:
+            return None
+        return RefreshTokenFamily(
+            id=row.id,
+            user_id=row.user_id,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+            revoked_reason=row.revoked_reason,
+        )
+
+    def add_token(self, token: RefreshToken) -> None:
+        self._session.execute(
+            refresh_tokens.insert().values(
+                id=token.id,
+                family_id=token.family_id,
+                user_id=token.user_id,
+                token_hash=token.token_hash,
+                issued_at=token.issued_at,
+                expires_at=token.expires_at,
+            )
+        )
+
+    def find_by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
+        row = self._session.execute(
+            sa.select(refresh_tokens)
+            .where(refresh_tokens.c.token_hash == token_hash)
+            .with_for_update()
+        ).first()
+        if row is None:
+            return None
+        return RefreshToken(
+            id=row.id,
+            family_id=row.family_id,
+            user_id=row.user_id,
+            token_hash=row.token_hash,
+            issued_at=row.issued_at,
+            expires_at=row.expires_at,
+            spent_at=row.spent_at,
+        )
+
+    def mark_spent(self, token_id: uuid.UUID, at: datetime) -> None:
+        self._session.execute(
+            refresh_tokens.update().where(refresh_tokens.c.id == token_id).values(spent_at=at)
+        )
+
+    def revoke_family(self, family_id: uuid.UUID, reason: str, at: datetime) -> None:
+        self._session.execute(
+            refresh_token_families.update()
+            .where(
+                refresh_token_families.c.id == family_id,
+                refresh_token_families.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=at, revoked_reason=reason)
+        )
+
+    def revoke_families_of_user(
+        self, user_id: uuid.UUID, reason: str, at: datetime, *, keep: uuid.UUID | None = None
+    ) -> int:
+        conditions = [
+            refresh_token_families.c.user_id == user_id,
+            refresh_token_families.c.revoked_at.is_(None),
+        ]
+        if keep is not None:
+            conditions.append(refresh_token_families.c.id != keep)
+        result = self._session.execute(
+            refresh_token_families.update()
+            .where(*conditions)
+            .values(revoked_at=at, revoked_reason=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

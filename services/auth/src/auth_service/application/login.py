@@ -1,0 +1,49 @@
+"""LoginUser: username or email plus password gives a new session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth_service.application.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from auth_service.application.results import AccountView, Session
+from auth_service.application.sessions import TokenMinter
+from auth_service.domain.errors import InvalidCredentials
+
+
+@dataclass(frozen=True, slots=True)
+class LoginUser:
+    login: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginUserHandler:
+    uow: UnitOfWorkFactory
+    hasher: PasswordHasher
+    minter: TokenMinter
+    clock: Clock
+
+    def __call__(self, command: LoginUser) -> Session:
+        with self.uow() as uow:
+            account = uow.accounts.find_by_login(command.login.strip())
+        # Hashing is deliberately slow: do it without holding a database connection.
+        if account is None:
+            self.hasher.burn_equivalent_time(command.password)
+            raise InvalidCredentials()
+        if not self.hasher.verify(account.password_hash, command.password):
+            raise InvalidCredentials()
+        if not account.is_active:
+            raise InvalidCredentials()
+        rehashed = (
+            self.hasher.hash(command.password)
+            if self.hasher.needs_rehash(account.password_hash)
+            else None
+        )
+        now = self.clock.now()
+        with self.uow() as uow:
+            if rehashed is not None:
+                account.change_password_hash(rehashed, now)
+                uow.accounts.save(account)
+            tokens = self.minter.open_family(uow, account, now)
+            uow.commit()
+        return Session(account=AccountView.of(account), tokens=tokens)

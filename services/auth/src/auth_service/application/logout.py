@@ -1,0 +1,41 @@
+"""LogoutUser: end the session behind a refresh token and revoke the access token now."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from auth_service.application.ports import (
+    AccessTokenDenylist,
+    Clock,
+    RefreshTokenSecrets,
+    UnitOfWorkFactory,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutUser:
+    user_id: uuid.UUID
+    access_jti: str
+    access_expires_at: int
+    refresh_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutUserHandler:
+    uow: UnitOfWorkFactory
+    secrets: RefreshTokenSecrets
+    denylist: AccessTokenDenylist
+    clock: Clock
+
+    def __call__(self, command: LogoutUser) -> None:
+        now = self.clock.now()
+        with self.uow() as uow:
+            token = uow.refresh_tokens.find_by_hash_for_update(
+                self.secrets.digest(command.refresh_token)
+            )
+            # Another user's refresh token is ignored: logout can only end one's own session.
+            if token is not None and token.user_id == command.user_id:
+                uow.refresh_tokens.revoke_family(token.family_id, "logout", now)
+            uow.commit()
+        self.denylist.deny(command.access_jti, command.access_expires_at)

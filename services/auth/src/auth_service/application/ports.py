@@ -1,0 +1,114 @@
+"""What the auth use cases need from the outside world, by role."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Container
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
+
+
+class AccountRepository(Protocol):
+    def add(self, account: Account) -> None:
+        """Raises AccountAlreadyExists when the email or username is taken (any case)."""
+
+    def get(self, account_id: uuid.UUID) -> Account | None: ...
+
+    def find_by_login(self, login: str) -> Account | None:
+        """By username or email, case-insensitively."""
+
+    def email_taken(self, email: str) -> bool: ...
+
+    def username_taken(self, username: str) -> bool: ...
+
+    def save(self, account: Account) -> None: ...
+
+
+class RefreshTokenRepository(Protocol):
+    def add_family(self, family: RefreshTokenFamily) -> None: ...
+
+    def get_family(self, family_id: uuid.UUID) -> RefreshTokenFamily | None: ...
+
+    def add_token(self, token: RefreshToken) -> None: ...
+
+    def find_by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
+        """Locks the row: two concurrent refreshes with one token cannot both win."""
+
+    def mark_spent(self, token_id: uuid.UUID, at: datetime) -> None: ...
+
+    def revoke_family(self, family_id: uuid.UUID, reason: str, at: datetime) -> None: ...
+
+    def revoke_families_of_user(
+        self, user_id: uuid.UUID, reason: str, at: datetime, *, keep: uuid.UUID | None = None
+    ) -> int: ...
+
+
+class EventOutbox(Protocol):
+    def add_event(self, event_type: str, subject: str, data: dict[str, Any]) -> Any: ...
+
+
+class AuthUnitOfWork(Protocol):
+    accounts: AccountRepository
+    refresh_tokens: RefreshTokenRepository
+    outbox: EventOutbox
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], AuthUnitOfWork]
+"""A fresh unit of work per use-case call: handlers are shared across threads."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+    def burn_equivalent_time(self, password: str) -> None:
+        """Cost of one verification, for unknown users (no timing oracle)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedAccessToken:
+    token: str
+    jti: str
+    expires_at: int
+    expires_in: int
+
+
+class AccessTokenIssuer(Protocol):
+    def issue(self, user_id: uuid.UUID, role: Role, session_id: uuid.UUID) -> IssuedAccessToken: ...
+
+
+class RefreshTokenSecrets(Protocol):
+    def generate(self) -> str:
+        """A fresh opaque secret (256 bits)."""
+
+    def digest(self, secret: str) -> str:
+        """What is stored: the secret itself never is."""
+
+
+class AccessTokenDenylist(Protocol):
+    def deny(self, jti: str, expires_at: int) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+CommonPasswords = Container[str]

@@ -1,0 +1,134 @@
+"""Composition root of every auth process: adapters built from settings, nothing at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from auth_service.adapters.clock import SystemClock
+from auth_service.adapters.common_passwords import common_passwords
+from auth_service.adapters.hashing import Argon2PasswordHasher
+from auth_service.adapters.persistence.tables import SCHEMA, outbox
+from auth_service.adapters.persistence.unit_of_work import SqlAlchemyAuthUnitOfWork
+from auth_service.adapters.secrets import RandomRefreshTokenSecrets
+from auth_service.adapters.signing import JwtAccessTokenIssuer, KeySet
+from auth_service.application.change_password import ChangePasswordHandler
+from auth_service.application.create_admin import CreateAdminHandler
+from auth_service.application.login import LoginUserHandler
+from auth_service.application.logout import LogoutUserHandler
+from auth_service.application.ports import AuthUnitOfWork
+from auth_service.application.refresh import RefreshTokensHandler
+from auth_service.application.register import RegisterUserHandler
+from auth_service.application.services import AuthServices
+from auth_service.application.sessions import TokenMinter
+from auth_service.config import AuthSettings
+from auth_service.domain.passwords import PasswordPolicy
+from auth_service.entrypoints.http.app import create_app
+from taskhive_shared.db.engine import create_db_engine, database_ready
+from taskhive_shared.db.migrations import upgrade_to_head
+from taskhive_shared.events.contracts import ContractRegistry
+from taskhive_shared.events.outbox import OutboxWriter
+from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.logging import configure_logging
+from taskhive_shared.security.denylist import (
+    InMemoryTokenDenylist,
+    RedisTokenDenylist,
+    TokenDenylist,
+)
+from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRuntime:
+    settings: AuthSettings
+    engine: Engine
+    services: AuthServices
+    denylist: TokenDenylist
+    readiness: dict[str, ReadinessCheck]
+
+
+def build_runtime(
+    settings: AuthSettings,
+    *,
+    keys: KeySet | None = None,
+    denylist: TokenDenylist | None = None,
+) -> AuthRuntime:
+    """`keys` and `denylist` are given by the embedded mode and tests; else from settings."""
+    engine = create_db_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+    keys = keys or KeySet.from_files(settings.signing_key_paths)
+    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
+    if denylist is None:
+        if settings.denylist_redis_url:
+            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
+            readiness["redis"] = redis_denylist.ping
+            denylist = redis_denylist
+        else:
+            denylist = InMemoryTokenDenylist()
+
+    outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
+    session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def unit_of_work() -> AuthUnitOfWork:
+        return SqlAlchemyAuthUnitOfWork(session_factory, outbox_writer)
+
+    clock = SystemClock()
+    hasher = Argon2PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    policy = PasswordPolicy(common_passwords())
+    secrets = RandomRefreshTokenSecrets()
+    minter = TokenMinter(
+        access_tokens=JwtAccessTokenIssuer(
+            keys,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+        ),
+        secrets=secrets,
+        refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+    )
+    register = RegisterUserHandler(unit_of_work, hasher, policy, minter, clock)
+    services = AuthServices(
+        register=register,
+        login=LoginUserHandler(unit_of_work, hasher, minter, clock),
+        refresh=RefreshTokensHandler(unit_of_work, secrets, minter, clock),
+        logout=LogoutUserHandler(unit_of_work, secrets, denylist, clock),
+        change_password=ChangePasswordHandler(unit_of_work, hasher, policy, clock),
+        create_admin=CreateAdminHandler(unit_of_work, register),
+        # Auth verifies its own tokens from its own key set: no HTTP round trip to itself.
+        verifier=AccessTokenVerifier(
+            LocalKeyResolver(keys.jwks),
+            denylist,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        ),
+        jwks=keys.jwks,
+    )
+    return AuthRuntime(settings, engine, services, denylist, readiness)
+
+
+def build_http_app(runtime: AuthRuntime) -> Flask:
+    return create_app(runtime.services, runtime.readiness, max_body_bytes=runtime.settings.max_body_bytes)
+
+
+def migrate(settings: AuthSettings) -> None:
+    url = settings.migrator_database_url or settings.database_url
+    upgrade_to_head(MIGRATIONS_DIR, url, SCHEMA)
+
+
+def wsgi_app() -> Flask:
+    """Entry for gunicorn: `gunicorn 'auth_service.bootstrap:wsgi_app()'`."""
+    settings = AuthSettings()  # type: ignore[call-arg]
+    configure_logging("auth", settings.log_level)
+    return build_http_app(build_runtime(settings))

@@ -1,0 +1,63 @@
+"""`auth-service` command line for operators: migrate, create-admin, generate-signing-key."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def main() -> None:
+    """Operate the Taskhive auth service."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the auth schema's migrations (as AUTH_MIGRATOR_DATABASE_URL)."""
+    from auth_service.bootstrap import migrate as run_migrations
+    from auth_service.config import AuthSettings
+
+    run_migrations(AuthSettings())  # type: ignore[call-arg]
+    click.echo("auth: migrations applied")
+
+
+@main.command("create-admin")
+@click.option("--email", default=lambda: os.environ.get("TASKHIVE_ADMIN_EMAIL"), required=True)
+@click.option("--username", default=lambda: os.environ.get("TASKHIVE_ADMIN_USERNAME"), required=True)
+def create_admin(email: str, username: str) -> None:
+    """Create the first admin; the password comes from TASKHIVE_ADMIN_PASSWORD only."""
+    from auth_service.bootstrap import build_runtime
+    from auth_service.config import AuthSettings
+    from auth_service.domain.errors import AuthError
+
+    password = os.environ.get("TASKHIVE_ADMIN_PASSWORD")
+    if not password:
+        raise click.UsageError("set TASKHIVE_ADMIN_PASSWORD (never passed as an argument)")
+    runtime = build_runtime(AuthSettings())  # type: ignore[call-arg]
+    try:
+        account, created = runtime.services.create_admin(email, username, password)
+    except AuthError as exc:
+        click.echo(f"auth: cannot create admin: {exc}", err=True)
+        sys.exit(1)
+    state = "created" if created else "already exists"
+    click.echo(f"auth: admin {account.username} ({account.id}) {state}")
+
+
+@main.command("generate-signing-key")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def generate_signing_key(path: Path) -> None:
+    """Write a new RSA private key (PEM, mode 0600) to PATH, unless it exists."""
+    from auth_service.adapters.signing import SigningKey, generate_private_key_pem
+
+    if path.exists():
+        click.echo(f"auth: {path} exists, left as it is")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = generate_private_key_pem()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    click.echo(f"auth: wrote signing key {SigningKey.from_pem(pem).kid} to {path}")

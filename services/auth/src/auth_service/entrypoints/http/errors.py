@@ -1,0 +1,51 @@
+"""Domain errors of auth → problem+json answers."""
+
+from __future__ import annotations
+
+from auth_service.domain.errors import (
+    AccountAlreadyExists,
+    AccountNotFound,
+    AuthError,
+    IncorrectCurrentPassword,
+    InvalidAccountField,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    WeakPassword,
+)
+from taskhive_shared.http.problem import ProblemError
+
+_VALIDATION = "The request has invalid fields; see errors."
+
+
+def problem_for(error: AuthError) -> ProblemError:
+    match error:
+        case InvalidAccountField(field=field, message=message):
+            return ProblemError(
+                422, "Unprocessable Content", _VALIDATION, slug="validation",
+                errors={field: [message]},
+            )
+        case WeakPassword(field=field, problems=problems):
+            return ProblemError(
+                422, "Unprocessable Content", _VALIDATION, slug="validation",
+                errors={field: problems},
+            )
+        case IncorrectCurrentPassword():
+            return ProblemError(
+                422, "Unprocessable Content", _VALIDATION, slug="validation",
+                errors={"current_password": ["Is not your current password."]},
+            )
+        case AccountAlreadyExists(field=field):
+            return ProblemError(409, "Conflict", str(error), slug="account-exists")
+        case InvalidCredentials():
+            return ProblemError(
+                401, "Unauthorized", "Invalid username or password.", slug="invalid-credentials"
+            )
+        case InvalidRefreshToken():
+            return ProblemError(
+                401, "Unauthorized", "The refresh token is not valid.",
+                slug="invalid-refresh-token",
+            )
+        case AccountNotFound():
+            return ProblemError(401, "Unauthorized", "The account is no longer active.",
+                                slug="unauthorized")
+    return ProblemError(400, "Bad Request", str(error))

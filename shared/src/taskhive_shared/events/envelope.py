@@ -1,0 +1,46 @@
+"""The integration-event envelope (CloudEvents 1.0 attribute names, DESIGN §6)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from taskhive_shared.ids import uuid7
+
+EVENT_TYPE = re.compile(r"^(?P<source>[a-z]+)\.[a-z_]+\.[a-z_]+\.v(?P<version>[1-9][0-9]*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class EventEnvelope:
+    type: str
+    source: str
+    subject: str
+    data: dict[str, Any]
+    id: uuid.UUID = field(default_factory=uuid7)
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    correlationid: str | None = None
+    causationid: str | None = None
+
+    def __post_init__(self) -> None:
+        match = EVENT_TYPE.match(self.type)
+        if not match:
+            raise ValueError(f"event type {self.type!r} is not <producer>.<aggregate>.<event>.vN")
+        if match["source"] != self.source:
+            raise ValueError(f"{self.source} may not produce {self.type}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "specversion": "1.0",
+            "id": str(self.id),
+            "type": self.type,
+            "source": self.source,
+            "subject": self.subject,
+            "time": self.time.isoformat().replace("+00:00", "Z"),
+            "correlationid": self.correlationid,
+            "causationid": self.causationid,
+            "datacontenttype": "application/json",
+            "data": self.data,
+        }

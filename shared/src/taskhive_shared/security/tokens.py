@@ -1,0 +1,126 @@
+"""Verification of Taskhive access tokens by any service (DESIGN §5).
+
+Algorithm pinned, `typ` must be `at+jwt`, `iss`/`aud`/`exp`/`sub`/`jti` required, the key
+found by `kid` in auth's JWKS (fetched over HTTP and cached; an unknown `kid` triggers
+one refetch), and the `jti` checked against the shared denylist.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+from jwt import PyJWK, PyJWKClient, PyJWKClientError
+
+from taskhive_shared.security.denylist import TokenDenylist
+
+ACCESS_TOKEN_TYPE = "at+jwt"
+PINNED_ALGORITHMS = ("RS256",)
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "jti"]
+
+
+class InvalidAccessToken(Exception):
+    """The token must be refused with 401; the message says why (safe to show)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: str
+    role: str
+    jti: str
+    expires_at: int
+    session_id: str | None = None
+
+
+class SigningKeyResolver(Protocol):
+    def key_for(self, kid: str) -> Any:
+        """Return the verification key for `kid` or raise InvalidAccessToken."""
+
+
+class JwksKeyResolver:
+    """Keys from auth's JWKS endpoint, cached; PyJWKClient refetches once on an unknown kid."""
+
+    def __init__(self, jwks_url: str, cache_seconds: int = 300, timeout: float = 3.0) -> None:
+        self._client = PyJWKClient(jwks_url, cache_keys=True, lifespan=cache_seconds, timeout=timeout)
+
+    def key_for(self, kid: str) -> Any:
+        try:
+            return self._client.get_signing_key(kid).key
+        except PyJWKClientError as exc:
+            raise InvalidAccessToken("unknown signing key") from exc
+
+
+class LocalKeyResolver:
+    """Keys from a JWKS document in this process (auth itself, the embedded mode)."""
+
+    def __init__(self, jwks: Callable[[], dict[str, Any]]) -> None:
+        self._jwks = jwks
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def key_for(self, kid: str) -> Any:
+        with self._lock:
+            if kid not in self._cache:
+                for entry in self._jwks().get("keys", []):
+                    self._cache[entry["kid"]] = PyJWK(entry).key
+            if kid not in self._cache:
+                raise InvalidAccessToken("unknown signing key")
+            return self._cache[kid]
+
+
+class AccessTokenVerifier:
+    def __init__(
+        self,
+        keys: SigningKeyResolver,
+        denylist: TokenDenylist,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int = 5,
+    ) -> None:
+        self._keys = keys
+        self._denylist = denylist
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway_seconds
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidAccessToken("malformed token") from exc
+        if header.get("alg") not in PINNED_ALGORITHMS:
+            raise InvalidAccessToken("unexpected signing algorithm")
+        if header.get("typ") != ACCESS_TOKEN_TYPE:
+            raise InvalidAccessToken("not an access token")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidAccessToken("missing key id")
+        key = self._keys.key_for(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(PINNED_ALGORITHMS),
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidAccessToken("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidAccessToken("invalid token") from exc
+        jti = str(claims["jti"])
+        if self._denylist.is_denied(jti):
+            raise InvalidAccessToken("token revoked")
+        return Principal(
+            user_id=str(claims["sub"]),
+            role=str(claims.get("role", "member")),
+            jti=jti,
+            expires_at=int(claims["exp"]),
+            session_id=str(claims["sid"]) if claims.get("sid") else None,
+        )

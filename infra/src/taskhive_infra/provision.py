@@ -9,9 +9,9 @@ import argparse
 import os
 
 from sqlalchemy.engine import make_url
+from taskhive_shared.db.provisioning import ensure_database, provision_service
 
 from taskhive_infra.services import SERVICES
-from taskhive_shared.db.provisioning import ensure_database, provision_service
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -46,9 +46,7 @@ def main() -> None:
         default=os.environ.get("TASKHIVE_ADMIN_DATABASE_URL", DEFAULT_ADMIN_URL),
         help="superuser connection (any database of the cluster)",
     )
-    parser.add_argument(
-        "--database", default=os.environ.get("TASKHIVE_DATABASE_NAME", "taskhive")
-    )
+    parser.add_argument("--database", default=os.environ.get("TASKHIVE_DATABASE_NAME", "taskhive"))
     parser.add_argument("--no-migrate", action="store_true")
     args = parser.parse_args()
     provision(args.admin_url, args.database, migrate=not args.no_migrate)

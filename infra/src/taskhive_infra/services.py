@@ -22,5 +22,7 @@ def _migrate_auth() -> None:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec(name="auth", port=8101, wsgi="auth_service.bootstrap:wsgi_app()", migrate=_migrate_auth),
+    ServiceSpec(
+        name="auth", port=8101, wsgi="auth_service.bootstrap:wsgi_app()", migrate=_migrate_auth
+    ),
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
 from taskhive_shared.events.outbox import create_outbox_table_v1
 
 revision = "0001"
@@ -54,7 +53,9 @@ def upgrade() -> None:
         "refresh_token_families",
         sa.Column("id", UUID, primary_key=True),
         sa.Column(
-            "user_id", UUID, sa.ForeignKey(f"{SCHEMA}.accounts.id", ondelete="CASCADE"),
+            "user_id",
+            UUID,
+            sa.ForeignKey(f"{SCHEMA}.accounts.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("created_at", TS, nullable=False),

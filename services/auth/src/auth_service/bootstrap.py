@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -9,26 +10,6 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
-
-from auth_service.adapters.clock import SystemClock
-from auth_service.adapters.common_passwords import common_passwords
-from auth_service.adapters.hashing import Argon2PasswordHasher
-from auth_service.adapters.persistence.tables import SCHEMA, outbox
-from auth_service.adapters.persistence.unit_of_work import SqlAlchemyAuthUnitOfWork
-from auth_service.adapters.secrets import RandomRefreshTokenSecrets
-from auth_service.adapters.signing import JwtAccessTokenIssuer, KeySet
-from auth_service.application.change_password import ChangePasswordHandler
-from auth_service.application.create_admin import CreateAdminHandler
-from auth_service.application.login import LoginUserHandler
-from auth_service.application.logout import LogoutUserHandler
-from auth_service.application.ports import AuthUnitOfWork
-from auth_service.application.refresh import RefreshTokensHandler
-from auth_service.application.register import RegisterUserHandler
-from auth_service.application.services import AuthServices
-from auth_service.application.sessions import TokenMinter
-from auth_service.config import AuthSettings
-from auth_service.domain.passwords import PasswordPolicy
-from auth_service.entrypoints.http.app import create_app
 from taskhive_shared.db.engine import create_db_engine, database_ready
 from taskhive_shared.db.migrations import upgrade_to_head
 from taskhive_shared.events.contracts import ContractRegistry
@@ -41,6 +22,31 @@ from taskhive_shared.security.denylist import (
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
+
+from auth_service.adapters.clock import SystemClock
+from auth_service.adapters.common_passwords import common_passwords
+from auth_service.adapters.hashing import Argon2PasswordHasher
+from auth_service.adapters.persistence.tables import SCHEMA, outbox
+from auth_service.adapters.persistence.unit_of_work import SqlAlchemyAuthUnitOfWork
+from auth_service.adapters.secrets import RandomRefreshTokenSecrets
+from auth_service.adapters.signing import (
+    JwtAccessTokenIssuer,
+    KeySet,
+    SigningKey,
+    generate_private_key_pem,
+)
+from auth_service.application.change_password import ChangePasswordHandler
+from auth_service.application.create_admin import CreateAdminHandler
+from auth_service.application.login import LoginUserHandler
+from auth_service.application.logout import LogoutUserHandler
+from auth_service.application.ports import AuthUnitOfWork
+from auth_service.application.refresh import RefreshTokensHandler
+from auth_service.application.register import RegisterUserHandler
+from auth_service.application.services import AuthServices
+from auth_service.application.sessions import TokenMinter
+from auth_service.config import AuthSettings
+from auth_service.domain.passwords import PasswordPolicy
+from auth_service.entrypoints.http.app import create_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -62,7 +68,9 @@ def build_runtime(
 ) -> AuthRuntime:
     """`keys` and `denylist` are given by the embedded mode and tests; else from settings."""
     engine = create_db_engine(
-        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
     )
     keys = keys or KeySet.from_files(settings.signing_key_paths)
     readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
@@ -119,7 +127,9 @@ def build_runtime(
 
 
 def build_http_app(runtime: AuthRuntime) -> Flask:
-    return create_app(runtime.services, runtime.readiness, max_body_bytes=runtime.settings.max_body_bytes)
+    return create_app(
+        runtime.services, runtime.readiness, max_body_bytes=runtime.settings.max_body_bytes
+    )
 
 
 def migrate(settings: AuthSettings) -> None:
@@ -132,3 +142,15 @@ def wsgi_app() -> Flask:
     settings = AuthSettings()  # type: ignore[call-arg]
     configure_logging("auth", settings.log_level)
     return build_http_app(build_runtime(settings))
+
+
+def write_signing_key(path: Path) -> str | None:
+    """Create a new RSA signing key file (mode 0600); None when the file already exists."""
+    if path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = generate_private_key_pem()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return SigningKey.from_pem(pem).kid

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
-
 from taskhive_shared.settings import CommonSettings
 
 

@@ -26,7 +26,9 @@ def ensure_database(admin_url: str, database: str) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
         if not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_check(database))))
+            connection.execute(
+                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_check(database)))
+            )
         connection.execute(
             sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database))
         )
@@ -41,7 +43,9 @@ def drop_database(admin_url: str, database: str) -> None:
         )
 
 
-def _ensure_role(connection: psycopg.Connection[tuple[object, ...]], role: str, password: str) -> None:
+def _ensure_role(
+    connection: psycopg.Connection[tuple[object, ...]], role: str, password: str
+) -> None:
     exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
     verb = "ALTER" if exists else "CREATE"
     connection.execute(
@@ -72,7 +76,9 @@ def provision_service(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
                     ident(schema), ident(migrator)
                 ),
-                sql.SQL("REVOKE ALL ON SCHEMA public FROM {}, {}").format(ident(migrator), ident(app)),
+                sql.SQL("REVOKE ALL ON SCHEMA public FROM {}, {}").format(
+                    ident(migrator), ident(app)
+                ),
                 sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(app)),
                 sql.SQL(
                     "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} "
@@ -83,7 +89,9 @@ def provision_service(
                     "GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {}"
                 ).format(ident(migrator), ident(schema), ident(app)),
                 sql.SQL("ALTER ROLE {} SET search_path = {}").format(ident(app), ident(schema)),
-                sql.SQL("ALTER ROLE {} SET search_path = {}").format(ident(migrator), ident(schema)),
+                sql.SQL("ALTER ROLE {} SET search_path = {}").format(
+                    ident(migrator), ident(schema)
+                ),
             ]
             for statement in statements:
                 connection.execute(statement)

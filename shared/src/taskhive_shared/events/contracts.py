@@ -40,9 +40,9 @@ class ContractRegistry:
         except FileNotFoundError as exc:
             raise ContractViolation(f"no contract for {event_type}") from exc
         try:
-            Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
-                data
-            )
+            Draft202012Validator(
+                schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+            ).validate(data)
         except ValidationError as exc:
             raise ContractViolation(f"{event_type}: {exc.message}") from exc
 

@@ -38,9 +38,7 @@ def outbox_table(metadata: sa.MetaData, schema: str) -> sa.Table:
         "outbox",
         metadata,
         *_outbox_columns_v1(),
-        sa.Index(
-            "ix_outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")
-        ),
+        sa.Index("ix_outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
         schema=schema,
     )
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from taskhive_shared.http.problem import (
+    PROBLEM_CONTENT_TYPE,
     ProblemError,
     ProblemSchema,
     flatten_messages,
@@ -23,6 +26,20 @@ _VALIDATION_DETAIL = "The request has invalid fields; see errors."
 
 class ProblemApi(Api):  # type: ignore[misc]
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        """Document every error response as `application/problem+json`, as it is sent."""
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            else:
+                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
     def _register_error_handlers(self) -> None:
         app: Flask = self._app
@@ -50,25 +67,36 @@ class ProblemApi(Api):  # type: ignore[misc]
         if status == 422 and messages is not None:
             errors = _strip_locations(messages)
             return problem_response(
-                422, "Unprocessable Content", _VALIDATION_DETAIL, slug="validation",
-                errors=errors, headers=headers,
+                422,
+                "Unprocessable Content",
+                _VALIDATION_DETAIL,
+                slug="validation",
+                errors=errors,
+                headers=headers,
             )
         if status == 400 and messages is not None:
-            detail = "; ".join(
+            reasons = "; ".join(
                 message for values in _strip_locations(messages).values() for message in values
             )
-            return problem_response(400, "Bad Request", detail or None, headers=headers)
+            return problem_response(400, "Bad Request", reasons or None, headers=headers)
         if status == 405 and error.get_headers():
             allow = dict(error.get_headers()).get("Allow")
             if allow:
                 headers["Allow"] = allow
-        detail = data.get("message") or _own_description(error)
+        message = data.get("message")
+        detail = str(message) if message else _own_description(error)
         return problem_response(status, error.name, detail, headers=headers)
 
 
 def _strip_locations(messages: Any) -> dict[str, list[str]]:
     """webargs nests messages under their location (json, query…); clients want field names."""
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "files"}:
+    if isinstance(messages, dict) and set(messages) <= {
+        "json",
+        "query",
+        "headers",
+        "form",
+        "files",
+    }:
         flat: dict[str, list[str]] = {}
         for location, per_location in messages.items():
             prefix = "" if location == "json" else location

@@ -48,6 +48,8 @@ def create_service_app(
     app.register_blueprint(health_blueprint(readiness_checks))
     # Swagger UI from the locally installed assets (no CDN).
     app.register_blueprint(
-        get_swaggerui_blueprint(f"{prefix}/docs", f"{prefix}/openapi.json", config={"app_name": title}),
+        get_swaggerui_blueprint(
+            f"{prefix}/docs", f"{prefix}/openapi.json", config={"app_name": title}
+        ),
     )
     return app, api

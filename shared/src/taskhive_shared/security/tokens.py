@@ -44,7 +44,9 @@ class JwksKeyResolver:
     """Keys from auth's JWKS endpoint, cached; PyJWKClient refetches once on an unknown kid."""
 
     def __init__(self, jwks_url: str, cache_seconds: int = 300, timeout: float = 3.0) -> None:
-        self._client = PyJWKClient(jwks_url, cache_keys=True, lifespan=cache_seconds, timeout=timeout)
+        self._client = PyJWKClient(
+            jwks_url, cache_keys=True, lifespan=cache_seconds, timeout=timeout
+        )
 
     def key_for(self, kid: str) -> Any:
         try:

@@ -52,9 +52,14 @@ class EventOutbox(Protocol):
 
 
 class AuthUnitOfWork(Protocol):
-    accounts: AccountRepository
-    refresh_tokens: RefreshTokenRepository
-    outbox: EventOutbox
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def outbox(self) -> EventOutbox: ...
 
     def __enter__(self) -> Self: ...
 

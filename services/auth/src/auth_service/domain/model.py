@@ -34,7 +34,7 @@ def normalise_username(username: str) -> str:
     if not USERNAME_PATTERN.match(value):
         raise InvalidAccountField(
             "username",
-            "3–32 characters: letters, digits, '_', '.', '-', starting with a letter or digit.",
+            "3-32 characters: letters, digits, '_', '.', '-', starting with a letter or digit.",
         )
     return value
 

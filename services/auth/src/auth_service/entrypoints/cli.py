@@ -26,7 +26,9 @@ def migrate() -> None:
 
 @main.command("create-admin")
 @click.option("--email", default=lambda: os.environ.get("TASKHIVE_ADMIN_EMAIL"), required=True)
-@click.option("--username", default=lambda: os.environ.get("TASKHIVE_ADMIN_USERNAME"), required=True)
+@click.option(
+    "--username", default=lambda: os.environ.get("TASKHIVE_ADMIN_USERNAME"), required=True
+)
 def create_admin(email: str, username: str) -> None:
     """Create the first admin; the password comes from TASKHIVE_ADMIN_PASSWORD only."""
     from auth_service.bootstrap import build_runtime
@@ -50,14 +52,10 @@ def create_admin(email: str, username: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def generate_signing_key(path: Path) -> None:
     """Write a new RSA private key (PEM, mode 0600) to PATH, unless it exists."""
-    from auth_service.adapters.signing import SigningKey, generate_private_key_pem
+    from auth_service.bootstrap import write_signing_key
 
-    if path.exists():
+    kid = write_signing_key(path)
+    if kid is None:
         click.echo(f"auth: {path} exists, left as it is")
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pem = generate_private_key_pem()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    click.echo(f"auth: wrote signing key {SigningKey.from_pem(pem).kid} to {path}")
+    else:
+        click.echo(f"auth: wrote signing key {kid} to {path}")

@@ -63,9 +63,7 @@ class SqlAlchemyAccountRepository:
     def find_by_login(self, login: str) -> Account | None:
         key = login.lower()
         column = accounts.c.email if "@" in login else accounts.c.username
-        row = self._session.execute(
-            sa.select(accounts).where(sa.func.lower(column) == key)
-        ).first()
+        row = self._session.execute(sa.select(accounts).where(sa.func.lower(column) == key)).first()
         return _account(row) if row else None
 
     def _taken(self, column: sa.Column[str], value: str) -> bool:

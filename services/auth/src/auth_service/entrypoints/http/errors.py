@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from taskhive_shared.http.problem import ProblemError
+
 from auth_service.domain.errors import (
     AccountAlreadyExists,
     AccountNotFound,
@@ -12,7 +14,6 @@ from auth_service.domain.errors import (
     InvalidRefreshToken,
     WeakPassword,
 )
-from taskhive_shared.http.problem import ProblemError
 
 _VALIDATION = "The request has invalid fields; see errors."
 
@@ -21,17 +22,26 @@ def problem_for(error: AuthError) -> ProblemError:
     match error:
         case InvalidAccountField(field=field, message=message):
             return ProblemError(
-                422, "Unprocessable Content", _VALIDATION, slug="validation",
+                422,
+                "Unprocessable Content",
+                _VALIDATION,
+                slug="validation",
                 errors={field: [message]},
             )
         case WeakPassword(field=field, problems=problems):
             return ProblemError(
-                422, "Unprocessable Content", _VALIDATION, slug="validation",
+                422,
+                "Unprocessable Content",
+                _VALIDATION,
+                slug="validation",
                 errors={field: problems},
             )
         case IncorrectCurrentPassword():
             return ProblemError(
-                422, "Unprocessable Content", _VALIDATION, slug="validation",
+                422,
+                "Unprocessable Content",
+                _VALIDATION,
+                slug="validation",
                 errors={"current_password": ["Is not your current password."]},
             )
         case AccountAlreadyExists(field=field):
@@ -42,10 +52,13 @@ def problem_for(error: AuthError) -> ProblemError:
             )
         case InvalidRefreshToken():
             return ProblemError(
-                401, "Unauthorized", "The refresh token is not valid.",
+                401,
+                "Unauthorized",
+                "The refresh token is not valid.",
                 slug="invalid-refresh-token",
             )
         case AccountNotFound():
-            return ProblemError(401, "Unauthorized", "The account is no longer active.",
-                                slug="unauthorized")
+            return ProblemError(
+                401, "Unauthorized", "The account is no longer active.", slug="unauthorized"
+            )
     return ProblemError(400, "Bad Request", str(error))

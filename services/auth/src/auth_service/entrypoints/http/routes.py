@@ -8,6 +8,8 @@ from typing import Any
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from taskhive_shared.http.docs import problem
+from taskhive_shared.security.flask_auth import authenticate
 
 from auth_service.application.change_password import ChangePassword
 from auth_service.application.login import LoginUser
@@ -16,6 +18,7 @@ from auth_service.application.refresh import RefreshTokens
 from auth_service.application.register import RegisterUser
 from auth_service.application.results import Session
 from auth_service.application.services import AuthServices
+from auth_service.domain.errors import AuthError
 from auth_service.entrypoints.http.errors import problem_for
 from auth_service.entrypoints.http.schemas import (
     ChangePasswordSchema,
@@ -26,10 +29,8 @@ from auth_service.entrypoints.http.schemas import (
     RegisterSchema,
     TokensSchema,
 )
-from auth_service.domain.errors import AuthError
-from taskhive_shared.security.flask_auth import authenticate
 
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _session_body(session: Session, names: dict[str, str] | None = None) -> dict[str, Any]:
@@ -59,7 +60,7 @@ def build_blueprint(services: AuthServices) -> Blueprint:
     class Register(MethodView):
         @blp.arguments(RegisterSchema)
         @blp.response(201, TokensSchema)
-        @blp.alt_response(409, description="Email or username already taken")
+        @problem(blp, 409, "Email or username already taken")
         def post(self, body: dict[str, Any]) -> Any:
             """Create an account (role `member`) and sign it in."""
             try:
@@ -73,11 +74,13 @@ def build_blueprint(services: AuthServices) -> Blueprint:
     class Login(MethodView):
         @blp.arguments(LoginSchema)
         @blp.response(200, TokensSchema)
-        @blp.alt_response(401, description="Invalid credentials")
+        @problem(blp, 401, "Invalid credentials")
         def post(self, body: dict[str, Any]) -> Any:
             """Sign in with a username or email and a password."""
             try:
-                session = services.login(LoginUser(login=body["username"], password=body["password"]))
+                session = services.login(
+                    LoginUser(login=body["username"], password=body["password"])
+                )
             except AuthError as exc:
                 raise problem_for(exc) from exc
             return _session_body(session), 200, {"Cache-Control": "no-store"}
@@ -86,7 +89,7 @@ def build_blueprint(services: AuthServices) -> Blueprint:
     class Refresh(MethodView):
         @blp.arguments(RefreshSchema)
         @blp.response(200, TokensSchema)
-        @blp.alt_response(401, description="Unknown, expired, revoked or reused refresh token")
+        @problem(blp, 401, "Unknown, expired, revoked or reused refresh token")
         def post(self, body: dict[str, Any]) -> Any:
             """Exchange a refresh token for a new pair; the presented token is spent."""
             try:
@@ -99,7 +102,7 @@ def build_blueprint(services: AuthServices) -> Blueprint:
     class Logout(MethodView):
         @blp.arguments(LogoutSchema)
         @blp.response(204)
-        @blp.alt_response(401, description="Missing or invalid access token")
+        @problem(blp, 401, "Missing or invalid access token")
         @blp.doc(security=BEARER)
         def post(self, body: dict[str, Any]) -> Any:
             """End the session: revoke its refresh-token family and this access token."""
@@ -118,7 +121,7 @@ def build_blueprint(services: AuthServices) -> Blueprint:
     class Password(MethodView):
         @blp.arguments(ChangePasswordSchema)
         @blp.response(204)
-        @blp.alt_response(401, description="Missing or invalid access token")
+        @problem(blp, 401, "Missing or invalid access token")
         @blp.doc(security=BEARER)
         def post(self, body: dict[str, Any]) -> Any:
             """Change the password; every other session of the account is ended."""
@@ -127,7 +130,9 @@ def build_blueprint(services: AuthServices) -> Blueprint:
                 services.change_password(
                     ChangePassword(
                         user_id=uuid.UUID(principal.user_id),
-                        session_id=uuid.UUID(principal.session_id) if principal.session_id else None,
+                        session_id=uuid.UUID(principal.session_id)
+                        if principal.session_id
+                        else None,
                         current_password=body["current_password"],
                         new_password=body["new_password"],
                     )

@@ -16,9 +16,7 @@ class StrictSchema(ma.Schema):
 class RegisterSchema(StrictSchema):
     email = ma.fields.String(required=True, validate=validate.Length(min=3, max=254))
     username = ma.fields.String(required=True, validate=validate.Length(min=3, max=32))
-    password = ma.fields.String(
-        required=True, load_only=True, validate=validate.Length(max=1024)
-    )
+    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
     first_name = ma.fields.String(load_default="", validate=validate.Length(max=100))
     last_name = ma.fields.String(load_default="", validate=validate.Length(max=100))
 

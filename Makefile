@@ -1,0 +1,67 @@
+# Taskhive — every target installs what it needs first (a venv from uv.lock).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+UV := $(shell command -v uv 2>/dev/null || echo .data/tools/bin/uv)
+
+.PHONY: help install run stack test test-unit lint fmt migrate openapi bench check-services haproxy
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+.data/tools/bin/uv:
+	@mkdir -p .data
+	$(PYTHON) -m venv .data/tools
+	.data/tools/bin/pip install --quiet uv
+
+$(VENV)/.synced: uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml) | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced ## create .venv from the lock file
+
+run: install ## the whole platform in one process on :8080 (embedded PostgreSQL)
+	$(BIN)/taskhive-embedded
+
+stack: install haproxy check-services ## gunicorn per service + HAProxy on :8080 (local PG/Redis/RabbitMQ)
+	$(BIN)/taskhive-stack
+
+migrate: install ## create database, schemas, roles; apply every service's migrations
+	$(BIN)/taskhive-provision
+
+test: install haproxy check-services ## the whole test suite (needs PostgreSQL, Redis, RabbitMQ)
+	$(BIN)/pytest
+
+test-unit: install ## unit tests only (no servers)
+	$(BIN)/pytest shared/tests/unit services/*/tests/unit
+
+lint: install ## ruff, mypy, import-linter, committed OpenAPI up to date
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy -p taskhive_shared -p auth_service -p taskhive_gateway -p taskhive_infra
+	$(BIN)/lint-imports
+	$(BIN)/taskhive-openapi --check
+
+fmt: install ## format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+openapi: install ## regenerate docs/openapi/*.json from the code
+	$(BIN)/taskhive-openapi
+
+bench: install haproxy check-services ## auth benchmarks (see bench/README.md)
+	$(BIN)/python bench/auth_bench.py
+
+check-services: install
+	@$(BIN)/python infra/scripts/check_services.py
+
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || { \
+	  echo "installing haproxy (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; }
+	@haproxy -v | head -1

@@ -1,0 +1,231 @@
+"""`taskhive-stack` (`make stack`): every service under gunicorn behind HAProxy, supervised.
+
+Settings come from the environment, with defaults for one machine running PostgreSQL and Redis
+on localhost. The first child to die, or SIGINT/SIGTERM, stops the whole stack.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+
+from taskhive_infra.provision import DEFAULT_ADMIN_URL, provision, role_password
+from taskhive_infra.services import SERVICES, ServiceSpec
+
+ROOT = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
+LOCALHOST = "127.0.0.1"
+
+
+class StackError(Exception):
+    """A start-up failure explained in one line for the operator."""
+
+
+class StopRequested(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+@dataclass(frozen=True, slots=True)
+class StackConfig:
+    admin_url: str
+    database: str
+    redis_url: str
+    gateway_port: int
+    port_offset: int
+    workers: int
+    startup_timeout: float
+    stop_timeout: float
+    haproxy_config: Path
+    data_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StackConfig:
+        return cls(
+            admin_url=env.get("TASKHIVE_ADMIN_DATABASE_URL", DEFAULT_ADMIN_URL),
+            database=env.get("TASKHIVE_DATABASE_NAME", "taskhive"),
+            redis_url=env.get("TASKHIVE_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            gateway_port=int(env.get("TASKHIVE_GATEWAY_PORT", "8080")),
+            port_offset=int(env.get("TASKHIVE_PORT_BASE", "0")),
+            workers=int(env.get("TASKHIVE_API_WORKERS", "2")),
+            startup_timeout=float(env.get("TASKHIVE_STARTUP_TIMEOUT", "60")),
+            stop_timeout=float(env.get("TASKHIVE_STOP_TIMEOUT", "15")),
+            haproxy_config=Path(env.get("TASKHIVE_GATEWAY_CONFIG", ROOT / "gateway/haproxy.cfg")),
+            data_dir=Path(env.get("TASKHIVE_DATA_DIR", ROOT / ".data")),
+        )
+
+    def port(self, service: ServiceSpec) -> int:
+        return service.port + self.port_offset
+
+
+def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
+    """Defaults for every service's settings; a variable already set always wins."""
+    defaults: dict[str, str] = {
+        # The gateway's own stats listener must move with the offset too (second stack, tests).
+        "GATEWAY_STATS_PORT": str(8404 + config.port_offset),
+        "GATEWAY_BIND_ADDRESS": LOCALHOST,
+    }
+    database = make_url(config.admin_url).set(database=config.database)
+    for service in SERVICES:
+        prefix = service.name.upper()
+        for kind, variable in (("app", "DATABASE_URL"), ("migrator", "MIGRATOR_DATABASE_URL")):
+            role = f"{service.name}_{kind}"
+            url = database.set(username=role, password=role_password(service.name, kind))
+            defaults[f"{prefix}_{variable}"] = url.render_as_string(hide_password=False)
+        defaults[f"{prefix}_DENYLIST_REDIS_URL"] = config.redis_url
+    if "AUTH_SIGNING_KEY_FILES" not in env:
+        defaults["AUTH_SIGNING_KEY_FILES"] = str(config.data_dir / "keys" / "auth-1.pem")
+    return {**defaults, **env}
+
+
+def ensure_signing_key(path: Path) -> None:
+    # Idempotent: an existing key is kept, so tokens survive restarts.
+    subprocess.run(
+        [str(BIN / "auth-service"), "generate-signing-key", str(path)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def check_reachable(name: str, host: str, port: int) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            pass
+    except OSError as exc:
+        raise StackError(
+            f"{name} is not reachable at {host}:{port} ({exc.strerror or exc}); start it and retry"
+        ) from exc
+
+
+def haproxy_binary() -> str:
+    # Debian installs it in /usr/sbin, which is not on every user's PATH.
+    found = os.environ.get("TASKHIVE_HAPROXY") or shutil.which("haproxy")
+    if found:
+        return found
+    if Path("/usr/sbin/haproxy").is_file():
+        return "/usr/sbin/haproxy"
+    raise StackError("haproxy is not installed (make haproxy installs it)")
+
+
+@dataclass
+class Supervisor:
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
+        print(f"taskhive-stack: starting {name}: {' '.join(argv)}", flush=True)
+        self.children[name] = subprocess.Popen(argv, env=dict(env))
+
+    def check_alive(self) -> None:
+        for name, process in self.children.items():
+            code = process.poll()
+            if code is not None:
+                raise StackError(f"{name} exited with code {code}")
+
+    def wait_ready(self, name: str, url: str, timeout: float) -> None:
+        """Until `url` answers 200, while every child stays alive."""
+        deadline = time.monotonic() + timeout
+        while not http_ok(url):
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} not ready at {url} after {timeout:.0f}s")
+            time.sleep(0.2)
+
+    def stop(self, timeout: float) -> None:
+        # Gateway first (registered last) so that no request reaches a stopping service.
+        running = [p for p in reversed(self.children.values()) if p.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (fixed http URL)
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> None:
+    admin = make_url(config.admin_url)
+    check_reachable("PostgreSQL", admin.host or LOCALHOST, admin.port or 5432)
+    redis = urlsplit(config.redis_url)
+    check_reachable("Redis", redis.hostname or LOCALHOST, redis.port or 6379)
+    if "AUTH_SIGNING_KEY_FILES" not in os.environ:
+        ensure_signing_key(Path(env["AUTH_SIGNING_KEY_FILES"]))
+    # provision() runs each service's migrations in-process: they read the same variables.
+    os.environ.update(env)
+    try:
+        provision(config.admin_url, config.database)
+    except Exception as exc:
+        raise StackError(f"provisioning database {config.database} failed: {exc}") from exc
+    print(f"taskhive-stack: database {config.database} provisioned", flush=True)
+
+    gateway_env = dict(env, GATEWAY_PORT=str(config.gateway_port))
+    for service in SERVICES:
+        port = config.port(service)
+        gateway_env[f"{service.name.upper()}_UPSTREAM"] = f"{LOCALHOST}:{port}"
+        argv = [str(BIN / "gunicorn"), "--workers", str(config.workers)]
+        argv += ["--bind", f"{LOCALHOST}:{port}", "--name", f"{service.name}-api", service.wsgi]
+        supervisor.start(f"{service.name}-api", argv, env)
+    for service in SERVICES:
+        url = f"http://{LOCALHOST}:{config.port(service)}/readyz"
+        supervisor.wait_ready(f"{service.name}-api", url, config.startup_timeout)
+
+    argv = [haproxy_binary(), "-W", "-db", "-f", str(config.haproxy_config)]
+    supervisor.start("gateway", argv, gateway_env)
+    gateway = f"http://{LOCALHOST}:{config.gateway_port}"
+    supervisor.wait_ready("gateway", f"{gateway}/gateway/readyz", config.startup_timeout)
+    print(f"taskhive-stack: ready at {gateway}/api/v1/ (Ctrl-C stops)", flush=True)
+    while True:
+        supervisor.check_alive()
+        time.sleep(0.5)
+
+
+def _request_stop(signum: int, _frame: FrameType | None) -> None:
+    raise StopRequested(signal.Signals(signum).name)
+
+
+def main() -> None:
+    config = StackConfig.from_env(os.environ)
+    env = service_env(config, os.environ)
+    supervisor = Supervisor()
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
+    code = 0
+    try:
+        run(config, env, supervisor)
+    except StopRequested as stop:
+        print(f"taskhive-stack: {stop}, stopping", flush=True)
+    except (StackError, subprocess.CalledProcessError) as exc:
+        print(f"taskhive-stack: error: {exc}; stopping", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        # A second signal must not interrupt the shutdown itself.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        supervisor.stop(config.stop_timeout)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -146,6 +146,8 @@ class Supervisor:
     def stop(self, timeout: float) -> None:
         # Gateway first (registered last) so that no request reaches a stopping service.
         running = [p for p in reversed(self.children.values()) if p.poll() is None]
+        if running:
+            print("taskhive-stack: stopping", flush=True)
         for process in running:
             process.terminate()
         deadline = time.monotonic() + timeout
@@ -184,7 +186,10 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     for service in SERVICES:
         port = config.port(service)
         gateway_env[f"{service.name.upper()}_UPSTREAM"] = f"{LOCALHOST}:{port}"
-        argv = [str(BIN / "gunicorn"), "--workers", str(config.workers)]
+        # One control socket per user by default: several gunicorns would fight over it.
+        argv = [str(BIN / "gunicorn"), "--no-control-socket", "--workers", str(config.workers)]
+        # Workers finish their requests within our stop timeout, before any SIGKILL.
+        argv += ["--graceful-timeout", str(max(1, int(config.stop_timeout) - 5))]
         argv += ["--bind", f"{LOCALHOST}:{port}", "--name", f"{service.name}-api", service.wsgi]
         supervisor.start(f"{service.name}-api", argv, env)
     for service in SERVICES:
@@ -195,13 +200,21 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     supervisor.start("gateway", argv, gateway_env)
     gateway = f"http://{LOCALHOST}:{config.gateway_port}"
     supervisor.wait_ready("gateway", f"{gateway}/gateway/readyz", config.startup_timeout)
-    print(f"taskhive-stack: ready at {gateway}/api/v1/ (Ctrl-C stops)", flush=True)
+    docs = f"{gateway}/api/v1/{SERVICES[0].name}/docs/"
+    print(f"taskhive-stack: ready at {gateway} (API docs: {docs}; Ctrl-C stops)", flush=True)
     while True:
         supervisor.check_alive()
         time.sleep(0.5)
 
 
+def _ignore_stop_signals() -> None:
+    # Once stopping, a second Ctrl-C must not interrupt the shutdown itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _request_stop(signum: int, _frame: FrameType | None) -> None:
+    _ignore_stop_signals()
     raise StopRequested(signal.Signals(signum).name)
 
 
@@ -215,14 +228,12 @@ def main() -> None:
     try:
         run(config, env, supervisor)
     except StopRequested as stop:
-        print(f"taskhive-stack: {stop}, stopping", flush=True)
+        print(f"taskhive-stack: {stop} received", flush=True)
     except (StackError, subprocess.CalledProcessError) as exc:
-        print(f"taskhive-stack: error: {exc}; stopping", file=sys.stderr, flush=True)
+        print(f"taskhive-stack: error: {exc}", file=sys.stderr, flush=True)
         code = 1
     finally:
-        # A second signal must not interrupt the shutdown itself.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _ignore_stop_signals()
         supervisor.stop(config.stop_timeout)
     sys.exit(code)
 

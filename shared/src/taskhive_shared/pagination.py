@@ -26,7 +26,7 @@ def decode_cursor(cursor: str, expected_keys: set[str]) -> dict[str, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (binascii.Error, UnicodeError, ValueError) as exc:
+    except (binascii.Error, UnicodeError, ValueError, RecursionError) as exc:
         raise InvalidCursor("cursor is not valid") from exc
     if not isinstance(position, dict) or set(position) != expected_keys:
         raise InvalidCursor("cursor is not valid")

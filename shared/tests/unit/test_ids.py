@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 
@@ -25,8 +26,8 @@ def test_timestamp_is_the_current_unix_millisecond() -> None:
 
 def test_monotonic_and_unique_in_a_tight_loop() -> None:
     values = [uuid7() for _ in range(10_000)]
-    assert all(a < b for a, b in zip(values, values[1:], strict=False))
-    assert all(a.bytes < b.bytes for a, b in zip(values, values[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(values))
+    assert all(a.bytes < b.bytes for a, b in itertools.pairwise(values))
     assert len(set(values)) == len(values)
     assert all(v.version == 7 and v.variant == uuid.RFC_4122 for v in values)
 

@@ -47,8 +47,12 @@ def test_non_string_messages_are_stringified() -> None:
 
 def test_problem_response_shape() -> None:
     response = problem_response(
-        422, "Unprocessable Content", "See errors.", slug="validation",
-        errors={"name": ["Required."]}, headers={"X-Extra": "1"},
+        422,
+        "Unprocessable Content",
+        "See errors.",
+        slug="validation",
+        errors={"name": ["Required."]},
+        headers={"X-Extra": "1"},
     )
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"

@@ -6,10 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from auth_unit_fakes import FakePasswordHasher, FakeStore, FakeUnitOfWork
-
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Account, Role
+from auth_unit_fakes import FakePasswordHasher, FakeStore, FakeUnitOfWork
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -39,20 +38,30 @@ def test_leaving_without_commit_discards_changes() -> None:
 
 def test_an_exception_before_commit_leaves_nothing_behind() -> None:
     store = FakeStore()
-    with pytest.raises(RuntimeError), FakeUnitOfWork(store) as uow:
-        uow.accounts.add(_account())
-        raise RuntimeError("boom")
+
+    def failing_use_case() -> None:
+        with FakeUnitOfWork(store) as uow:
+            uow.accounts.add(_account())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        failing_use_case()
     assert store.accounts == []
 
 
 def test_committed_changes_survive_a_later_failure_in_the_same_unit() -> None:
     store = FakeStore()
     first, second = _account("alice"), _account("bob", "bob@example.com")
-    with pytest.raises(RuntimeError), FakeUnitOfWork(store) as uow:
-        uow.accounts.add(first)
-        uow.commit()
-        uow.accounts.add(second)
-        raise RuntimeError("boom")
+
+    def use_case_failing_after_a_commit() -> None:
+        with FakeUnitOfWork(store) as uow:
+            uow.accounts.add(first)
+            uow.commit()
+            uow.accounts.add(second)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        use_case_failing_after_a_commit()
     assert [a.username for a in store.accounts] == ["alice"]
     assert store.commits == 1
 

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from auth_service.domain.errors import InvalidAccountField
 from auth_service.domain.model import (
     RefreshToken,
@@ -25,7 +24,7 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
         ("  alice@example.com\t", "alice@example.com"),
         ("Alice.Smith+tasks@Example.co.uk", "Alice.Smith+tasks@Example.co.uk"),
         # NFKC: fullwidth letters and the fullwidth at sign become ASCII.
-        ("ａｌｉｃｅ＠example.com", "alice@example.com"),
+        ("\uff41\uff4c\uff49\uff43\uff45\uff20example.com", "alice@example.com"),
     ],
 )
 def test_valid_emails_are_normalised(raw: str, expected: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from auth_service.adapters.common_passwords import common_passwords
 from auth_service.domain.passwords import MAX_LENGTH, MIN_LENGTH, PasswordPolicy
 
@@ -54,7 +53,11 @@ def test_common_passwords_are_refused_case_insensitively(password: str) -> None:
 
 def test_common_password_written_in_fullwidth_forms_is_still_refused() -> None:
     # NFKC maps fullwidth letters to ASCII before the lookup.
-    assert POLICY.problems("ｐａｓｓｗｏｒｄ") != []
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in "PassWord")
+    assert fullwidth != "PassWord"
+    assert POLICY.problems(fullwidth) == [
+        "Is too common; choose a password that is not on breach lists."
+    ]
 
 
 @pytest.mark.parametrize("password", ["password", "Password1", "qwertyuiop", "12345678"])

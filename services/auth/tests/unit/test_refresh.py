@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from auth_unit_fakes import AuthHarness
-
 from auth_service.application.refresh import RefreshTokens
 from auth_service.application.results import Session
 from auth_service.domain.errors import InvalidRefreshToken
+from auth_unit_fakes import AuthHarness
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ class EventEnvelope:
     causationid: str | None = None
 
     def __post_init__(self) -> None:
-        match = EVENT_TYPE.match(self.type)
+        match = EVENT_TYPE.fullmatch(self.type)
         if not match:
             raise ValueError(f"event type {self.type!r} is not <producer>.<aggregate>.<event>.vN")
         if match["source"] != self.source:

@@ -44,8 +44,14 @@ class JwksKeyResolver:
     """Keys from auth's JWKS endpoint, cached; PyJWKClient refetches once on an unknown kid."""
 
     def __init__(self, jwks_url: str, cache_seconds: int = 300, timeout: float = 3.0) -> None:
+        # No cooldown: a key rotated in by auth must verify at once ("refetch once" on a miss).
+        # The gateway's per-IP limits bound how often made-up kids can trigger a fetch.
         self._client = PyJWKClient(
-            jwks_url, cache_keys=True, lifespan=cache_seconds, timeout=timeout
+            jwks_url,
+            cache_keys=True,
+            lifespan=cache_seconds,
+            timeout=timeout,
+            cooldown_duration=0,
         )
 
     def key_for(self, kid: str) -> Any:

@@ -1,0 +1,180 @@
+"""Auth benchmarks: argon2 cost, token verification per request, register/login through HAProxy.
+
+Run with `make bench` (or `.venv/bin/python bench/auth_bench.py`). It starts its own stack
+(`taskhive-stack`: gunicorn + HAProxy) on spare ports against a throwaway database, with the
+production argon2 parameters, and prints a Markdown table for docs/performance.md.
+Not part of `make test`: numbers are recorded, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def summarise(name: str, samples_ms: list[float], wall_s: float | None = None) -> str:
+    rate = f"{len(samples_ms) / wall_s:,.0f}" if wall_s else "—"
+    return (
+        f"| {name} | {len(samples_ms)} | {statistics.median(samples_ms):.2f} | "
+        f"{percentile(samples_ms, 0.99):.2f} | {rate} |"
+    )
+
+
+def time_calls(call: Callable[[], object], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def bench_argon2(rows: list[str]) -> None:
+    from auth_service.adapters.hashing import Argon2PasswordHasher
+    from auth_service.config import AuthSettings
+
+    defaults = AuthSettings(database_url="postgresql://unused@127.0.0.1:1/none")
+    hasher = Argon2PasswordHasher(
+        time_cost=defaults.argon2_time_cost,
+        memory_cost_kib=defaults.argon2_memory_kib,
+        parallelism=defaults.argon2_parallelism,
+    )
+    stored = hasher.hash("correct horse battery staple")
+    rows.append(summarise("argon2id hash (t=3, m=64 MiB, p=4)", time_calls(
+        lambda: hasher.hash("correct horse battery staple"), 30)))
+    rows.append(summarise("argon2id verify", time_calls(
+        lambda: hasher.verify(stored, "correct horse battery staple"), 30)))
+
+
+def bench_verification(rows: list[str], redis_url: str) -> None:
+    from auth_service.adapters.signing import (
+        JwtAccessTokenIssuer,
+        KeySet,
+        SigningKey,
+        generate_private_key_pem,
+    )
+    from auth_service.domain.model import Role
+    from taskhive_shared.security.denylist import InMemoryTokenDenylist, RedisTokenDenylist
+    from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
+
+    keys = KeySet([SigningKey.from_pem(generate_private_key_pem())])
+    issuer = JwtAccessTokenIssuer(keys, issuer="taskhive-auth", audience="taskhive", ttl_seconds=900)
+    token = issuer.issue(uuid.uuid4(), Role.MEMBER, uuid.uuid4()).token
+    for label, denylist in (
+        ("in-process denylist", InMemoryTokenDenylist()),
+        ("Redis denylist", RedisTokenDenylist.from_url(redis_url)),
+    ):
+        verifier = AccessTokenVerifier(
+            LocalKeyResolver(keys.jwks), denylist, issuer="taskhive-auth", audience="taskhive"
+        )
+        verifier.verify(token)
+        samples = time_calls(lambda v=verifier: v.verify(token), 5000)
+        rows.append(summarise(f"verify RS256 access token ({label})", samples))
+    rows.append(summarise("issue (sign) RS256 access token", time_calls(
+        lambda: issuer.issue(uuid.uuid4(), Role.MEMBER, uuid.uuid4()), 500)))
+
+
+def start_stack(database: str, port: int, port_base: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "TASKHIVE_DATABASE_NAME": database,
+        "TASKHIVE_GATEWAY_PORT": str(port),
+        "TASKHIVE_PORT_BASE": str(port_base),
+        "GATEWAY_AUTH_RATE_LIMIT": "1000000",
+        "GATEWAY_RATE_LIMIT": "1000000",
+        "AUTH_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [str(BIN / "taskhive-stack")], cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/v1/auth/jwks.json", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            pass
+        if process.poll() is not None:
+            raise SystemExit("taskhive-stack exited early; run it by hand to see why")
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit("the stack did not come up within 90 s")
+
+
+def bench_http(rows: list[str], base: str, concurrency: int, count: int) -> None:
+    def register() -> float:
+        name = f"b{uuid.uuid4().hex[:12]}"
+        start = time.perf_counter()
+        response = requests.post(f"{base}/api/v1/auth/register", json={
+            "email": f"{name}@bench.local", "username": name, "password": f"{name}-secret"})
+        assert response.status_code == 201, response.text
+        return (time.perf_counter() - start) * 1000
+
+    name = f"b{uuid.uuid4().hex[:12]}"
+    requests.post(f"{base}/api/v1/auth/register", json={
+        "email": f"{name}@bench.local", "username": name, "password": f"{name}-secret"})
+
+    def login() -> float:
+        start = time.perf_counter()
+        response = requests.post(
+            f"{base}/api/v1/auth/login", json={"username": name, "password": f"{name}-secret"}
+        )
+        assert response.status_code == 200, response.text
+        return (time.perf_counter() - start) * 1000
+
+    for label, call in (("register", register), ("login", login)):
+        sequential = [call() for _ in range(count // 2)]
+        rows.append(summarise(f"{label} through HAProxy, 1 client", sequential))
+        start = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            samples = list(pool.map(lambda _: call(), range(count)))
+        rows.append(summarise(
+            f"{label} through HAProxy, {concurrency} clients", samples,
+            time.perf_counter() - start))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=80)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from taskhive_shared.db.provisioning import drop_database
+
+    rows = ["| measurement | n | p50 ms | p99 ms | req/s |", "|---|---|---|---|---|"]
+    bench_argon2(rows)
+    bench_verification(rows, args.redis_url)
+    database = f"taskhive_bench_{uuid.uuid4().hex[:8]}"
+    process = start_stack(database, port=18480, port_base=18500)
+    try:
+        bench_http(rows, "http://127.0.0.1:18480", args.concurrency, args.requests)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+        drop_database(ADMIN_URL, database)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

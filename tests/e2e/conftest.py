@@ -1,0 +1,179 @@
+"""The running stack for black-box journeys: `taskhive-stack` exactly as `make stack` starts it,
+on a throwaway database and free ports, reached only through the gateway."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+
+ADMIN_URL = os.environ.get(
+    "TASKHIVE_TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("TASKHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+AUTH_RATE_LIMIT = 5
+STACK_PORTS = (8101, 8404)  # every service port (auth so far) and the gateway's stats port
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 30.0
+# Each client gets its own loopback source address, so per-IP rate limits never leak across tests.
+_client_addresses = (f"127.0.0.{n}" for n in itertools.count(2))
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _free_port_offset() -> int:
+    for _ in range(100):
+        offset = random.randrange(20_000, 50_000, 100)
+        if all(_port_free(port + offset) for port in STACK_PORTS):
+            return offset
+    raise RuntimeError("no free port range for a second stack")
+
+
+class _SourceAddressAdapter(HTTPAdapter):
+    def __init__(self, source_address: str) -> None:
+        self._source_address = source_address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self._source_address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+class Client:
+    """A user agent on its own address, speaking to the gateway by path."""
+
+    def __init__(self, base_url: str, source_address: str) -> None:
+        self.base_url = base_url
+        self.source_address = source_address
+        self.session = requests.Session()
+        self.session.mount("http://", _SourceAddressAdapter(source_address))
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return self.session.request(method, self.base_url + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+
+@dataclass(frozen=True)
+class Stack:
+    base_url: str
+    log_path: Path
+    auth_rate_limit: int = AUTH_RATE_LIMIT
+
+    def client(self) -> Client:
+        return Client(self.base_url, next(_client_addresses))
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stack_env(database: str, gateway_port: int, port_offset: int) -> dict[str, str]:
+    # A developer's own settings must not point the stack at another database or port.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AUTH_", "GATEWAY_", "TASKHIVE_"))
+    }
+    env.update(
+        TASKHIVE_ADMIN_DATABASE_URL=ADMIN_URL,
+        TASKHIVE_DATABASE_NAME=database,
+        TASKHIVE_REDIS_URL=REDIS_URL,
+        TASKHIVE_GATEWAY_PORT=str(gateway_port),
+        TASKHIVE_PORT_BASE=str(port_offset),
+        TASKHIVE_API_WORKERS="2",
+        AUTH_ARGON2_MEMORY_KIB="1024",
+        AUTH_ARGON2_TIME_COST="1",
+        AUTH_ARGON2_PARALLELISM="1",
+        GATEWAY_AUTH_RATE_LIMIT=str(AUTH_RATE_LIMIT),
+    )
+    return env
+
+
+def _wait_for_gateway(process: subprocess.Popen[bytes], stack: Stack) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"taskhive-stack exited with {process.returncode}:\n{stack.log_tail()}")
+        try:
+            if requests.get(f"{stack.base_url}/gateway/readyz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gateway not ready after {START_TIMEOUT:.0f}s:\n{stack.log_tail()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM to the whole process group, as a terminal or an orchestrator would; then kill."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        return process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return -signal.SIGKILL
+    except ProcessLookupError:
+        return process.wait()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    from taskhive_shared.db.provisioning import drop_database
+
+    database = f"taskhive_e2e_{uuid.uuid4().hex[:10]}"
+    gateway_port = _free_port()
+    log_path = tmp_path_factory.mktemp("stack") / "stack.log"
+    stack = Stack(base_url=f"http://127.0.0.1:{gateway_port}", log_path=log_path)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "taskhive-stack")],
+            env=_stack_env(database, gateway_port, _free_port_offset()),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for_gateway(process, stack)
+        yield stack
+    finally:
+        code = _stop(process)
+        drop_database(ADMIN_URL, database)
+    assert code == 0, f"taskhive-stack did not stop cleanly ({code}):\n{stack.log_tail()}"
+
+
+@pytest.fixture
+def client(stack: Stack) -> Client:
+    return stack.client()

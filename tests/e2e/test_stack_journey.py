@@ -1,0 +1,265 @@
+"""Journeys through HAProxy against the running stack: sessions, aliases, gateway policies."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import jwt
+import pytest
+import requests
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Client, Stack
+
+PROBLEM = "application/problem+json"
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
+PASSWORD = "amber-kettle-orbit-7413"
+
+
+def new_account() -> dict[str, str]:
+    name = f"e2e{uuid.uuid4().hex[:12]}"
+    return {
+        "email": f"{name}@example.com",
+        "username": name,
+        "password": PASSWORD,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+    }
+
+
+def register(client: Client, path: str = "/api/v1/auth/register") -> dict[str, Any]:
+    account = new_account()
+    response = client.post(path, json=account)
+    assert response.status_code == 201, response.text
+    return {**account, **response.json()}
+
+
+def assert_problem(response: requests.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_register_login_refresh_reuse_logout(client: Client) -> None:
+    account = register(client)
+    assert account["user"]["username"] == account["username"]
+    assert account["token_type"] == "Bearer"
+
+    by_username = client.post(
+        "/api/v1/auth/login", json={"username": account["username"], "password": PASSWORD}
+    )
+    assert by_username.status_code == 200, by_username.text
+    assert by_username.headers["Cache-Control"] == "no-store"
+    by_email = client.post(
+        "/api/v1/auth/login", json={"username": account["email"], "password": PASSWORD}
+    )
+    assert by_email.status_code == 200, by_email.text
+    assert by_email.json()["user"]["id"] == account["user"]["id"]
+
+    spent = by_username.json()["refresh_token"]
+    rotated = client.post("/api/v1/auth/refresh", json={"refresh_token": spent})
+    assert rotated.status_code == 200, rotated.text
+    newer = rotated.json()["refresh_token"]
+    assert newer != spent
+    # Replaying the spent token kills its family: the newer token of that family dies too.
+    assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": spent}), 401)
+    assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": newer}), 401)
+
+    session = by_email.json()
+    logout = client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": session["refresh_token"]},
+        headers=bearer(session["access_token"]),
+    )
+    assert logout.status_code == 204, logout.text
+    again = client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": session["refresh_token"]},
+        headers=bearer(session["access_token"]),
+    )
+    assert_problem(again, 401)
+    ended = client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    assert_problem(ended, 401)
+
+
+def test_wrong_password_is_refused(client: Client) -> None:
+    account = register(client)
+    response = client.post(
+        "/api/v1/auth/login", json={"username": account["username"], "password": PASSWORD + "x"}
+    )
+    assert_problem(response, 401)
+
+
+def test_unversioned_alias_serves_v1(client: Client) -> None:
+    account = register(client, "/api/auth/register")
+    response = client.post(
+        "/api/auth/login", json={"username": account["username"], "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["user"]["id"] == account["user"]["id"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/jwks.json/", "/api/auth/jwks.json/", "/api/v1/auth/openapi.json/"]
+)
+def test_trailing_slash_is_optional_without_redirect(client: Client, path: str) -> None:
+    response = client.get(path, allow_redirects=False)
+    assert response.status_code == 200, response.text
+
+
+def test_trailing_slash_on_login(client: Client) -> None:
+    account = register(client, "/api/v1/auth/register/")
+    response = client.post(
+        "/api/v1/auth/login/",
+        json={"username": account["username"], "password": PASSWORD},
+        allow_redirects=False,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_well_known_jwks_verifies_access_tokens(client: Client) -> None:
+    account = register(client)
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    keys = response.json()["keys"]
+    assert keys
+    assert keys == client.get("/api/v1/auth/jwks.json").json()["keys"]
+
+    token = account["access_token"]
+    kid = jwt.get_unverified_header(token)["kid"]
+    jwk = next(key for key in keys if key["kid"] == kid)
+    claims = jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=[jwk["alg"]], audience="taskhive")
+    assert claims["sub"] == account["user"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1/auth/jwks.json", 200),
+        ("POST", "/api/v1/auth/login", 422),
+        ("GET", "/no/such/path", 404),
+        ("GET", "/gateway/livez", 200),
+    ],
+)
+def test_request_id_generated_when_absent(
+    client: Client, method: str, path: str, status: int
+) -> None:
+    response = client.request(method, path, json={} if method == "POST" else None)
+    assert response.status_code == status
+    assert UUID_RE.match(response.headers["X-Request-ID"])
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/jwks.json", "/no/such/path"])
+def test_request_id_echoed_when_sent(client: Client, path: str) -> None:
+    request_id = f"e2e-{uuid.uuid4().hex}"
+    response = client.get(path, headers={"X-Request-ID": request_id})
+    assert response.headers["X-Request-ID"] == request_id
+
+
+def test_malformed_request_id_is_replaced(client: Client) -> None:
+    response = client.get("/api/v1/auth/jwks.json", headers={"X-Request-ID": "no spaces <here>"})
+    assert UUID_RE.match(response.headers["X-Request-ID"])
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/jwks.json", "/no/such/path"])
+def test_security_headers_on_api_responses(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Content-Security-Policy"] == STRICT_CSP
+    assert "Server" not in response.headers
+
+
+def test_docs_page_gets_a_policy_it_can_run_under(client: Client) -> None:
+    response = client.get("/api/v1/auth/docs/")
+    assert response.status_code == 200
+    assert "swagger-ui-bundle.js" in response.text
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in response.headers["Content-Security-Policy"].split("; ")
+    }
+    assert "'self'" in policy["script-src"]
+    assert "'unsafe-inline'" in policy["script-src"]  # the page boots from an inline script
+    assert "'self'" in policy["style-src"]
+    assert "'self'" in policy["connect-src"]  # it fetches openapi.json
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "Server" not in response.headers
+
+
+def test_body_over_the_limit_is_refused(client: Client) -> None:
+    response = client.post(
+        "/api/v1/auth/register",
+        data=b"x" * (1024 * 1024 + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(response, 413)
+
+
+def test_declared_length_over_the_limit_is_refused_before_the_body(stack: Stack) -> None:
+    url = urlsplit(stack.base_url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/api/v1/auth/register")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(50 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+        assert response.getheader("Content-Type", "").startswith(PROBLEM)
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path", ["/no/such/path", "/api/v1/nothing/here", "/api/nothing"])
+def test_unknown_path_is_a_problem(client: Client, path: str) -> None:
+    assert_problem(client.get(path), 404)
+
+
+def test_client_forwarding_headers_do_not_reach_the_rate_limit(stack: Stack) -> None:
+    client = stack.client()
+    # A forged X-Forwarded-For must not give a fresh identity: the limit follows the real address.
+    statuses = [
+        client.post(
+            "/api/v1/auth/login",
+            json={"username": "nobody", "password": PASSWORD},
+            headers={"X-Forwarded-For": f"10.0.0.{n}", "X-Real-IP": f"10.0.1.{n}"},
+        ).status_code
+        for n in range(stack.auth_rate_limit + 1)
+    ]
+    assert statuses[-1] == 429
+
+
+def test_login_and_register_are_rate_limited_per_address(stack: Stack) -> None:
+    client = stack.client()
+    # Every spelling of the two endpoints counts against the same budget.
+    paths = ["/api/v1/auth/login", "/api/auth/login/", "/api/v1/auth/login/", "/api/auth/login"]
+    for n in range(stack.auth_rate_limit):
+        response = client.post(paths[n % len(paths)], json={"username": "x", "password": "y"})
+        assert response.status_code == 401, response.text
+    limited = client.post("/api/v1/auth/register/", json=new_account())
+    body = assert_problem(limited, 429)
+    assert body["detail"]
+    assert int(limited.headers["Retry-After"]) > 0
+    assert UUID_RE.match(limited.headers["X-Request-ID"])
+    assert limited.headers["X-Content-Type-Options"] == "nosniff"
+
+    # Other endpoints and other addresses keep working.
+    assert client.get("/api/v1/auth/jwks.json").status_code == 200
+    other = stack.client()
+    response = other.post("/api/v1/auth/login", json={"username": "x", "password": "y"})
+    assert response.status_code == 401

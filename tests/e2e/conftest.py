@@ -26,7 +26,6 @@ ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TASKHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 AUTH_RATE_LIMIT = 5
-STACK_PORTS = (8101, 8404)  # every service port (auth so far) and the gateway's stats port
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
 # Each client gets its own loopback source address, so per-IP rate limits never leak across tests.
@@ -50,9 +49,13 @@ def _free_port() -> int:
 
 
 def _free_port_offset() -> int:
+    from taskhive_infra.services import SERVICES
+    from taskhive_infra.stack import STATS_PORT
+
+    ports = [service.port for service in SERVICES] + [STATS_PORT]
     for _ in range(100):
         offset = random.randrange(20_000, 50_000, 100)
-        if all(_port_free(port + offset) for port in STACK_PORTS):
+        if all(_port_free(port + offset) for port in ports):
             return offset
     raise RuntimeError("no free port range for a second stack")
 

@@ -29,6 +29,7 @@ from taskhive_infra.services import SERVICES, ServiceSpec
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 LOCALHOST = "127.0.0.1"
+STATS_PORT = 8404  # the gateway's operator listener (stats page, Prometheus metrics)
 
 
 class StackError(Exception):
@@ -75,7 +76,7 @@ def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
     """Defaults for every service's settings; a variable already set always wins."""
     defaults: dict[str, str] = {
         # The gateway's own stats listener must move with the offset too (second stack, tests).
-        "GATEWAY_STATS_PORT": str(8404 + config.port_offset),
+        "GATEWAY_STATS_PORT": str(STATS_PORT + config.port_offset),
         "GATEWAY_BIND_ADDRESS": LOCALHOST,
     }
     database = make_url(config.admin_url).set(database=config.database)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import requests
 
+TIMEOUT = 30
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -29,7 +31,7 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def summarise(name: str, samples_ms: list[float], wall_s: float | None = None) -> str:
@@ -60,10 +62,18 @@ def bench_argon2(rows: list[str]) -> None:
         parallelism=defaults.argon2_parallelism,
     )
     stored = hasher.hash("correct horse battery staple")
-    rows.append(summarise("argon2id hash (t=3, m=64 MiB, p=4)", time_calls(
-        lambda: hasher.hash("correct horse battery staple"), 30)))
-    rows.append(summarise("argon2id verify", time_calls(
-        lambda: hasher.verify(stored, "correct horse battery staple"), 30)))
+    rows.append(
+        summarise(
+            "argon2id hash (t=3, m=64 MiB, p=4)",
+            time_calls(lambda: hasher.hash("correct horse battery staple"), 30),
+        )
+    )
+    rows.append(
+        summarise(
+            "argon2id verify",
+            time_calls(lambda: hasher.verify(stored, "correct horse battery staple"), 30),
+        )
+    )
 
 
 def bench_verification(rows: list[str], redis_url: str) -> None:
@@ -78,7 +88,9 @@ def bench_verification(rows: list[str], redis_url: str) -> None:
     from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
 
     keys = KeySet([SigningKey.from_pem(generate_private_key_pem())])
-    issuer = JwtAccessTokenIssuer(keys, issuer="taskhive-auth", audience="taskhive", ttl_seconds=900)
+    issuer = JwtAccessTokenIssuer(
+        keys, issuer="taskhive-auth", audience="taskhive", ttl_seconds=900
+    )
     token = issuer.issue(uuid.uuid4(), Role.MEMBER, uuid.uuid4()).token
     for label, denylist in (
         ("in-process denylist", InMemoryTokenDenylist()),
@@ -90,27 +102,35 @@ def bench_verification(rows: list[str], redis_url: str) -> None:
         verifier.verify(token)
         samples = time_calls(lambda v=verifier: v.verify(token), 5000)
         rows.append(summarise(f"verify RS256 access token ({label})", samples))
-    rows.append(summarise("issue (sign) RS256 access token", time_calls(
-        lambda: issuer.issue(uuid.uuid4(), Role.MEMBER, uuid.uuid4()), 500)))
+    rows.append(
+        summarise(
+            "issue (sign) RS256 access token",
+            time_calls(lambda: issuer.issue(uuid.uuid4(), Role.MEMBER, uuid.uuid4()), 500),
+        )
+    )
 
 
-def start_stack(database: str, port: int, port_base: int) -> subprocess.Popen[bytes]:
+def start_stack(database: str, port: int, port_offset: int) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "TASKHIVE_DATABASE_NAME": database,
         "TASKHIVE_GATEWAY_PORT": str(port),
-        "TASKHIVE_PORT_BASE": str(port_base),
+        "TASKHIVE_PORT_BASE": str(port_offset),
         "GATEWAY_AUTH_RATE_LIMIT": "1000000",
         "GATEWAY_RATE_LIMIT": "1000000",
         "AUTH_LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
-        [str(BIN / "taskhive-stack")], cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(BIN / "taskhive-stack")],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/api/v1/auth/jwks.json", timeout=1).ok:
+            if requests.get(f"http://127.0.0.1:{port}/gateway/readyz", timeout=1).ok:
                 return process
         except requests.RequestException:
             pass
@@ -125,19 +145,27 @@ def bench_http(rows: list[str], base: str, concurrency: int, count: int) -> None
     def register() -> float:
         name = f"b{uuid.uuid4().hex[:12]}"
         start = time.perf_counter()
-        response = requests.post(f"{base}/api/v1/auth/register", json={
-            "email": f"{name}@bench.local", "username": name, "password": f"{name}-secret"})
+        response = requests.post(
+            f"{base}/api/v1/auth/register",
+            timeout=TIMEOUT,
+            json={"email": f"{name}@bench.local", "username": name, "password": f"{name}-secret"},
+        )
         assert response.status_code == 201, response.text
         return (time.perf_counter() - start) * 1000
 
     name = f"b{uuid.uuid4().hex[:12]}"
-    requests.post(f"{base}/api/v1/auth/register", json={
-        "email": f"{name}@bench.local", "username": name, "password": f"{name}-secret"})
+    requests.post(
+        f"{base}/api/v1/auth/register",
+        timeout=TIMEOUT,
+        json={"email": f"{name}@bench.local", "username": name, "password": f"{name}-secret"},
+    )
 
     def login() -> float:
         start = time.perf_counter()
         response = requests.post(
-            f"{base}/api/v1/auth/login", json={"username": name, "password": f"{name}-secret"}
+            f"{base}/api/v1/auth/login",
+            timeout=TIMEOUT,
+            json={"username": name, "password": f"{name}-secret"},
         )
         assert response.status_code == 200, response.text
         return (time.perf_counter() - start) * 1000
@@ -147,10 +175,14 @@ def bench_http(rows: list[str], base: str, concurrency: int, count: int) -> None
         rows.append(summarise(f"{label} through HAProxy, 1 client", sequential))
         start = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
-            samples = list(pool.map(lambda _: call(), range(count)))
-        rows.append(summarise(
-            f"{label} through HAProxy, {concurrency} clients", samples,
-            time.perf_counter() - start))
+            samples = list(pool.map(lambda _, c=call: c(), range(count)))
+        rows.append(
+            summarise(
+                f"{label} through HAProxy, {concurrency} clients",
+                samples,
+                time.perf_counter() - start,
+            )
+        )
 
 
 def main() -> None:
@@ -166,7 +198,7 @@ def main() -> None:
     bench_argon2(rows)
     bench_verification(rows, args.redis_url)
     database = f"taskhive_bench_{uuid.uuid4().hex[:8]}"
-    process = start_stack(database, port=18480, port_base=18500)
+    process = start_stack(database, port=18480, port_offset=10400)
     try:
         bench_http(rows, "http://127.0.0.1:18480", args.concurrency, args.requests)
     finally:

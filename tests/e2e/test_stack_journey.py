@@ -3,95 +3,30 @@
 from __future__ import annotations
 
 import http.client
-import re
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import jwt
 import pytest
-import requests
+
+from tests.e2e.journeys import (
+    PASSWORD,
+    PROBLEM,
+    STRICT_CSP,
+    UUID_RE,
+    assert_problem,
+    auth_journey,
+    new_account,
+    register,
+)
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Client, Stack
 
-PROBLEM = "application/problem+json"
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
-PASSWORD = "amber-kettle-orbit-7413"
-
-
-def new_account() -> dict[str, str]:
-    name = f"e2e{uuid.uuid4().hex[:12]}"
-    return {
-        "email": f"{name}@example.com",
-        "username": name,
-        "password": PASSWORD,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-    }
-
-
-def register(client: Client, path: str = "/api/v1/auth/register") -> dict[str, Any]:
-    account = new_account()
-    response = client.post(path, json=account)
-    assert response.status_code == 201, response.text
-    return {**account, **response.json()}
-
-
-def assert_problem(response: requests.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    return body
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
 
 def test_register_login_refresh_reuse_logout(client: Client) -> None:
-    account = register(client)
-    assert account["user"]["username"] == account["username"]
-    assert account["token_type"] == "Bearer"
-
-    by_username = client.post(
-        "/api/v1/auth/login", json={"username": account["username"], "password": PASSWORD}
-    )
-    assert by_username.status_code == 200, by_username.text
-    assert by_username.headers["Cache-Control"] == "no-store"
-    by_email = client.post(
-        "/api/v1/auth/login", json={"username": account["email"], "password": PASSWORD}
-    )
-    assert by_email.status_code == 200, by_email.text
-    assert by_email.json()["user"]["id"] == account["user"]["id"]
-
-    spent = by_username.json()["refresh_token"]
-    rotated = client.post("/api/v1/auth/refresh", json={"refresh_token": spent})
-    assert rotated.status_code == 200, rotated.text
-    newer = rotated.json()["refresh_token"]
-    assert newer != spent
-    # Replaying the spent token kills its family: the newer token of that family dies too.
-    assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": spent}), 401)
-    assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": newer}), 401)
-
-    session = by_email.json()
-    logout = client.post(
-        "/api/v1/auth/logout",
-        json={"refresh_token": session["refresh_token"]},
-        headers=bearer(session["access_token"]),
-    )
-    assert logout.status_code == 204, logout.text
-    again = client.post(
-        "/api/v1/auth/logout",
-        json={"refresh_token": session["refresh_token"]},
-        headers=bearer(session["access_token"]),
-    )
-    assert_problem(again, 401)
-    ended = client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
-    assert_problem(ended, 401)
+    auth_journey(client)
 
 
 def test_wrong_password_is_refused(client: Client) -> None:

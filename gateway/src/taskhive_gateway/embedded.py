@@ -28,8 +28,8 @@ from taskhive_shared.db.provisioning import ensure_database, provision_service
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
 
-from taskhive_gateway.router import GatewayRouter, Route
-from taskhive_gateway.seed import seed_demo_accounts
+from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route
+from taskhive_infra.seed import seed_demo_accounts
 
 logger = logging.getLogger("taskhive.embedded")
 
@@ -92,7 +92,14 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> tuple[GatewayRoute
     # One denylist object for every service of the process: a logout is seen everywhere.
     denylist = InMemoryTokenDenylist()
     auth = build_runtime(auth_settings, denylist=denylist)
-    router = GatewayRouter([Route("/api/v1/auth/", build_http_app(auth))])
+    router = GatewayRouter(
+        [Route("/api/v1/auth/", build_http_app(auth))],
+        max_body_bytes=int(os.environ.get("GATEWAY_MAX_BODY_BYTES", "1048576")),
+        auth_limiter=FixedWindowLimiter(
+            int(os.environ.get("GATEWAY_AUTH_RATE_LIMIT", "20")),
+            int(os.environ.get("GATEWAY_AUTH_RATE_PERIOD", "60")),
+        ),
+    )
     return router, auth
 
 

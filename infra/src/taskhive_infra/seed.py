@@ -1,8 +1,12 @@
-"""Demo accounts for a first start of the embedded mode (documented in the README)."""
+"""`taskhive-seed`: demo data on a first start (documented in the README), idempotent.
+
+Run by the embedded mode at start, by the compose `seed` step, and by hand after `make migrate`.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 
 from auth_service.application.register import RegisterUser
 from auth_service.application.services import AuthServices
@@ -41,3 +45,16 @@ def seed_demo_accounts(services: AuthServices) -> int:
     if created:
         logger.info("seeded demo accounts", extra={"accounts_created": created})
     return created
+
+
+def main() -> None:
+    """Seed the database named by the services' settings (AUTH_DATABASE_URL …)."""
+    from auth_service.bootstrap import build_runtime
+    from auth_service.config import AuthSettings
+    from taskhive_shared.logging import configure_logging
+
+    configure_logging("seed", os.environ.get("TASKHIVE_LOG_LEVEL", "INFO"))
+    runtime = build_runtime(AuthSettings())  # type: ignore[call-arg]
+    created = seed_demo_accounts(runtime.services)
+    runtime.engine.dispose()
+    print(f"taskhive: {created} demo account(s) created")

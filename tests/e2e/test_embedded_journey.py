@@ -1,0 +1,124 @@
+"""`make run`: the single process with its embedded PostgreSQL serves the same journeys."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Client
+from tests.e2e.journeys import PROBLEM, assert_problem, auth_journey
+
+START_TIMEOUT = 120.0
+AUTH_RATE_LIMIT = 5
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`taskhive-embedded` exactly as `make run` starts it, on a fresh data directory."""
+    data_dir = tmp_path_factory.mktemp("embedded")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "GATEWAY_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        TASKHIVE_DATA_DIR=str(data_dir),
+        TASKHIVE_PORT=str(port),
+        GATEWAY_AUTH_RATE_LIMIT=str(AUTH_RATE_LIMIT),
+        AUTH_ARGON2_MEMORY_KIB="1024",
+        AUTH_ARGON2_TIME_COST="1",
+    )
+    log_path = data_dir / "embedded.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "taskhive-embedded")],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"taskhive-embedded exited:\n{log_path.read_text()[-4000:]}")
+            try:
+                if requests.get(f"{base_url}/api/v1/auth/jwks.json", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"not up after {START_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.3)
+        yield base_url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        code = process.wait(timeout=60)
+    assert code == 0, log_path.read_text()[-4000:]
+    # The embedded PostgreSQL was stopped with the process (no postmaster left behind).
+    assert not (data_dir / "pg" / "postmaster.pid").exists()
+
+
+@pytest.fixture
+def client(embedded: str) -> Client:
+    return Client(embedded, "127.0.0.1")
+
+
+def test_auth_journey(client: Client) -> None:
+    auth_journey(client)
+
+
+def test_demo_accounts_are_seeded(client: Client) -> None:
+    response = client.post(
+        "/api/auth/login/", json={"username": "admin", "password": "taskhive-demo-2026"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["user"]["role"] == "admin"
+
+
+def test_gateway_policies_match_haproxy(client: Client, embedded: str) -> None:
+    jwks = client.get("/.well-known/jwks.json")
+    assert jwks.status_code == 200
+    assert jwks.json()["keys"]
+    assert jwks.headers["X-Content-Type-Options"] == "nosniff"
+    assert (
+        client.get("/api/v1/auth/jwks.json", headers={"X-Request-ID": "rid-1"}).headers[
+            "X-Request-ID"
+        ]
+        == "rid-1"
+    )
+    missing = client.get("/nowhere")
+    assert_problem(missing, 404)
+    too_big = client.post(
+        "/api/v1/auth/register", data=b"x" * 1_100_000, headers={"Content-Type": "application/json"}
+    )
+    assert_problem(too_big, 413)
+
+
+def test_login_is_rate_limited(embedded: str) -> None:
+    # An address of its own: the other tests' sign-ins must not have spent its budget.
+    client = Client(embedded, "127.0.0.250")
+    statuses = [
+        client.post("/api/v1/auth/login", json={"username": "x", "password": "y"}).status_code
+        for _ in range(AUTH_RATE_LIMIT + 1)
+    ]
+    assert statuses[:AUTH_RATE_LIMIT] == [401] * AUTH_RATE_LIMIT
+    assert statuses[-1] == 429
+    limited = client.post("/api/v1/auth/login", json={"username": "x", "password": "y"})
+    assert limited.headers["Content-Type"].startswith(PROBLEM)
+    assert int(limited.headers["Retry-After"]) > 0

@@ -60,3 +60,28 @@ def redis_url() -> str:
     if not _reachable(REDIS_URL, 6379):
         pytest.fail(f"Redis is not reachable at {REDIS_URL}: start it (docs/operations.md)")
     return REDIS_URL
+
+
+RABBITMQ_ADDR = os.environ.get("TASKHIVE_TEST_RABBITMQ_ADDR", "127.0.0.1:5672")
+
+
+def rabbitmqctl(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """A RabbitMQ virtual host of its own for this run (guest has full rights on it)."""
+    host, _, port = RABBITMQ_ADDR.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), 2):
+            pass
+    except OSError:
+        pytest.fail(f"RabbitMQ is not reachable at {RABBITMQ_ADDR}: start it (docs/operations.md)")
+    vhost = f"taskhive_test_{uuid.uuid4().hex[:10]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield f"amqp://guest:guest@{host}:{port}/{vhost}"
+    rabbitmqctl("delete_vhost", vhost)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from sqlalchemy.engine import make_url
+
 from auth_service.bootstrap import (
     AuthRuntime,
     build_http_app,
@@ -23,13 +25,11 @@ from auth_service.bootstrap import (
     write_signing_key,
 )
 from auth_service.config import AuthSettings
-from sqlalchemy.engine import make_url
+from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route
+from taskhive_infra.seed import seed_demo_accounts
 from taskhive_shared.db.provisioning import ensure_database, provision_service
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
-
-from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route
-from taskhive_infra.seed import seed_demo_accounts
 
 logger = logging.getLogger("taskhive.embedded")
 

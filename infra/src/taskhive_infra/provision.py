@@ -9,9 +9,9 @@ import argparse
 import os
 
 from sqlalchemy.engine import make_url
-from taskhive_shared.db.provisioning import ensure_database, provision_service
 
 from taskhive_infra.services import SERVICES
+from taskhive_shared.db.provisioning import ensure_database, provision_service
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -6,6 +6,7 @@ import os
 
 from alembic import context
 from sqlalchemy import create_engine, pool, text
+
 from taskhive_shared.db.engine import normalise_url
 
 SCHEMA = "auth"

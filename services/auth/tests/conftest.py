@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
+
 from auth_service.adapters.signing import KeySet, SigningKey, generate_private_key_pem
 from auth_service.bootstrap import AuthRuntime, build_http_app, build_runtime, migrate
 from auth_service.config import AuthSettings
-from flask.testing import FlaskClient
 from taskhive_shared.security.denylist import RedisTokenDenylist
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import types
 
 import pytest
+
 from taskhive_shared.security import denylist as denylist_module
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from taskhive_shared.events.contracts import ContractRegistry, ContractViolation
 from taskhive_shared.events.envelope import EventEnvelope
 

@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
 from taskhive_shared.pagination import InvalidCursor, decode_cursor, encode_cursor, next_link
 
 POSITION = {"created_at": "2025-01-15T09:30:00+00:00", "id": "0194a1b2-0000-7000-8000-00000000abcd"}

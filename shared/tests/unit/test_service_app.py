@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask.views import MethodView
 from flask_smorest import Blueprint
+
 from taskhive_shared.http.app import create_service_app
 from taskhive_shared.http.problem import ProblemError
 

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
 from taskhive_shared.security.tokens import (
     AccessTokenVerifier,
@@ -30,7 +32,6 @@ from taskhive_shared.security.tokens import (
     LocalKeyResolver,
     Principal,
 )
-from werkzeug import Request, Response
 
 ISSUER = "https://taskhive.test/auth"
 AUDIENCE = "taskhive"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
 from taskhive_shared.events.outbox import create_outbox_table_v1
 
 revision = "0001"

@@ -10,18 +10,6 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
-from taskhive_shared.db.engine import create_db_engine, database_ready
-from taskhive_shared.db.migrations import upgrade_to_head
-from taskhive_shared.events.contracts import ContractRegistry
-from taskhive_shared.events.outbox import OutboxWriter
-from taskhive_shared.http.health import ReadinessCheck
-from taskhive_shared.logging import configure_logging
-from taskhive_shared.security.denylist import (
-    InMemoryTokenDenylist,
-    RedisTokenDenylist,
-    TokenDenylist,
-)
-from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
 
 from auth_service.adapters.clock import SystemClock
 from auth_service.adapters.common_passwords import common_passwords
@@ -47,6 +35,18 @@ from auth_service.application.sessions import TokenMinter
 from auth_service.config import AuthSettings
 from auth_service.domain.passwords import PasswordPolicy
 from auth_service.entrypoints.http.app import create_app
+from taskhive_shared.db.engine import create_db_engine, database_ready
+from taskhive_shared.db.migrations import upgrade_to_head
+from taskhive_shared.events.contracts import ContractRegistry
+from taskhive_shared.events.outbox import OutboxWriter
+from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.logging import configure_logging
+from taskhive_shared.security.denylist import (
+    InMemoryTokenDenylist,
+    RedisTokenDenylist,
+    TokenDenylist,
+)
+from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
+
 from taskhive_shared.settings import CommonSettings
 
 

@@ -167,6 +167,7 @@ def test_unknown_user_and_wrong_password_get_the_same_401(client, new_user):
 def test_login_rehashes_when_parameters_changed(auth_settings, signing_keys, denylist, new_user):
     """A hash made with older (cheaper) parameters is replaced at the next login."""
     import sqlalchemy as sa
+
     from auth_service.bootstrap import build_http_app, build_runtime
 
     old = build_runtime(auth_settings, keys=signing_keys, denylist=denylist)

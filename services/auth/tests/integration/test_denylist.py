@@ -6,6 +6,7 @@ import time
 import uuid
 
 import redis
+
 from taskhive_shared.security.denylist import RedisTokenDenylist
 
 

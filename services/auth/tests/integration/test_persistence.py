@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
 from auth_service.adapters.persistence.tables import SCHEMA, outbox
 from auth_service.adapters.persistence.unit_of_work import SqlAlchemyAuthUnitOfWork
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
-from sqlalchemy.orm import sessionmaker
 from taskhive_shared.events.contracts import ContractRegistry, ContractViolation
 from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.ids import uuid7

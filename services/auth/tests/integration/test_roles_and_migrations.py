@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+
 from auth_service.bootstrap import migrate
 from taskhive_shared.db.provisioning import provision_service
 

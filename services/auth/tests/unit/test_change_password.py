@@ -6,6 +6,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
+
 from auth_service.application.change_password import ChangePassword
 from auth_service.application.login import LoginUser
 from auth_service.application.refresh import RefreshTokens
@@ -17,7 +19,6 @@ from auth_service.domain.errors import (
     InvalidRefreshToken,
     WeakPassword,
 )
-from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
 
 NEW_PASSWORD = "amber-quarry-whistle"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
+
 from auth_service.domain.errors import WeakPassword
 from auth_service.domain.model import Role
-from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
 
 
 def test_creates_an_admin_once(auth: AuthHarness) -> None:

@@ -6,9 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from auth_unit_fakes import FakePasswordHasher, FakeStore, FakeUnitOfWork
+
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Account, Role
-from auth_unit_fakes import FakePasswordHasher, FakeStore, FakeUnitOfWork
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
+
 from auth_service.application.login import LoginUser
 from auth_service.domain.errors import InvalidCredentials
-from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
+
 from auth_service.application.login import LoginUser
 from auth_service.application.logout import LogoutUser
 from auth_service.application.refresh import RefreshTokens
 from auth_service.application.results import Session
 from auth_service.domain.errors import InvalidRefreshToken
-from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
 
 
 def _logout(auth: AuthHarness, session: Session, refresh_token: str, jti: str = "jti-x") -> None:

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from auth_service.domain.errors import InvalidAccountField
 from auth_service.domain.model import (
     RefreshToken,

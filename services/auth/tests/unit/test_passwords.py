@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from auth_service.adapters.common_passwords import common_passwords
 from auth_service.domain.passwords import MAX_LENGTH, MIN_LENGTH, PasswordPolicy
 

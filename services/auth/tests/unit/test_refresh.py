@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from auth_unit_fakes import AuthHarness
+
 from auth_service.application.refresh import RefreshTokens
 from auth_service.application.results import Session
 from auth_service.domain.errors import InvalidRefreshToken
-from auth_unit_fakes import AuthHarness
 
 
 @pytest.fixture
@@ -83,8 +84,9 @@ def test_reusing_a_spent_token_revokes_the_family_and_commits_that(
 
 
 def test_reuse_revokes_only_that_family(auth: AuthHarness, session: Session) -> None:
-    from auth_service.application.login import LoginUser
     from auth_unit_fakes import GOOD_PASSWORD
+
+    from auth_service.application.login import LoginUser
 
     other = auth.login(LoginUser(login="alice", password=GOOD_PASSWORD))
     _refresh(auth, session.tokens.refresh_token)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
+
 from auth_service.application.register import USER_REGISTERED, RegisterUser
 from auth_service.domain.errors import AccountAlreadyExists, InvalidAccountField, WeakPassword
 from auth_service.domain.model import Role
-from auth_unit_fakes import GOOD_PASSWORD, AuthHarness
 from taskhive_shared.events.contracts import ContractRegistry
 
 

@@ -31,6 +31,24 @@ class EventEnvelope:
         if match["source"] != self.source:
             raise ValueError(f"{self.source} may not produce {self.type}")
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> EventEnvelope:
+        """Parse a received envelope; raises ValueError/KeyError/TypeError when malformed."""
+        data = raw["data"]
+        if not isinstance(data, dict):
+            raise TypeError("data must be an object")
+        time = datetime.fromisoformat(str(raw["time"]).replace("Z", "+00:00"))
+        return cls(
+            type=str(raw["type"]),
+            source=str(raw["source"]),
+            subject=str(raw["subject"]),
+            data=data,
+            id=uuid.UUID(str(raw["id"])),
+            time=time,
+            correlationid=raw.get("correlationid"),
+            causationid=raw.get("causationid"),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "specversion": "1.0",

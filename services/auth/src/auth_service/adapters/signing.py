@@ -20,11 +20,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from taskhive_shared.ids import uuid7
-from taskhive_shared.security.tokens import ACCESS_TOKEN_TYPE
 
 from auth_service.application.ports import IssuedAccessToken
 from auth_service.domain.model import Role
+from taskhive_shared.ids import uuid7
+from taskhive_shared.security.tokens import ACCESS_TOKEN_TYPE
 
 ALGORITHM = "RS256"
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from taskhive_shared.ids import uuid7
-
 from auth_service.application.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from auth_service.application.results import AccountView, Session
 from auth_service.application.sessions import TokenMinter
 from auth_service.domain.errors import AccountAlreadyExists, WeakPassword
 from auth_service.domain.model import Account, Role, normalise_email, normalise_username
 from auth_service.domain.passwords import PasswordPolicy
+from taskhive_shared.ids import uuid7
 
 USER_REGISTERED = "auth.user.registered.v1"
 

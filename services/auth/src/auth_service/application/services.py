@@ -6,14 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from taskhive_shared.security.tokens import AccessTokenVerifier
-
 from auth_service.application.change_password import ChangePasswordHandler
 from auth_service.application.create_admin import CreateAdminHandler
 from auth_service.application.login import LoginUserHandler
 from auth_service.application.logout import LogoutUserHandler
 from auth_service.application.refresh import RefreshTokensHandler
 from auth_service.application.register import RegisterUserHandler
+from taskhive_shared.security.tokens import AccessTokenVerifier
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from taskhive_shared.ids import uuid7
-
 from auth_service.application.ports import (
     AccessTokenIssuer,
     AuthUnitOfWork,
@@ -15,6 +13,7 @@ from auth_service.application.ports import (
 )
 from auth_service.application.results import TokenPair
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily
+from taskhive_shared.ids import uuid7
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
 from taskhive_shared.events.outbox import outbox_table
 
 SCHEMA = "auth"

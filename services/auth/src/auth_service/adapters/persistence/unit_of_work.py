@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
 
 from auth_service.adapters.persistence.repositories import (
     SqlAlchemyAccountRepository,
     SqlAlchemyRefreshTokenRepository,
 )
+from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
 
 
 class SqlAlchemyAuthUnitOfWork(SqlAlchemyUnitOfWork):

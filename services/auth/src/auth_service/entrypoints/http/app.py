@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask
-from taskhive_shared.http.app import create_service_app
-from taskhive_shared.http.health import ReadinessCheck
 
 from auth_service.application.services import AuthServices
 from auth_service.entrypoints.http.routes import build_blueprint
+from taskhive_shared.http.app import create_service_app
+from taskhive_shared.http.health import ReadinessCheck
 
 API_VERSION = "1.0.0"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from taskhive_shared.http.problem import ProblemError
-
 from auth_service.domain.errors import (
     AccountAlreadyExists,
     AccountNotFound,
@@ -14,6 +12,7 @@ from auth_service.domain.errors import (
     InvalidRefreshToken,
     WeakPassword,
 )
+from taskhive_shared.http.problem import ProblemError
 
 _VALIDATION = "The request has invalid fields; see errors."
 

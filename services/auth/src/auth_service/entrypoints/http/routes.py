@@ -8,8 +8,6 @@ from typing import Any
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from taskhive_shared.http.docs import problem
-from taskhive_shared.security.flask_auth import authenticate
 
 from auth_service.application.change_password import ChangePassword
 from auth_service.application.login import LoginUser
@@ -29,6 +27,8 @@ from auth_service.entrypoints.http.schemas import (
     RegisterSchema,
     TokensSchema,
 )
+from taskhive_shared.http.docs import problem
+from taskhive_shared.security.flask_auth import authenticate
 
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 

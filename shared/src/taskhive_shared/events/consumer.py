@@ -1,0 +1,107 @@
+"""Transport-independent handling of one received message (RabbitMQ or in-memory).
+
+Validate the envelope and its data against the contract, then apply the handler and record
+`(consumer, event_id)` in the inbox in one transaction. The outcome tells the transport what
+to do: ack, retry later, or dead-letter. An invalid message is never retried.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from taskhive_shared.events.contracts import ContractRegistry, ContractViolation
+from taskhive_shared.events.envelope import EventEnvelope
+from taskhive_shared.events.inbox import record_once
+from taskhive_shared.logging import request_id_var
+
+logger = logging.getLogger(__name__)
+
+
+class ConsumerUnitOfWork(Protocol):
+    session: Session
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+EventHandler = Callable[[EventEnvelope, Any], None]
+"""Applies one event with an open unit of work; must not commit (the processor does)."""
+
+
+class Outcome(Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    RETRY = "retry"
+    DEAD_LETTER = "dead_letter"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    outcome: Outcome
+    reason: str = ""
+    event_type: str = ""
+
+
+class EventProcessor:
+    def __init__(
+        self,
+        consumer: str,
+        handlers: Mapping[str, EventHandler],
+        contracts: ContractRegistry,
+        unit_of_work: Callable[[], ConsumerUnitOfWork],
+        inbox: sa.Table,
+    ) -> None:
+        self.consumer = consumer
+        self.handlers = dict(handlers)
+        self._contracts = contracts
+        self._unit_of_work = unit_of_work
+        self._inbox = inbox
+
+    @property
+    def event_types(self) -> list[str]:
+        return sorted(self.handlers)
+
+    def process(self, body: bytes) -> ProcessResult:
+        try:
+            raw = json.loads(body)
+            if not isinstance(raw, dict):
+                raise TypeError("the envelope must be a JSON object")
+            envelope = EventEnvelope.from_dict(raw)
+        except (ValueError, KeyError, TypeError) as exc:
+            return ProcessResult(Outcome.DEAD_LETTER, f"malformed envelope: {exc}")
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return ProcessResult(Outcome.DEAD_LETTER, "no handler for this type", envelope.type)
+        try:
+            self._contracts.validate(envelope.type, envelope.data)
+        except ContractViolation as exc:
+            return ProcessResult(Outcome.DEAD_LETTER, str(exc), envelope.type)
+        token = request_id_var.set(envelope.correlationid)
+        try:
+            with self._unit_of_work() as uow:
+                if not record_once(
+                    uow.session, self._inbox, self.consumer, envelope.id, envelope.type
+                ):
+                    return ProcessResult(Outcome.DUPLICATE, event_type=envelope.type)
+                handler(envelope, uow)
+                uow.commit()
+        except Exception as exc:  # any failure of the effect is retried, then dead-lettered
+            logger.exception(
+                "event handler failed",
+                extra={"event_type": envelope.type, "event_id": str(envelope.id)},
+            )
+            return ProcessResult(Outcome.RETRY, f"{type(exc).__name__}: {exc}", envelope.type)
+        finally:
+            request_id_var.reset(token)
+        return ProcessResult(Outcome.APPLIED, event_type=envelope.type)

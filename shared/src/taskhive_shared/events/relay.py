@@ -1,0 +1,176 @@
+"""The outbox relay: publishes committed outbox rows, in order, and marks them sent.
+
+One relay per service is active at a time (a PostgreSQL advisory lock elects it; other
+replicas wait as hot standbys), so events leave in commit order and per-aggregate order holds.
+It wakes on LISTEN/NOTIFY (the outbox writer notifies at commit) and polls as a fallback,
+and survives broker and database outages by reconnecting with back-off. A row is marked
+published only after the broker confirmed it: nothing is lost, a crash can only repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import zlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from taskhive_shared.events.envelope import EventEnvelope
+from taskhive_shared.events.outbox import NOTIFY_CHANNEL_SUFFIX
+from taskhive_shared.events.publisher import EventPublisher
+
+logger = logging.getLogger(__name__)
+
+
+def envelope_of(row: Any) -> EventEnvelope:
+    return EventEnvelope(
+        type=row.type,
+        source=row.source,
+        subject=row.subject,
+        data=row.data,
+        id=row.id,
+        time=row.time,
+        correlationid=row.correlation_id,
+        causationid=row.causation_id,
+    )
+
+
+class Backoff:
+    def __init__(self, initial: float = 0.5, maximum: float = 30.0) -> None:
+        self._initial = initial
+        self._maximum = maximum
+        self._current = initial
+
+    def next(self) -> float:
+        delay = self._current
+        self._current = min(self._current * 2, self._maximum)
+        return delay
+
+    def reset(self) -> None:
+        self._current = self._initial
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        table: sa.Table,
+        publisher: EventPublisher,
+        exchange: str,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self._engine = engine
+        self._table = table
+        self._publisher = publisher
+        self._exchange = exchange
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retention = retention
+        self._channel = f"{table.schema}{NOTIFY_CHANNEL_SUFFIX}"
+        self._lock_key = zlib.crc32(f"taskhive-relay:{table.schema}".encode())
+        self._last_prune = datetime.min.replace(tzinfo=UTC)
+
+    def relay_batch(self) -> int:
+        """Publish the oldest unpublished rows (one transaction); returns how many were sent."""
+        table = self._table
+        with self._engine.begin() as connection:
+            rows = connection.execute(
+                sa.select(table)
+                .where(table.c.published_at.is_(None))
+                .order_by(table.c.seq)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            sent: list[int] = []
+            try:
+                for row in rows:
+                    self._publisher.publish(self._exchange, envelope_of(row))
+                    sent.append(row.seq)
+            finally:
+                # Confirmed rows are marked even if a later one failed: they must not repeat.
+                if sent:
+                    connection.execute(
+                        table.update()
+                        .where(table.c.seq.in_(sent))
+                        .values(published_at=sa.func.now())
+                    )
+        return len(sent)
+
+    def drain(self) -> int:
+        """Relay until nothing is left; returns the number of events sent."""
+        total = 0
+        while True:
+            sent = self.relay_batch()
+            total += sent
+            if sent < self._batch_size:
+                return total
+
+    def prune(self) -> int:
+        """Delete rows published longer ago than the retention period."""
+        cutoff = datetime.now(UTC) - self._retention
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                self._table.delete().where(self._table.c.published_at < cutoff)
+            )
+        return int(result.rowcount)
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until `stop` is set, reconnecting with back-off after any failure."""
+        backoff = Backoff()
+        while not stop.is_set():
+            try:
+                self._serve(stop, backoff)
+            except Exception:
+                delay = backoff.next()
+                logger.exception("relay failed; retrying", extra={"retry_in_s": delay})
+                self._publisher.close()
+                stop.wait(delay)
+        self._publisher.close()
+
+    def _listen_url(self) -> str:
+        url = self._engine.url.set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
+
+    def _serve(self, stop: threading.Event, backoff: Backoff) -> None:
+        with psycopg.connect(self._listen_url(), autocommit=True) as listener:
+            while not stop.is_set():
+                leader = listener.execute(
+                    "SELECT pg_try_advisory_lock(%s)", (self._lock_key,)
+                ).fetchone()
+                if leader and leader[0]:
+                    break
+                stop.wait(self._poll_interval)  # another replica relays; stand by
+            listener.execute(f'LISTEN "{self._channel}"')
+            logger.info("relay active", extra={"exchange": self._exchange})
+            while not stop.is_set():
+                self.drain()
+                backoff.reset()
+                self._maybe_prune()
+                self._wait_for_work(listener, stop)
+
+    def _wait_for_work(self, listener: psycopg.Connection[Any], stop: threading.Event) -> None:
+        """Until the writer's NOTIFY or the poll interval (a NOTIFY sent while draining is
+        not lost: the next drain sees its row), checking `stop` every half second."""
+        deadline = time.monotonic() + self._poll_interval
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            for _ in listener.notifies(timeout=min(remaining, 0.5), stop_after=1):
+                return
+
+    def _maybe_prune(self) -> None:
+        now = datetime.now(UTC)
+        if now - self._last_prune > timedelta(hours=1):
+            self._last_prune = now
+            pruned = self.prune()
+            if pruned:
+                logger.info("pruned published outbox rows", extra={"rows": pruned})

@@ -1,0 +1,55 @@
+"""Conditional requests (DESIGN §4): strong ETags from a `version`, If-None-Match, If-Match."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from taskhive_shared.http.problem import ProblemError
+
+
+def etag_for(version: int) -> str:
+    """A strong validator: the resource's version counter, quoted."""
+    return f'"v{version}"'
+
+
+def _listed(header: str | None) -> list[str]:
+    if not header:
+        return []
+    return [item.strip() for item in header.split(",") if item.strip()]
+
+
+def not_modified(version: int) -> bool:
+    """True when the client's If-None-Match already names this version (answer 304)."""
+    tags = _listed(request.headers.get("If-None-Match"))
+    return "*" in tags or etag_for(version) in tags
+
+
+def require_current(version: int) -> None:
+    """Honour If-Match on writes: a stale validator is a 412 (nothing is written)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = _listed(header)
+    if "*" in tags or etag_for(version) in tags:
+        return
+    raise ProblemError(
+        412,
+        "Precondition Failed",
+        "The resource changed since you read it; fetch it again and retry.",
+        slug="stale-version",
+        headers={"ETag": etag_for(version)},
+    )
+
+
+def expected_version() -> int | None:
+    """The version named by If-Match, to make an update conditional in SQL (no lost update)."""
+    tags = _listed(request.headers.get("If-Match"))
+    if len(tags) != 1 or not tags[0].startswith('"v') or not tags[0].endswith('"'):
+        return None
+    digits = tags[0][2:-1]
+    return int(digits) if digits.isdigit() else None
+
+
+def with_etag(response: Response, version: int) -> Response:
+    response.headers["ETag"] = etag_for(version)
+    return response

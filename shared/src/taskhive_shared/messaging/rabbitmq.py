@@ -1,0 +1,331 @@
+"""RabbitMQ adapters (pika): the publisher of the relay, the consumer runner, the topology.
+
+Topology per consumer queue Q of service S (DESIGN §6):
+- Q: durable quorum queue bound to the producers' topic exchanges by event type, and to S's
+  direct exchange `S.retry` by its own name (where delayed retries come back);
+  `x-delivery-limit` dead-letters a message that keeps crashing its consumer to `Q.dlq`.
+- `Q.retry.<n>`: delay queues (message TTL) that dead-letter back into Q after the n-th delay.
+- `Q.dlq`: where messages go after the last retry, or at once when invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from pika.spec import Basic, BasicProperties
+
+from taskhive_shared.events.consumer import EventProcessor, Outcome, ProcessResult
+from taskhive_shared.events.envelope import EventEnvelope
+from taskhive_shared.events.publisher import PublishError
+from taskhive_shared.events.relay import Backoff
+
+logger = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-taskhive-attempt"
+ERROR_HEADER = "x-taskhive-error"
+DEFAULT_RETRY_DELAYS_MS = (1_000, 5_000, 30_000)
+
+
+def connect(url: str, *, heartbeat: int = 30) -> BlockingConnection:
+    parameters = pika.URLParameters(url)
+    parameters.heartbeat = heartbeat
+    parameters.blocked_connection_timeout = 30
+    parameters.connection_attempts = 1
+    parameters.client_properties = {"connection_name": "taskhive"}
+    return pika.BlockingConnection(parameters)
+
+
+def declare_exchange(channel: BlockingChannel, exchange: str) -> None:
+    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+
+
+class PikaPublisher:
+    """Publishes with confirms on one lazily (re)opened connection; not thread-safe."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._connection: BlockingConnection | None = None
+        self._channel: BlockingChannel | None = None
+        self._declared: set[str] = set()
+
+    def _ready_channel(self) -> BlockingChannel:
+        if self._channel is None or self._channel.is_closed:
+            self.close()
+            self._connection = connect(self._url)
+            self._channel = self._connection.channel()
+            self._channel.confirm_delivery()
+            self._declared.clear()
+        return self._channel
+
+    def publish(self, exchange: str, envelope: EventEnvelope) -> None:
+        try:
+            channel = self._ready_channel()
+            if exchange not in self._declared:
+                declare_exchange(channel, exchange)
+                self._declared.add(exchange)
+            channel.basic_publish(
+                exchange,
+                envelope.type,
+                json.dumps(envelope.to_dict()).encode(),
+                properties=BasicProperties(
+                    content_type="application/cloudevents+json",
+                    delivery_mode=pika.DeliveryMode.Persistent,
+                    message_id=str(envelope.id),
+                    correlation_id=envelope.correlationid,
+                    type=envelope.type,
+                    app_id=envelope.source,
+                    headers={
+                        "correlationid": envelope.correlationid,
+                        "causationid": envelope.causationid,
+                        "x-request-id": envelope.correlationid,
+                    },
+                ),
+            )
+        except Exception as exc:
+            self.close()
+            raise PublishError(f"{envelope.type} {envelope.id}: {exc!r}") from exc
+
+    def close(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except Exception:  # closing a broken connection must not mask the original error
+                logger.debug("ignoring error while closing a broken connection", exc_info=True)
+
+
+@dataclass(frozen=True)
+class ConsumerTopology:
+    service: str
+    queue: str
+    bindings: Mapping[str, Sequence[str]]
+    """Producer exchange → event types (routing keys) to receive."""
+    retry_delays_ms: Sequence[int] = DEFAULT_RETRY_DELAYS_MS
+    delivery_limit: int = 10
+    declare_producer_exchanges: bool = True
+
+    @property
+    def retry_exchange(self) -> str:
+        return f"{self.service}.retry"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.queue}.dlq"
+
+    def delay_queue(self, attempt: int) -> str:
+        return f"{self.queue}.retry.{attempt}"
+
+    def declare(self, channel: BlockingChannel) -> None:
+        channel.exchange_declare(self.retry_exchange, exchange_type="direct", durable=True)
+        channel.queue_declare(
+            self.queue,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                "x-delivery-limit": self.delivery_limit,
+                "x-dead-letter-exchange": self.retry_exchange,
+                "x-dead-letter-routing-key": self.dead_letter_queue,
+            },
+        )
+        channel.queue_bind(self.queue, self.retry_exchange, routing_key=self.queue)
+        for exchange, event_types in self.bindings.items():
+            if self.declare_producer_exchanges:
+                declare_exchange(channel, exchange)
+            for event_type in event_types:
+                channel.queue_bind(self.queue, exchange, routing_key=event_type)
+        for attempt, delay in enumerate(self.retry_delays_ms, start=1):
+            name = self.delay_queue(attempt)
+            channel.queue_declare(
+                name,
+                durable=True,
+                arguments={
+                    "x-message-ttl": delay,
+                    "x-dead-letter-exchange": self.retry_exchange,
+                    "x-dead-letter-routing-key": self.queue,
+                },
+            )
+            channel.queue_bind(name, self.retry_exchange, routing_key=name)
+        channel.queue_declare(
+            self.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        channel.queue_bind(
+            self.dead_letter_queue, self.retry_exchange, routing_key=self.dead_letter_queue
+        )
+
+
+@dataclass
+class PikaEventConsumer:
+    """Consumes one queue. Handlers run on a worker thread, never in pika's callback, so
+    heartbeats keep flowing during long handlers; acks go back through the connection's
+    thread-safe callback. One worker keeps the queue's order."""
+
+    url: str
+    topology: ConsumerTopology
+    processor: EventProcessor
+    prefetch: int = 20
+    _connection: BlockingConnection | None = field(default=None, init=False)
+    _confirm_channel: BlockingChannel | None = field(default=None, init=False)
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = Backoff()
+        while not stop.is_set():
+            try:
+                self._consume(stop, backoff)
+            except Exception:
+                delay = backoff.next()
+                logger.exception(
+                    "consumer connection failed; retrying", extra={"retry_in_s": delay}
+                )
+                stop.wait(delay)
+
+    def _consume(self, stop: threading.Event, backoff: Backoff) -> None:
+        connection = connect(self.url)
+        self._connection = connection
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.topology.queue)
+        try:
+            channel = connection.channel()
+            self.topology.declare(channel)
+            self._confirm_channel = connection.channel()
+            self._confirm_channel.confirm_delivery()
+            channel.basic_qos(prefetch_count=self.prefetch)
+            channel.basic_consume(
+                self.topology.queue,
+                partial(self._on_message, worker),
+                consumer_tag=f"{self.topology.queue}-{threading.get_ident()}",
+            )
+            logger.info("consuming", extra={"queue": self.topology.queue})
+            backoff.reset()
+            while not stop.is_set():
+                connection.process_data_events(time_limit=0.5)
+            channel.cancel()
+        finally:
+            worker.shutdown(wait=True, cancel_futures=True)
+            if connection.is_open:
+                connection.close()
+
+    def _on_message(
+        self,
+        worker: ThreadPoolExecutor,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        worker.submit(self._work, channel, method, properties, body)
+
+    def _work(
+        self,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        result = self.processor.process(body)
+        connection = self._connection
+        # After a reconnect the old channel is gone: the unacked message is redelivered.
+        if connection is not None and connection.is_open and channel.is_open:
+            connection.add_callback_threadsafe(
+                partial(self._settle, channel, method, properties, body, result)
+            )
+
+    def _settle(
+        self,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+        result: ProcessResult,
+    ) -> None:
+        tag = method.delivery_tag
+        if channel.is_closed:
+            return
+        if result.outcome in (Outcome.APPLIED, Outcome.DUPLICATE):
+            channel.basic_ack(tag)
+            return
+        headers: dict[str, Any] = dict(properties.headers or {})
+        attempt = int(headers.get(ATTEMPT_HEADER, 0)) + 1
+        headers[ERROR_HEADER] = result.reason[:500]
+        if result.outcome is Outcome.RETRY and attempt <= len(self.topology.retry_delays_ms):
+            headers[ATTEMPT_HEADER] = attempt
+            target = self.topology.delay_queue(attempt)
+        else:
+            target = self.topology.dead_letter_queue
+            logger.error(
+                "event dead-lettered",
+                extra={"queue": self.topology.queue, "reason": result.reason, "attempt": attempt},
+            )
+        confirm = self._confirm_channel
+        assert confirm is not None
+        # Confirmed republish first, ack after: a crash in between repeats, never loses.
+        confirm.basic_publish(
+            self.topology.retry_exchange,
+            target,
+            body,
+            properties=BasicProperties(
+                content_type=properties.content_type,
+                delivery_mode=pika.DeliveryMode.Persistent,
+                message_id=properties.message_id,
+                correlation_id=properties.correlation_id,
+                type=properties.type,
+                app_id=properties.app_id,
+                headers=headers,
+            ),
+        )
+        channel.basic_ack(tag)
+
+
+def dead_letters(url: str, topology: ConsumerTopology, limit: int = 50) -> list[dict[str, Any]]:
+    """Peek at the DLQ: messages are read and returned to the queue unacknowledged."""
+    connection = connect(url)
+    try:
+        channel = connection.channel()
+        found: list[dict[str, Any]] = []
+        for _ in range(limit):
+            method, properties, body = channel.basic_get(topology.dead_letter_queue)
+            if method is None:
+                break
+            headers = properties.headers or {}
+            found.append(
+                {
+                    "message_id": properties.message_id,
+                    "type": properties.type,
+                    "error": headers.get(ERROR_HEADER),
+                    "attempts": headers.get(ATTEMPT_HEADER, 0),
+                    "body": body.decode("utf-8", "replace")[:2000],
+                }
+            )
+        return found
+    finally:
+        connection.close()  # unacked messages return to the DLQ
+
+
+def redrive(url: str, topology: ConsumerTopology, limit: int = 1000) -> int:
+    """Move dead letters back to their queue with a fresh retry budget; returns how many."""
+    connection = connect(url)
+    moved = 0
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        for _ in range(limit):
+            method, properties, body = channel.basic_get(topology.dead_letter_queue)
+            if method is None:
+                break
+            headers = {k: v for k, v in (properties.headers or {}).items() if k != ATTEMPT_HEADER}
+            properties.headers = headers
+            channel.basic_publish(
+                topology.retry_exchange, topology.queue, body, properties=properties
+            )
+            channel.basic_ack(method.delivery_tag)
+            moved += 1
+        return moved
+    finally:
+        connection.close()

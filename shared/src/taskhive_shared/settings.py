@@ -22,5 +22,9 @@ class CommonSettings(BaseSettings):
         default=None,
         description="Redis holding revoked access-token ids; None means in-process (embedded).",
     )
+    amqp_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/%2F",
+        description="RabbitMQ of the relay and consumers (the service's own broker user).",
+    )
     jwt_issuer: str = "taskhive-auth"
     jwt_audience: str = "taskhive"

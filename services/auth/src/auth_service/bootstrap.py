@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from auth_service.adapters.clock import SystemClock
 from auth_service.adapters.common_passwords import common_passwords
 from auth_service.adapters.hashing import Argon2PasswordHasher
-from auth_service.adapters.persistence.tables import SCHEMA, outbox
+from auth_service.adapters.persistence.tables import SCHEMA, inbox, outbox
 from auth_service.adapters.persistence.unit_of_work import SqlAlchemyAuthUnitOfWork
 from auth_service.adapters.secrets import RandomRefreshTokenSecrets
 from auth_service.adapters.signing import (
@@ -27,20 +28,26 @@ from auth_service.application.change_password import ChangePasswordHandler
 from auth_service.application.create_admin import CreateAdminHandler
 from auth_service.application.login import LoginUserHandler
 from auth_service.application.logout import LogoutUserHandler
-from auth_service.application.ports import AuthUnitOfWork
 from auth_service.application.refresh import RefreshTokensHandler
 from auth_service.application.register import RegisterUserHandler
 from auth_service.application.services import AuthServices
 from auth_service.application.sessions import TokenMinter
+from auth_service.application.sync_profile import SyncAccountFromProfileHandler
 from auth_service.config import AuthSettings
 from auth_service.domain.passwords import PasswordPolicy
+from auth_service.entrypoints.events import QUEUE, USERS_EXCHANGE, event_handlers
 from auth_service.entrypoints.http.app import create_app
 from taskhive_shared.db.engine import create_db_engine, database_ready
 from taskhive_shared.db.migrations import upgrade_to_head
+from taskhive_shared.events.cli import EventWiring
+from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
 from taskhive_shared.events.outbox import OutboxWriter
+from taskhive_shared.events.publisher import EventPublisher, exchange_of
+from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
 from taskhive_shared.logging import configure_logging
+from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
     RedisTokenDenylist,
@@ -58,6 +65,8 @@ class AuthRuntime:
     services: AuthServices
     denylist: TokenDenylist
     readiness: dict[str, ReadinessCheck]
+    unit_of_work: Callable[[], SqlAlchemyAuthUnitOfWork]
+    clock: SystemClock
 
 
 def build_runtime(
@@ -85,7 +94,7 @@ def build_runtime(
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
 
-    def unit_of_work() -> AuthUnitOfWork:
+    def unit_of_work() -> SqlAlchemyAuthUnitOfWork:
         return SqlAlchemyAuthUnitOfWork(session_factory, outbox_writer)
 
     clock = SystemClock()
@@ -123,12 +132,37 @@ def build_runtime(
         ),
         jwks=keys.jwks,
     )
-    return AuthRuntime(settings, engine, services, denylist, readiness)
+    return AuthRuntime(settings, engine, services, denylist, readiness, unit_of_work, clock)
 
 
 def build_http_app(runtime: AuthRuntime) -> Flask:
     return create_app(
         runtime.services, runtime.readiness, max_body_bytes=runtime.settings.max_body_bytes
+    )
+
+
+def build_relay(runtime: AuthRuntime, publisher: EventPublisher) -> OutboxRelay:
+    return OutboxRelay(runtime.engine, outbox, publisher, exchange_of(SCHEMA))
+
+
+def build_event_processor(runtime: AuthRuntime) -> EventProcessor:
+    handlers = event_handlers(SyncAccountFromProfileHandler(runtime.clock))
+    return EventProcessor(QUEUE, handlers, ContractRegistry(), runtime.unit_of_work, inbox)
+
+
+def consumer_topology(processor: EventProcessor) -> ConsumerTopology:
+    return ConsumerTopology(
+        service=SCHEMA, queue=QUEUE, bindings={USERS_EXCHANGE: processor.event_types}
+    )
+
+
+def event_wiring(settings: AuthSettings) -> EventWiring:
+    runtime = build_runtime(settings)
+    return EventWiring(
+        amqp_url=settings.amqp_url,
+        relay=lambda publisher: build_relay(runtime, publisher),
+        processor=lambda: build_event_processor(runtime),
+        topology=consumer_topology,
     )
 
 

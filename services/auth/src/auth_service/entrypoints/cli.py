@@ -8,10 +8,26 @@ from pathlib import Path
 
 import click
 
+from taskhive_shared.events.cli import EventWiring, event_commands
+from taskhive_shared.logging import configure_logging
+
 
 @click.group()
 def main() -> None:
     """Operate the Taskhive auth service."""
+
+
+def _event_wiring() -> EventWiring:
+    from auth_service.bootstrap import event_wiring
+    from auth_service.config import AuthSettings
+
+    settings = AuthSettings()  # type: ignore[call-arg]
+    configure_logging("auth", settings.log_level)
+    return event_wiring(settings)
+
+
+for _command in event_commands(_event_wiring):
+    main.add_command(_command)
 
 
 @main.command()

@@ -29,6 +29,7 @@ def _account(row: Any) -> Account:
         is_active=row.is_active,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        profile_version=row.profile_version,
     )
 
 
@@ -85,6 +86,7 @@ class SqlAlchemyAccountRepository:
                 role=account.role.value,
                 is_active=account.is_active,
                 updated_at=account.updated_at,
+                profile_version=account.profile_version,
             )
         )
 

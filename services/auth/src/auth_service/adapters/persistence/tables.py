@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from taskhive_shared.events.inbox import inbox_table
 from taskhive_shared.events.outbox import outbox_table
 
 SCHEMA = "auth"
@@ -21,6 +22,7 @@ accounts = sa.Table(
     sa.Column("is_active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("profile_version", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 refresh_token_families = sa.Table(
@@ -46,3 +48,4 @@ refresh_tokens = sa.Table(
 )
 
 outbox = outbox_table(metadata, SCHEMA)
+inbox = inbox_table(metadata, SCHEMA)

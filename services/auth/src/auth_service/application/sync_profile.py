@@ -1,0 +1,40 @@
+"""SyncAccountFromProfile: the users service owns roles and status; auth keeps a replica.
+
+New tokens carry the new role from the next login or refresh; a deactivation also ends
+every session at once (all refresh-token families revoked) and refuses future logins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from auth_service.application.ports import AuthUnitOfWork, Clock
+from auth_service.domain.model import Role
+
+
+@dataclass(frozen=True, slots=True)
+class SyncAccountFromProfile:
+    user_id: uuid.UUID
+    role: Role
+    is_active: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncAccountFromProfileHandler:
+    clock: Clock
+
+    def __call__(self, command: SyncAccountFromProfile, uow: AuthUnitOfWork) -> bool:
+        """Runs inside the consumer's unit of work (which commits); True if anything changed."""
+        account = uow.accounts.get(command.user_id)
+        if account is None:
+            return False  # not an account of ours (yet): nothing to replicate into
+        now = self.clock.now()
+        was_active = account.is_active
+        if not account.apply_profile(command.role, command.is_active, command.version, now):
+            return False
+        uow.accounts.save(account)
+        if was_active and not account.is_active:
+            uow.refresh_tokens.revoke_families_of_user(account.id, "deactivated", now)
+        return True

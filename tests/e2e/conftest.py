@@ -103,7 +103,9 @@ class Stack:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _stack_env(database: str, gateway_port: int, port_offset: int) -> dict[str, str]:
+def _stack_env(
+    database: str, vhost: str, gateway_port: int, port_offset: int
+) -> dict[str, str]:
     # A developer's own settings must not point the stack at another database or port.
     env = {
         key: value
@@ -113,6 +115,7 @@ def _stack_env(database: str, gateway_port: int, port_offset: int) -> dict[str, 
     env.update(
         TASKHIVE_ADMIN_DATABASE_URL=ADMIN_URL,
         TASKHIVE_DATABASE_NAME=database,
+        TASKHIVE_AMQP_VHOST=vhost,
         TASKHIVE_REDIS_URL=REDIS_URL,
         TASKHIVE_GATEWAY_PORT=str(gateway_port),
         TASKHIVE_PORT_BASE=str(port_offset),
@@ -157,13 +160,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from taskhive_shared.db.provisioning import drop_database
 
     database = f"taskhive_e2e_{uuid.uuid4().hex[:10]}"
+    vhost = database  # queues of its own: a developer's stack must not consume our events
     gateway_port = _free_port()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
     stack = Stack(base_url=f"http://127.0.0.1:{gateway_port}", log_path=log_path)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "taskhive-stack")],
-            env=_stack_env(database, gateway_port, _free_port_offset()),
+            env=_stack_env(database, vhost, gateway_port, _free_port_offset()),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -174,6 +178,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         code = _stop(process)
         drop_database(ADMIN_URL, database)
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, timeout=60)
     assert code == 0, f"taskhive-stack did not stop cleanly ({code}):\n{stack.log_tail()}"
 
 

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import argparse
 import os
+from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 
+from taskhive_infra.broker import (
+    BrokerAdmin,
+    BrokerPermissions,
+    ManagementApiAdmin,
+    RabbitmqctlAdmin,
+    declare_exchanges,
+    permissions_for,
+)
 from taskhive_infra.services import SERVICES
 from taskhive_shared.db.provisioning import ensure_database, provision_service
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_AMQP_ADMIN_URL = "amqp://guest:guest@127.0.0.1:5672"
 
 
 def role_password(service: str, kind: str) -> str:
@@ -39,6 +49,35 @@ def provision(admin_url: str, database: str, *, migrate: bool = True) -> None:
             service.migrate()
 
 
+def amqp_password(service: str) -> str:
+    """`<SVC>_AMQP_PASSWORD`, defaulting to the service name for local development."""
+    return os.environ.get(f"{service.upper()}_AMQP_PASSWORD", service)
+
+
+def broker_admin_from_env(admin_amqp_url: str) -> BrokerAdmin:
+    management = os.environ.get("TASKHIVE_RABBITMQ_MANAGEMENT_URL")
+    if not management:
+        return RabbitmqctlAdmin()
+    parts = urlsplit(admin_amqp_url)
+    return ManagementApiAdmin(
+        management, unquote(parts.username or ""), unquote(parts.password or "")
+    )
+
+
+def provision_broker(admin_amqp_url: str, vhost: str, admin: BrokerAdmin) -> None:
+    """Virtual host, the services' users and permissions, every producer's exchange."""
+    admin.ensure_vhost(vhost)
+    admin_user = unquote(urlsplit(admin_amqp_url).username or "guest")
+    admin.set_permissions(vhost, admin_user, BrokerPermissions(".*", ".*", ".*"))
+    for service in SERVICES:
+        admin.ensure_user(service.name, amqp_password(service.name))
+        admin.set_permissions(
+            vhost, service.name, permissions_for(service.name, service.consumes_from)
+        )
+    base = admin_amqp_url.rstrip("/")
+    declare_exchanges(f"{base}/{quote(vhost, safe='')}", [s.name for s in SERVICES])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -48,9 +87,21 @@ def main() -> None:
     )
     parser.add_argument("--database", default=os.environ.get("TASKHIVE_DATABASE_NAME", "taskhive"))
     parser.add_argument("--no-migrate", action="store_true")
+    parser.add_argument(
+        "--amqp-admin-url",
+        default=os.environ.get("TASKHIVE_AMQP_ADMIN_URL", DEFAULT_AMQP_ADMIN_URL),
+        help="RabbitMQ administrator (without a virtual host)",
+    )
+    parser.add_argument("--vhost", default=os.environ.get("TASKHIVE_AMQP_VHOST", "/"))
+    parser.add_argument("--no-broker", action="store_true", help="skip RabbitMQ provisioning")
     args = parser.parse_args()
     provision(args.admin_url, args.database, migrate=not args.no_migrate)
     print(f"taskhive: database {args.database} provisioned")
+    if not args.no_broker:
+        provision_broker(
+            args.amqp_admin_url, args.vhost, broker_admin_from_env(args.amqp_admin_url)
+        )
+        print(f"taskhive: RabbitMQ virtual host {args.vhost} provisioned")
 
 
 if __name__ == "__main__":

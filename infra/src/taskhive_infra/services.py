@@ -12,6 +12,14 @@ class ServiceSpec:
     port: int
     wsgi: str
     migrate: Callable[[], None]
+    cli: str
+    """The service's command line; `relay`, `consume` are its event process types."""
+    consumes_from: tuple[str, ...] = ()
+    """Producers whose exchanges this service's consumer binds to."""
+
+    @property
+    def event_processes(self) -> tuple[str, ...]:
+        return ("relay", "consume") if self.consumes_from else ("relay",)
 
 
 def _migrate_auth() -> None:
@@ -23,6 +31,11 @@ def _migrate_auth() -> None:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
-        name="auth", port=8101, wsgi="auth_service.bootstrap:wsgi_app()", migrate=_migrate_auth
+        name="auth",
+        port=8101,
+        wsgi="auth_service.bootstrap:wsgi_app()",
+        migrate=_migrate_auth,
+        cli="auth-service",
+        consumes_from=("users",),
     ),
 )

@@ -1,7 +1,8 @@
 """`taskhive-stack` (`make stack`): every service under gunicorn behind HAProxy, supervised.
 
-Settings come from the environment, with defaults for one machine running PostgreSQL and Redis
-on localhost. The first child to die, or SIGINT/SIGTERM, stops the whole stack.
+Settings come from the environment, with defaults for one machine running PostgreSQL, Redis
+and RabbitMQ on localhost. Each service runs its API (gunicorn), its outbox relay and, when it
+consumes events, its consumer. The first child to die, or SIGINT/SIGTERM, stops the whole stack.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from taskhive_infra.provision import DEFAULT_ADMIN_URL, provision, role_password
+from taskhive_infra.broker import RabbitmqctlAdmin, service_amqp_url
+from taskhive_infra.provision import (
+    DEFAULT_ADMIN_URL,
+    DEFAULT_AMQP_ADMIN_URL,
+    amqp_password,
+    provision,
+    provision_broker,
+    role_password,
+)
 from taskhive_infra.services import SERVICES, ServiceSpec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,6 +61,8 @@ class StackConfig:
     stop_timeout: float
     haproxy_config: Path
     data_dir: Path
+    amqp_admin_url: str
+    vhost: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -66,6 +77,8 @@ class StackConfig:
             stop_timeout=float(env.get("TASKHIVE_STOP_TIMEOUT", "15")),
             haproxy_config=Path(env.get("TASKHIVE_GATEWAY_CONFIG", ROOT / "gateway/haproxy.cfg")),
             data_dir=Path(env.get("TASKHIVE_DATA_DIR", ROOT / ".data")),
+            amqp_admin_url=env.get("TASKHIVE_AMQP_ADMIN_URL", DEFAULT_AMQP_ADMIN_URL),
+            vhost=env.get("TASKHIVE_AMQP_VHOST", "/"),
         )
 
     def port(self, service: ServiceSpec) -> int:
@@ -87,6 +100,12 @@ def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
             url = database.set(username=role, password=role_password(service.name, kind))
             defaults[f"{prefix}_{variable}"] = url.render_as_string(hide_password=False)
         defaults[f"{prefix}_DENYLIST_REDIS_URL"] = config.redis_url
+        defaults[f"{prefix}_AMQP_URL"] = service_amqp_url(
+            config.amqp_admin_url, service.name, amqp_password(service.name), config.vhost
+        )
+        # Services verify tokens with auth's public keys (cached; the only cross-service call).
+        auth_port = config.port(SERVICES[0])
+        defaults[f"{prefix}_JWKS_URL"] = f"http://{LOCALHOST}:{auth_port}/api/v1/auth/jwks.json"
     if "AUTH_SIGNING_KEY_FILES" not in env:
         defaults["AUTH_SIGNING_KEY_FILES"] = str(config.data_dir / "keys" / "auth-1.pem")
     return {**defaults, **env}
@@ -173,6 +192,8 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     check_reachable("PostgreSQL", admin.host or LOCALHOST, admin.port or 5432)
     redis = urlsplit(config.redis_url)
     check_reachable("Redis", redis.hostname or LOCALHOST, redis.port or 6379)
+    amqp = urlsplit(config.amqp_admin_url)
+    check_reachable("RabbitMQ", amqp.hostname or LOCALHOST, amqp.port or 5672)
     if "AUTH_SIGNING_KEY_FILES" not in os.environ:
         ensure_signing_key(Path(env["AUTH_SIGNING_KEY_FILES"]))
     # provision() runs each service's migrations in-process: they read the same variables.
@@ -182,6 +203,10 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     except Exception as exc:
         raise StackError(f"provisioning database {config.database} failed: {exc}") from exc
     print(f"taskhive-stack: database {config.database} provisioned", flush=True)
+    try:
+        provision_broker(config.amqp_admin_url, config.vhost, RabbitmqctlAdmin())
+    except Exception as exc:
+        raise StackError(f"provisioning RabbitMQ vhost {config.vhost} failed: {exc}") from exc
 
     gateway_env = dict(env, GATEWAY_PORT=str(config.gateway_port))
     for service in SERVICES:
@@ -196,6 +221,9 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     for service in SERVICES:
         url = f"http://{LOCALHOST}:{config.port(service)}/readyz"
         supervisor.wait_ready(f"{service.name}-api", url, config.startup_timeout)
+    for service in SERVICES:
+        for process in service.event_processes:
+            supervisor.start(f"{service.name}-{process}", [str(BIN / service.cli), process], env)
 
     argv = [haproxy_binary(), "-W", "-db", "-f", str(config.haproxy_config)]
     supervisor.start("gateway", argv, gateway_env)

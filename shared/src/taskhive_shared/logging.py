@@ -37,3 +37,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     )
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
+    # pika narrates every connection step at INFO; its warnings and errors are what matter.
+    logging.getLogger("pika").setLevel(max(logging.WARNING, root.level))

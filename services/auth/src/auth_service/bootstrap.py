@@ -151,8 +151,12 @@ def build_event_processor(runtime: AuthRuntime) -> EventProcessor:
 
 
 def consumer_topology(processor: EventProcessor) -> ConsumerTopology:
+    # Producers' exchanges are declared by provisioning; this user may only bind to them.
     return ConsumerTopology(
-        service=SCHEMA, queue=QUEUE, bindings={USERS_EXCHANGE: processor.event_types}
+        service=SCHEMA,
+        queue=QUEUE,
+        bindings={USERS_EXCHANGE: processor.event_types},
+        declare_producer_exchanges=False,
     )
 
 

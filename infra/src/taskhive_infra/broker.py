@@ -1,0 +1,134 @@
+"""RabbitMQ provisioning: a virtual host, every producer's exchange, one user per service.
+
+Each service's user may configure and write only its own resources (`<svc>.events`,
+`<svc>.retry`, queues `<svc>.*`) and read its own queues plus the exchanges it consumes
+from (to bind to them) — so a service can publish only to its own exchange (DESIGN §6).
+Users are managed with `rabbitmqctl` on a local broker, or with the management HTTP API
+(`docker compose`, where the broker is another container).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import pika
+
+from taskhive_shared.events.publisher import exchange_of
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerPermissions:
+    configure: str
+    write: str
+    read: str
+
+
+def permissions_for(service: str, consumes_from: Iterable[str]) -> BrokerPermissions:
+    own = rf"^{re.escape(service)}\..*"
+    readable = [own, *(rf"^{re.escape(exchange_of(p))}$" for p in sorted(consumes_from))]
+    return BrokerPermissions(configure=own, write=own, read="|".join(readable))
+
+
+class BrokerAdmin(Protocol):
+    def ensure_vhost(self, vhost: str) -> None: ...
+
+    def ensure_user(self, user: str, password: str) -> None: ...
+
+    def set_permissions(self, vhost: str, user: str, permissions: BrokerPermissions) -> None: ...
+
+
+class RabbitmqctlAdmin:
+    """For a broker on this machine (make stack, tests)."""
+
+    def __init__(self, executable: str | None = None) -> None:
+        found = executable or shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+        self._ctl = found
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self._ctl, "-q", *args], check=check, capture_output=True, text=True, timeout=60
+        )
+
+    def ensure_vhost(self, vhost: str) -> None:
+        self._run("add_vhost", vhost, check=False)  # "already exists" is fine
+
+    def ensure_user(self, user: str, password: str) -> None:
+        if self._run("add_user", user, password, check=False).returncode != 0:
+            self._run("change_password", user, password)
+
+    def set_permissions(self, vhost: str, user: str, permissions: BrokerPermissions) -> None:
+        self._run(
+            "set_permissions",
+            "-p",
+            vhost,
+            user,
+            permissions.configure,
+            permissions.write,
+            permissions.read,
+        )
+
+
+class ManagementApiAdmin:
+    """For a broker reached over its management HTTP API (docker compose)."""
+
+    def __init__(self, base_url: str, user: str, password: str) -> None:
+        self._base = base_url.rstrip("/")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self._auth = f"Basic {token}"
+
+    def _put(self, path: str, body: dict[str, str]) -> None:
+        request = urllib.request.Request(  # noqa: S310 (operator-configured http URL)
+            f"{self._base}/api/{path}",
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Authorization": self._auth, "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
+
+    def ensure_vhost(self, vhost: str) -> None:
+        self._put(f"vhosts/{urllib.parse.quote(vhost, safe='')}", {})
+
+    def ensure_user(self, user: str, password: str) -> None:
+        self._put(f"users/{urllib.parse.quote(user)}", {"password": password, "tags": ""})
+
+    def set_permissions(self, vhost: str, user: str, permissions: BrokerPermissions) -> None:
+        self._put(
+            f"permissions/{urllib.parse.quote(vhost, safe='')}/{urllib.parse.quote(user)}",
+            {
+                "configure": permissions.configure,
+                "write": permissions.write,
+                "read": permissions.read,
+            },
+        )
+
+
+def declare_exchanges(admin_amqp_url: str, producers: Iterable[str]) -> None:
+    """Every producer's topic exchange exists before any consumer binds to it."""
+    connection = pika.BlockingConnection(pika.URLParameters(admin_amqp_url))
+    try:
+        channel = connection.channel()
+        for producer in producers:
+            channel.exchange_declare(exchange_of(producer), exchange_type="topic", durable=True)
+    finally:
+        connection.close()
+
+
+def service_amqp_url(host_url: str, service: str, password: str, vhost: str) -> str:
+    """The service user's URL on the same broker as `host_url` (e.g. amqp://guest@host:5672)."""
+    parts = urllib.parse.urlsplit(host_url)
+    host = parts.hostname or "127.0.0.1"
+    port = parts.port or 5672
+    return (
+        f"amqp://{urllib.parse.quote(service)}:{urllib.parse.quote(password, safe='')}@"
+        f"{host}:{port}/{urllib.parse.quote(vhost, safe='')}"
+    )

@@ -1,0 +1,147 @@
+"""Auth's consumer of users events on real PostgreSQL: role and status replica, via the inbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import jwt
+import pytest
+
+from auth_service.bootstrap import build_event_processor
+from taskhive_shared.events.consumer import Outcome
+from taskhive_shared.events.envelope import EventEnvelope
+
+PREFERENCES = dict.fromkeys(
+    [
+        "task_assigned",
+        "task_unassigned",
+        "task_status_changed",
+        "task_commented",
+        "task_created",
+        "task_overdue",
+        "task_due_soon",
+        "daily_summary",
+    ],
+    True,
+)
+
+
+@pytest.fixture
+def processor(auth_runtime):
+    return build_event_processor(auth_runtime)
+
+
+@pytest.fixture
+def member(client, new_user):
+    body = new_user()
+    tokens = client.post("/api/v1/auth/register", json=body).get_json()
+    return body, tokens
+
+
+def updated(user: dict, *, role: str, is_active: bool, version: int) -> bytes:
+    now = datetime.now(UTC).isoformat()
+    data = {
+        "user_id": user["id"],
+        "username": user["username"],
+        "email": user["email"],
+        "first_name": "",
+        "last_name": "",
+        "display_name": user["username"],
+        "role": role,
+        "is_active": is_active,
+        "timezone": "UTC",
+        "team_ids": [],
+        "notification_preferences": PREFERENCES,
+        "version": version,
+        "created_at": now,
+        "updated_at": now,
+    }
+    envelope = EventEnvelope("users.user.updated.v1", "users", user["id"], data)
+    return json.dumps(envelope.to_dict()).encode()
+
+
+def deactivated(user_id: str, version: int) -> bytes:
+    data = {
+        "user_id": user_id,
+        "deactivated_by": str(uuid.uuid4()),
+        "deactivated_at": datetime.now(UTC).isoformat(),
+        "version": version,
+    }
+    envelope = EventEnvelope("users.user.deactivated.v1", "users", user_id, data)
+    return json.dumps(envelope.to_dict()).encode()
+
+
+def login(client, body):
+    return client.post(
+        "/api/v1/auth/login", json={"username": body["username"], "password": body["password"]}
+    )
+
+
+def test_a_new_role_reaches_the_next_token(client, processor, member):
+    body, tokens = member
+    result = processor.process(updated(tokens["user"], role="manager", is_active=True, version=2))
+    assert result.outcome is Outcome.APPLIED
+    fresh = login(client, body).get_json()
+    assert (
+        jwt.decode(fresh["access_token"], options={"verify_signature": False})["role"] == "manager"
+    )
+    refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    claims = jwt.decode(refreshed.get_json()["access_token"], options={"verify_signature": False})
+    assert claims["role"] == "manager"
+
+
+def test_a_stale_version_does_not_undo_a_newer_one(client, processor, member):
+    body, tokens = member
+    user = tokens["user"]
+    assert processor.process(updated(user, role="admin", is_active=True, version=5)).outcome is (
+        Outcome.APPLIED
+    )
+    processor.process(updated(user, role="member", is_active=True, version=4))
+    claims = jwt.decode(
+        login(client, body).get_json()["access_token"], options={"verify_signature": False}
+    )
+    assert claims["role"] == "admin"
+
+
+def test_the_same_event_twice_has_one_effect(processor, member):
+    _, tokens = member
+    message = updated(tokens["user"], role="manager", is_active=True, version=2)
+    assert processor.process(message).outcome is Outcome.APPLIED
+    assert processor.process(message).outcome is Outcome.DUPLICATE
+
+
+def test_deactivation_ends_every_session_and_refuses_login(client, processor, member):
+    body, tokens = member
+    other = login(client, body).get_json()
+
+    result = processor.process(deactivated(tokens["user"]["id"], version=2))
+
+    assert result.outcome is Outcome.APPLIED
+    for session in (tokens, other):
+        refresh = client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+        )
+        assert refresh.status_code == 401
+    assert login(client, body).status_code == 401
+
+
+def test_reactivation_allows_login_again(client, processor, member):
+    body, tokens = member
+    processor.process(deactivated(tokens["user"]["id"], version=2))
+    processor.process(updated(tokens["user"], role="member", is_active=True, version=3))
+    assert login(client, body).status_code == 200
+
+
+def test_events_for_unknown_users_are_applied_without_effect(processor):
+    user = {"id": str(uuid.uuid4()), "username": "ghost", "email": "ghost@example.org"}
+    assert processor.process(updated(user, role="admin", is_active=True, version=1)).outcome is (
+        Outcome.APPLIED
+    )
+
+
+def test_an_event_breaking_its_contract_is_dead_lettered(processor, member):
+    _, tokens = member
+    message = json.loads(updated(tokens["user"], role="overlord", is_active=True, version=2))
+    assert processor.process(json.dumps(message).encode()).outcome is Outcome.DEAD_LETTER

@@ -103,9 +103,7 @@ class Stack:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _stack_env(
-    database: str, vhost: str, gateway_port: int, port_offset: int
-) -> dict[str, str]:
+def _stack_env(database: str, vhost: str, gateway_port: int, port_offset: int) -> dict[str, str]:
     # A developer's own settings must not point the stack at another database or port.
     env = {
         key: value

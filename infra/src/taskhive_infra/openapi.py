@@ -31,7 +31,20 @@ def _auth_app() -> Flask:
     return build_http_app(build_runtime(settings, keys=keys, denylist=InMemoryTokenDenylist()))
 
 
-APPS: dict[str, Callable[[], Flask]] = {"auth": _auth_app}
+def _users_app() -> Flask:
+    from taskhive_shared.security.denylist import InMemoryTokenDenylist
+    from taskhive_shared.security.tokens import LocalKeyResolver
+    from users_service.bootstrap import build_http_app, build_runtime
+    from users_service.config import UsersSettings
+
+    settings = UsersSettings(database_url=UNUSED_DB, denylist_redis_url=None, jwks_url=None)
+    resolver = LocalKeyResolver(lambda: {"keys": []})
+    return build_http_app(
+        build_runtime(settings, key_resolver=resolver, denylist=InMemoryTokenDenylist())
+    )
+
+
+APPS: dict[str, Callable[[], Flask]] = {"auth": _auth_app, "users": _users_app}
 
 
 def render(service: str) -> str:

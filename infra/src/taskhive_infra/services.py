@@ -29,6 +29,13 @@ def _migrate_auth() -> None:
     migrate(AuthSettings())  # type: ignore[call-arg]
 
 
+def _migrate_users() -> None:
+    from users_service.bootstrap import migrate
+    from users_service.config import UsersSettings
+
+    migrate(UsersSettings())  # type: ignore[call-arg]
+
+
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         name="auth",
@@ -37,5 +44,13 @@ SERVICES: tuple[ServiceSpec, ...] = (
         migrate=_migrate_auth,
         cli="auth-service",
         consumes_from=("users",),
+    ),
+    ServiceSpec(
+        name="users",
+        port=8102,
+        wsgi="users_service.bootstrap:wsgi_app()",
+        migrate=_migrate_users,
+        cli="users-service",
+        consumes_from=("auth",),
     ),
 )

@@ -1,0 +1,21 @@
+"""Users' unit of work: profiles, teams, idempotency keys and the outbox in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
+from users_service.adapters.persistence.idempotency import SqlAlchemyIdempotencyStore
+from users_service.adapters.persistence.profiles import SqlAlchemyProfileRepository
+from users_service.adapters.persistence.teams import SqlAlchemyTeamRepository
+
+
+class SqlAlchemyUsersUnitOfWork(SqlAlchemyUnitOfWork):
+    profiles: SqlAlchemyProfileRepository
+    teams: SqlAlchemyTeamRepository
+    idempotency: SqlAlchemyIdempotencyStore
+
+    def _open_repositories(self, session: Session) -> None:
+        self.profiles = SqlAlchemyProfileRepository(session)
+        self.teams = SqlAlchemyTeamRepository(session)
+        self.idempotency = SqlAlchemyIdempotencyStore(session)

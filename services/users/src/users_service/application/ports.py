@@ -1,0 +1,172 @@
+"""What the users use cases need from the outside world, by role."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from users_service.domain.model import Membership, Profile, Role, Team
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePosition:
+    """Where a page of the directory ends: its order is (lower(username), id)."""
+
+    username_key: str
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSearch:
+    text: str | None = None
+    include_email_in_text: bool = False
+    role: Role | None = None
+    is_active: bool | None = None
+    team_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPosition:
+    """Where a page of teams ends: its order is (lower(name), id)."""
+
+    name_key: str
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSearch:
+    text: str | None = None
+    member_id: uuid.UUID | None = None
+
+
+class ProfileRepository(Protocol):
+    def add_if_absent(self, profile: Profile) -> bool:
+        """Insert unless a profile with this id exists; True when inserted (race-safe)."""
+
+    def get(self, user_id: uuid.UUID) -> Profile | None: ...
+
+    def get_for_update(self, user_id: uuid.UUID) -> Profile | None:
+        """Locks the row until the unit of work ends: writers of one profile take turns."""
+
+    def save(self, profile: Profile, *, expected_version: int) -> None:
+        """Write only if the stored version is still `expected_version`, else StaleVersion."""
+
+    def search(
+        self, criteria: ProfileSearch, after: ProfilePosition | None, limit: int
+    ) -> list[tuple[Profile, ProfilePosition]]:
+        """Up to `limit` profiles after `after`, in (lower(username), id) order."""
+
+    def usernames(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]: ...
+
+    def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Profile]:
+        """Every profile in id order, a batch at a time (snapshots)."""
+
+
+class TeamRepository(Protocol):
+    def add(self, team: Team) -> None:
+        """Raises TeamNameTaken when the name is taken in any letter case."""
+
+    def get(self, team_id: uuid.UUID) -> Team | None: ...
+
+    def get_for_update(self, team_id: uuid.UUID) -> Team | None:
+        """Locks the team until the unit of work ends (memberships change in turns)."""
+
+    def name_taken(self, name: str, *, excluding: uuid.UUID | None = None) -> bool: ...
+
+    def save(self, team: Team, *, expected_version: int) -> None:
+        """Conditional on the stored version (StaleVersion); TeamNameTaken on a clash."""
+
+    def delete(self, team_id: uuid.UUID, *, expected_version: int) -> None:
+        """Conditional on the stored version (StaleVersion); memberships go with it."""
+
+    def add_member(self, team_id: uuid.UUID, membership: Membership) -> None: ...
+
+    def remove_member(self, team_id: uuid.UUID, user_id: uuid.UUID) -> None: ...
+
+    def team_ids_of(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """Each user's teams (users in no team are absent from the mapping)."""
+
+    def search(
+        self, criteria: TeamSearch, after: TeamPosition | None, limit: int
+    ) -> list[tuple[Team, TeamPosition]]: ...
+
+    def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Team]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedResponse:
+    """The answer given to the first request bearing an Idempotency-Key."""
+
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    request_hash: str
+    response: RecordedResponse | None
+
+
+class IdempotencyStore(Protocol):
+    def claim(
+        self,
+        principal: uuid.UUID,
+        key: str,
+        request_hash: str,
+        at: datetime,
+        *,
+        expired_before: datetime,
+    ) -> IdempotencyRecord | None:
+        """Reserve the key for this request and return None, or return the earlier
+        request that holds it. A record older than `expired_before` is reclaimed. A
+        concurrent claim of the same key waits for the first transaction to end."""
+
+    def complete(self, principal: uuid.UUID, key: str, response: RecordedResponse) -> None: ...
+
+
+class EventOutbox(Protocol):
+    def add_event(
+        self,
+        event_type: str,
+        subject: str,
+        data: dict[str, Any],
+        *,
+        causation_id: str | None = None,
+    ) -> Any: ...
+
+
+class UsersUnitOfWork(Protocol):
+    @property
+    def profiles(self) -> ProfileRepository: ...
+
+    @property
+    def teams(self) -> TeamRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def outbox(self) -> EventOutbox: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UsersUnitOfWork]
+"""A fresh unit of work per use-case call: handlers are shared across threads."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -42,7 +42,7 @@ test-unit: install ## unit tests only (no servers)
 lint: install ## ruff, mypy, import-linter, committed OpenAPI up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p taskhive_shared -p auth_service -p taskhive_gateway -p taskhive_infra
+	$(BIN)/mypy -p taskhive_shared -p auth_service -p users_service -p taskhive_gateway -p taskhive_infra
 	$(BIN)/lint-imports
 	$(BIN)/taskhive-openapi --check
 

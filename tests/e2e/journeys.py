@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -89,3 +90,45 @@ def auth_journey(client: Client) -> None:
     assert_problem(again, 401)
     ended = client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
     assert_problem(ended, 401)
+
+
+PROFILE_WAIT_SECONDS = 10.0
+
+
+def wait_for_profile(client: Client, access_token: str) -> requests.Response:
+    """The profile appears once auth.user.registered.v1 went outbox → relay → users consumer."""
+    deadline = time.monotonic() + PROFILE_WAIT_SECONDS
+    while True:
+        response = client.get("/api/v1/users/me", headers=bearer(access_token))
+        if response.status_code != 404 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.05)
+
+
+def profile_journey(client: Client) -> None:
+    """Register → the profile becomes visible (event path) → edit it with If-Match → stale 412."""
+    account = register(client)
+    token = account["access_token"]
+    me = wait_for_profile(client, token)
+    assert me.status_code == 200, me.text
+    profile = me.json()
+    assert profile["id"] == account["user"]["id"]
+    assert profile["username"] == account["username"]
+    assert profile["first_name"] == account["first_name"]
+    assert profile["role"] == "member"
+    etag = me.headers["ETag"]
+
+    changed = client.patch(
+        "/api/v1/users/me",
+        json={"timezone": "Europe/Paris"},
+        headers={**bearer(token), "If-Match": etag},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["timezone"] == "Europe/Paris"
+    stale = client.patch(
+        "/api/v1/users/me", json={"first_name": "Late"}, headers={**bearer(token), "If-Match": etag}
+    )
+    assert_problem(stale, 412)
+    listed = client.get("/api/users/?limit=5", headers=bearer(token))
+    assert listed.status_code == 200, listed.text
+    assert "items" in listed.json()

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Client
-from tests.e2e.journeys import PROBLEM, assert_problem, auth_journey
+from tests.e2e.journeys import PROBLEM, assert_problem, auth_journey, profile_journey
 
 START_TIMEOUT = 120.0
 AUTH_RATE_LIMIT = 5
@@ -81,6 +81,10 @@ def client(embedded: str) -> Client:
 
 def test_auth_journey(client: Client) -> None:
     auth_journey(client)
+
+
+def test_registration_reaches_the_users_service(client: Client) -> None:
+    profile_journey(client)
 
 
 def test_demo_accounts_are_seeded(client: Client) -> None:

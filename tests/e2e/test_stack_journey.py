@@ -18,6 +18,7 @@ from tests.e2e.journeys import (
     assert_problem,
     auth_journey,
     new_account,
+    profile_journey,
     register,
 )
 
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 def test_register_login_refresh_reuse_logout(client: Client) -> None:
     auth_journey(client)
+
+
+def test_registration_reaches_the_users_service(client: Client) -> None:
+    profile_journey(client)
 
 
 def test_wrong_password_is_refused(client: Client) -> None:

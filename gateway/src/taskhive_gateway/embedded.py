@@ -7,29 +7,42 @@ service's app sits behind the in-process router; Redis and RabbitMQ are not need
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from auth_service.bootstrap import (
-    AuthRuntime,
-    build_http_app,
-    build_runtime,
-    migrate,
-    write_signing_key,
-)
+from auth_service.bootstrap import AuthRuntime, write_signing_key
+from auth_service.bootstrap import build_event_processor as build_auth_processor
+from auth_service.bootstrap import build_http_app as build_auth_http_app
+from auth_service.bootstrap import build_relay as build_auth_relay
+from auth_service.bootstrap import build_runtime as build_auth
+from auth_service.bootstrap import migrate as migrate_auth
 from auth_service.config import AuthSettings
+from auth_service.entrypoints import events as auth_events
 from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route
 from taskhive_infra.seed import seed_demo_accounts
 from taskhive_shared.db.provisioning import ensure_database, provision_service
+from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.logging import configure_logging
+from taskhive_shared.messaging.inmemory import InMemoryBroker
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
+from taskhive_shared.security.tokens import LocalKeyResolver
+from users_service.bootstrap import UsersRuntime
+from users_service.bootstrap import build_event_processor as build_users_processor
+from users_service.bootstrap import build_http_app as build_users_http_app
+from users_service.bootstrap import build_relay as build_users_relay
+from users_service.bootstrap import build_runtime as build_users
+from users_service.bootstrap import migrate as migrate_users
+from users_service.config import UsersSettings
+from users_service.entrypoints import events as users_events
 
 logger = logging.getLogger("taskhive.embedded")
 
@@ -71,15 +84,40 @@ def role_url(admin_url: str, database: str, role: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def build_platform(config: EmbeddedConfig, admin_url: str) -> tuple[GatewayRouter, AuthRuntime]:
+@dataclass
+class Platform:
+    """Everything the single process runs: the router, and the event loops beside it."""
+
+    router: GatewayRouter
+    auth: AuthRuntime
+    users: UsersRuntime
+    broker: InMemoryBroker
+    relays: list[OutboxRelay]
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def start_event_loops(self) -> None:
+        for relay in self.relays:
+            threading.Thread(target=relay.run, args=(self.stop,), daemon=True).start()
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.broker.stop()
+
+
+def _provision(target_url: str, service: str) -> None:
+    provision_service(
+        target_url,
+        service,
+        migrator_password=f"{service}_migrator",
+        app_password=f"{service}_app",
+    )
+
+
+def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     ensure_database(admin_url, config.database)
     target = make_url(admin_url).set(database=config.database).render_as_string(hide_password=False)
-    provision_service(
-        target,
-        "auth",
-        migrator_password="auth_migrator",  # noqa: S106 - local embedded server only
-        app_password="auth_app",  # noqa: S106
-    )
+    for service in ("auth", "users"):
+        _provision(target, service)
     key_file = config.data_dir / "keys" / "auth-embedded.pem"
     write_signing_key(key_file)
     auth_settings = AuthSettings(
@@ -88,19 +126,38 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> tuple[GatewayRoute
         migrator_database_url=role_url(admin_url, config.database, "auth_migrator"),
         denylist_redis_url=None,
     )
-    migrate(auth_settings)
+    users_settings = UsersSettings(
+        database_url=role_url(admin_url, config.database, "users_app"),
+        migrator_database_url=role_url(admin_url, config.database, "users_migrator"),
+        denylist_redis_url=None,
+    )
+    migrate_auth(auth_settings)
+    migrate_users(users_settings)
     # One denylist object for every service of the process: a logout is seen everywhere.
     denylist = InMemoryTokenDenylist()
-    auth = build_runtime(auth_settings, denylist=denylist)
+    auth = build_auth(auth_settings, denylist=denylist)
+    # Services verify tokens with auth's keys in memory instead of fetching the JWKS over HTTP.
+    users = build_users(
+        users_settings, key_resolver=LocalKeyResolver(auth.services.jwks), denylist=denylist
+    )
+    users_app = build_users_http_app(users)
     router = GatewayRouter(
-        [Route("/api/v1/auth/", build_http_app(auth))],
+        [
+            Route("/api/v1/auth/", build_auth_http_app(auth)),
+            Route("/api/v1/users/", users_app),
+            Route("/api/v1/teams/", users_app),
+        ],
         max_body_bytes=int(os.environ.get("GATEWAY_MAX_BODY_BYTES", "1048576")),
         auth_limiter=FixedWindowLimiter(
             int(os.environ.get("GATEWAY_AUTH_RATE_LIMIT", "20")),
             int(os.environ.get("GATEWAY_AUTH_RATE_PERIOD", "60")),
         ),
     )
-    return router, auth
+    broker = InMemoryBroker()
+    broker.bind(users_events.QUEUE, users_events.AUTH_EXCHANGE, build_users_processor(users))
+    broker.bind(auth_events.QUEUE, auth_events.USERS_EXCHANGE, build_auth_processor(auth))
+    relays = [build_auth_relay(auth, broker), build_users_relay(users, broker)]
+    return Platform(router, auth, users, broker, relays)
 
 
 def main() -> None:
@@ -114,14 +171,16 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     admin_url = config.admin_url or start_embedded_postgres(config.data_dir)
-    router, auth = build_platform(config, admin_url)
+    platform = build_platform(config, admin_url)
+    atexit.register(platform.shutdown)
+    platform.start_event_loops()
     if config.seed:
-        seed_demo_accounts(auth.services)
+        seed_demo_accounts(platform.auth.services)
     from waitress import serve
 
     logger.info("taskhive listening", extra={"url": f"http://{config.host}:{config.port}"})
     print(f"Taskhive is up on http://{config.host}:{config.port}  (Ctrl-C stops it)", flush=True)
-    serve(router, host=config.host, port=config.port, threads=8, ident="taskhive")
+    serve(platform.router, host=config.host, port=config.port, threads=8, ident="taskhive")
 
 
 if __name__ == "__main__":

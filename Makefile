@@ -54,7 +54,8 @@ openapi: install ## regenerate docs/openapi/*.json from the code
 	$(BIN)/taskhive-openapi
 
 bench: install haproxy check-services ## auth benchmarks (see bench/README.md)
-	$(BIN)/python bench/auth_bench.py
+	$(BIN)/python -m bench.auth_bench
+	$(BIN)/python -m bench.event_latency_bench
 
 check-services: install
 	@$(BIN)/python infra/scripts/check_services.py

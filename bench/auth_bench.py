@@ -9,10 +9,7 @@ Not part of `make test`: numbers are recorded, never asserted.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -22,11 +19,12 @@ from pathlib import Path
 
 import requests
 
+from bench.stack import running_stack
+
 TIMEOUT = 30
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -110,37 +108,6 @@ def bench_verification(rows: list[str], redis_url: str) -> None:
     )
 
 
-def start_stack(database: str, port: int, port_offset: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "TASKHIVE_DATABASE_NAME": database,
-        "TASKHIVE_GATEWAY_PORT": str(port),
-        "TASKHIVE_PORT_BASE": str(port_offset),
-        "GATEWAY_AUTH_RATE_LIMIT": "1000000",
-        "GATEWAY_RATE_LIMIT": "1000000",
-        "AUTH_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [str(BIN / "taskhive-stack")],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/gateway/readyz", timeout=1).ok:
-                return process
-        except requests.RequestException:
-            pass
-        if process.poll() is not None:
-            raise SystemExit("taskhive-stack exited early; run it by hand to see why")
-        time.sleep(0.5)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise SystemExit("the stack did not come up within 90 s")
-
-
 def bench_http(rows: list[str], base: str, concurrency: int, count: int) -> None:
     def register() -> float:
         name = f"b{uuid.uuid4().hex[:12]}"
@@ -191,20 +158,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from taskhive_shared.db.provisioning import drop_database
-
     rows = ["| measurement | n | p50 ms | p99 ms | req/s |", "|---|---|---|---|---|"]
     bench_argon2(rows)
     bench_verification(rows, args.redis_url)
-    database = f"taskhive_bench_{uuid.uuid4().hex[:8]}"
-    process = start_stack(database, port=18480, port_offset=10400)
-    try:
-        bench_http(rows, "http://127.0.0.1:18480", args.concurrency, args.requests)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
-        drop_database(ADMIN_URL, database)
+    with running_stack() as base:
+        bench_http(rows, base, args.concurrency, args.requests)
     print("\n".join(rows))
 
 

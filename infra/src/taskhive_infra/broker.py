@@ -23,6 +23,7 @@ from typing import Protocol
 import pika
 
 from taskhive_shared.events.publisher import exchange_of
+from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +113,19 @@ class ManagementApiAdmin:
         )
 
 
-def declare_exchanges(admin_amqp_url: str, producers: Iterable[str]) -> None:
-    """Every producer's topic exchange exists before any consumer binds to it."""
+def declare_topology(
+    admin_amqp_url: str, producers: Iterable[str], consumers: Iterable[ConsumerTopology]
+) -> None:
+    """Every producer's exchange, and every consumer's queues and bindings, before any process
+    starts: an event published before its consumer first connected would otherwise find no
+    queue and be dropped by the broker."""
     connection = pika.BlockingConnection(pika.URLParameters(admin_amqp_url))
     try:
         channel = connection.channel()
         for producer in producers:
             channel.exchange_declare(exchange_of(producer), exchange_type="topic", durable=True)
+        for topology in consumers:
+            topology.declare(channel)
     finally:
         connection.close()
 

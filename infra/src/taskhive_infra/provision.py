@@ -16,7 +16,7 @@ from taskhive_infra.broker import (
     BrokerPermissions,
     ManagementApiAdmin,
     RabbitmqctlAdmin,
-    declare_exchanges,
+    declare_topology,
     permissions_for,
 )
 from taskhive_infra.services import SERVICES
@@ -65,7 +65,7 @@ def broker_admin_from_env(admin_amqp_url: str) -> BrokerAdmin:
 
 
 def provision_broker(admin_amqp_url: str, vhost: str, admin: BrokerAdmin) -> None:
-    """Virtual host, the services' users and permissions, every producer's exchange."""
+    """Virtual host, the services' users and permissions, exchanges, consumer queues."""
     admin.ensure_vhost(vhost)
     admin_user = unquote(urlsplit(admin_amqp_url).username or "guest")
     admin.set_permissions(vhost, admin_user, BrokerPermissions(".*", ".*", ".*"))
@@ -75,7 +75,11 @@ def provision_broker(admin_amqp_url: str, vhost: str, admin: BrokerAdmin) -> Non
             vhost, service.name, permissions_for(service.name, service.consumes_from)
         )
     base = admin_amqp_url.rstrip("/")
-    declare_exchanges(f"{base}/{quote(vhost, safe='')}", [s.name for s in SERVICES])
+    declare_topology(
+        f"{base}/{quote(vhost, safe='')}",
+        [s.name for s in SERVICES],
+        [s.topology() for s in SERVICES if s.topology is not None],
+    )
 
 
 def main() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from taskhive_shared.messaging.rabbitmq import ConsumerTopology
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceSpec:
@@ -16,10 +18,24 @@ class ServiceSpec:
     """The service's command line; `relay`, `consume` are its event process types."""
     consumes_from: tuple[str, ...] = ()
     """Producers whose exchanges this service's consumer binds to."""
+    topology: Callable[[], ConsumerTopology] | None = None
+    """Its consumer queue, declared by provisioning so that no early event finds no queue."""
 
     @property
     def event_processes(self) -> tuple[str, ...]:
         return ("relay", "consume") if self.consumes_from else ("relay",)
+
+
+def _auth_topology() -> ConsumerTopology:
+    from auth_service.bootstrap import consumer_topology
+
+    return consumer_topology()
+
+
+def _users_topology() -> ConsumerTopology:
+    from users_service.bootstrap import consumer_topology
+
+    return consumer_topology()
 
 
 def _migrate_auth() -> None:
@@ -44,6 +60,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
         migrate=_migrate_auth,
         cli="auth-service",
         consumes_from=("users",),
+        topology=_auth_topology,
     ),
     ServiceSpec(
         name="users",
@@ -52,5 +69,6 @@ SERVICES: tuple[ServiceSpec, ...] = (
         migrate=_migrate_users,
         cli="users-service",
         consumes_from=("auth",),
+        topology=_users_topology,
     ),
 )

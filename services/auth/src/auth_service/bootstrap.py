@@ -35,7 +35,7 @@ from auth_service.application.sessions import TokenMinter
 from auth_service.application.sync_profile import SyncAccountFromProfileHandler
 from auth_service.config import AuthSettings
 from auth_service.domain.passwords import PasswordPolicy
-from auth_service.entrypoints.events import QUEUE, USERS_EXCHANGE, event_handlers
+from auth_service.entrypoints.events import CONSUMED, QUEUE, USERS_EXCHANGE, event_handlers
 from auth_service.entrypoints.http.app import create_app
 from taskhive_shared.db.engine import create_db_engine, database_ready
 from taskhive_shared.db.migrations import upgrade_to_head
@@ -150,12 +150,12 @@ def build_event_processor(runtime: AuthRuntime) -> EventProcessor:
     return EventProcessor(QUEUE, handlers, ContractRegistry(), runtime.unit_of_work, inbox)
 
 
-def consumer_topology(processor: EventProcessor) -> ConsumerTopology:
+def consumer_topology() -> ConsumerTopology:
     # Producers' exchanges are declared by provisioning; this user may only bind to them.
     return ConsumerTopology(
         service=SCHEMA,
         queue=QUEUE,
-        bindings={USERS_EXCHANGE: processor.event_types},
+        bindings={USERS_EXCHANGE: list(CONSUMED)},
         declare_producer_exchanges=False,
     )
 

@@ -145,3 +145,9 @@ def test_an_event_breaking_its_contract_is_dead_lettered(processor, member):
     _, tokens = member
     message = json.loads(updated(tokens["user"], role="overlord", is_active=True, version=2))
     assert processor.process(json.dumps(message).encode()).outcome is Outcome.DEAD_LETTER
+
+
+def test_the_queue_binds_exactly_the_handled_types(processor):
+    from auth_service.bootstrap import consumer_topology
+
+    assert sorted(consumer_topology().bindings["users.events"]) == processor.event_types

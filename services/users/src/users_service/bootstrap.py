@@ -46,7 +46,7 @@ from users_service.application.team_members import AddTeamMemberHandler, RemoveT
 from users_service.application.update_profile import UpdateProfileHandler
 from users_service.application.update_team import DeleteTeamHandler, UpdateTeamHandler
 from users_service.config import UsersSettings
-from users_service.entrypoints.events import AUTH_EXCHANGE, QUEUE, event_handlers
+from users_service.entrypoints.events import AUTH_EXCHANGE, CONSUMED, QUEUE, event_handlers
 from users_service.entrypoints.http.app import create_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -156,12 +156,12 @@ def build_event_processor(runtime: UsersRuntime) -> EventProcessor:
     )
 
 
-def consumer_topology(processor: EventProcessor) -> ConsumerTopology:
+def consumer_topology() -> ConsumerTopology:
     # Producers' exchanges are declared by provisioning; this user may only bind to them.
     return ConsumerTopology(
         service=SCHEMA,
         queue=QUEUE,
-        bindings={AUTH_EXCHANGE: processor.event_types},
+        bindings={AUTH_EXCHANGE: list(CONSUMED)},
         declare_producer_exchanges=False,
     )
 

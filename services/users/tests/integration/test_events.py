@@ -90,7 +90,10 @@ def test_an_invalid_registration_is_dead_lettered_without_effect(
 
 
 def test_the_consumer_binds_to_registrations_on_auths_exchange(users_runtime) -> None:
-    topology = consumer_topology(build_event_processor(users_runtime))
+    topology = consumer_topology()
+    assert sorted(build_event_processor(users_runtime).event_types) == sorted(
+        topology.bindings[AUTH_EXCHANGE]
+    )
     assert topology.queue == QUEUE
     assert dict(topology.bindings) == {AUTH_EXCHANGE: [USER_REGISTERED]}
     assert topology.service == "users"

@@ -32,7 +32,7 @@ class EventWiring:
     amqp_url: str
     relay: Callable[[EventPublisher], OutboxRelay]
     processor: Callable[[], EventProcessor]
-    topology: Callable[[EventProcessor], ConsumerTopology]
+    topology: Callable[[], ConsumerTopology]
 
 
 def run_until_signalled(loop: Callable[[threading.Event], None]) -> None:
@@ -58,7 +58,7 @@ def event_commands(load: Callable[[], EventWiring]) -> list[click.Command]:
         """Consume this service's queue: handlers, inbox, retries, dead letters."""
         wiring = load()
         processor = wiring.processor()
-        consumer = PikaEventConsumer(wiring.amqp_url, wiring.topology(processor), processor)
+        consumer = PikaEventConsumer(wiring.amqp_url, wiring.topology(), processor)
         run_until_signalled(consumer.run)
 
     @click.group()
@@ -70,7 +70,7 @@ def event_commands(load: Callable[[], EventWiring]) -> list[click.Command]:
     def list_letters(limit: int) -> None:
         """Print dead letters as JSON lines (they stay in the DLQ)."""
         wiring = load()
-        for letter in dead_letters(wiring.amqp_url, wiring.topology(wiring.processor()), limit):
+        for letter in dead_letters(wiring.amqp_url, wiring.topology(), limit):
             click.echo(json.dumps(letter))
 
     @dlq.command("redrive")
@@ -78,7 +78,7 @@ def event_commands(load: Callable[[], EventWiring]) -> list[click.Command]:
     def redrive_letters(limit: int) -> None:
         """Move dead letters back to the queue with a fresh retry budget."""
         wiring = load()
-        moved = redrive(wiring.amqp_url, wiring.topology(wiring.processor()), limit)
+        moved = redrive(wiring.amqp_url, wiring.topology(), limit)
         click.echo(f"re-drove {moved} message(s)")
 
     return [relay, consume, dlq]

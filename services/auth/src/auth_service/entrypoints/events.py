@@ -18,6 +18,8 @@ QUEUE = "auth.users-events"
 USERS_EXCHANGE = "users.events"
 USER_UPDATED = "users.user.updated.v1"
 USER_DEACTIVATED = "users.user.deactivated.v1"
+CONSUMED = (USER_UPDATED, USER_DEACTIVATED)
+"""The types bound to QUEUE; provisioning declares the queue before any relay publishes."""
 
 
 def event_handlers(

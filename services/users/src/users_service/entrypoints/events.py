@@ -17,6 +17,8 @@ QUEUE = "users.auth-events"
 """Also the `consumer` of this queue's rows in `users.inbox`."""
 AUTH_EXCHANGE = "auth.events"
 USER_REGISTERED = "auth.user.registered.v1"
+CONSUMED = (USER_REGISTERED,)
+"""The types bound to QUEUE; provisioning declares the queue before any relay publishes."""
 
 EventHandler = Callable[[EventEnvelope, UsersUnitOfWork], None]
 

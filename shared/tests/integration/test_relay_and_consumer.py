@@ -267,3 +267,78 @@ def test_broker_restart_during_publishing_loses_and_doubles_nothing(
     rows = effect_rows(backbone_engine, queue)
     assert sorted(event_id for event_id, _ in rows) == sorted(ids), "each event exactly once"
     assert unpublished(backbone_engine) == 0
+
+
+def test_the_relay_survives_losing_its_database_connections(
+    relay, backbone_engine, amqp_url, unit_of_work, contracts, write_events
+):
+    """What a PostgreSQL restart looks like to the relay: every connection dropped at once."""
+    queue = unique_queue()
+    consumer = make_consumer(amqp_url, unit_of_work, contracts, queue)
+    declare_only(amqp_url, consumer)
+    with running(consumer.run), running(relay.run):
+        write_events(5)
+        wait_for(lambda: len(effect_rows(backbone_engine, queue)) == 5, what="first effects")
+        with backbone_engine.connect() as connection:
+            killed = connection.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert killed > 0
+        write_events(5, start=5)
+        wait_for(lambda: len(effect_rows(backbone_engine, queue)) == 10, what="after the outage")
+    assert unpublished(backbone_engine) == 0
+
+
+def test_published_rows_are_pruned_after_the_retention(
+    backbone_engine, amqp_url, write_events, clean_tables
+):
+    from datetime import timedelta
+
+    relay = OutboxRelay(
+        backbone_engine, outbox, PikaPublisher(amqp_url), EXCHANGE, retention=timedelta(days=7)
+    )
+    write_events(3)
+    relay.drain()
+    write_events(1, start=3)  # not yet published: never pruned
+    with backbone_engine.begin() as connection:
+        connection.execute(
+            outbox.update()
+            .where(outbox.c.published_at.is_not(None))
+            .values(published_at=sa.func.now() - sa.text("interval '8 days'"))
+        )
+    assert relay.prune() == 3
+    with backbone_engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one() == 1
+
+
+def test_a_handler_longer_than_the_heartbeat_does_not_lose_the_connection(
+    relay, backbone_engine, amqp_url, unit_of_work, contracts, write_events
+):
+    queue = unique_queue()
+
+    def slow(envelope: Any, uow: Any) -> None:
+        time.sleep(5)  # > 2 heartbeat intervals: pika's I/O thread must keep answering
+        record_effect(queue)(envelope, uow)
+
+    processor = EventProcessor(queue, {EVENT_TYPE: slow}, contracts, unit_of_work, inbox)
+    topology = ConsumerTopology(
+        service="demo-consumer", queue=queue, bindings={EXCHANGE: [EVENT_TYPE]}
+    )
+    consumer = PikaEventConsumer(amqp_url, topology, processor, heartbeat=2)
+    declare_only(amqp_url, consumer)
+    write_events(2)
+    relay.drain()
+    with running(consumer.run):
+        wait_for(lambda: len(effect_rows(backbone_engine, queue)) == 1, timeout=40, what="first")
+        connection = consumer._connection
+        wait_for(lambda: len(effect_rows(backbone_engine, queue)) == 2, timeout=40, what="second")
+        time.sleep(1.0)
+        # Had the handler blocked pika's I/O, the broker would have dropped the connection
+        # (missed heartbeats) and the consumer would be on a new one.
+        assert consumer._connection is connection
+        assert connection is not None
+        assert connection.is_open
+    assert len(effect_rows(backbone_engine, queue)) == 2

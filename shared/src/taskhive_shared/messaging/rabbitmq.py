@@ -172,6 +172,7 @@ class PikaEventConsumer:
     topology: ConsumerTopology
     processor: EventProcessor
     prefetch: int = 20
+    heartbeat: int = 30
     _connection: BlockingConnection | None = field(default=None, init=False)
     _confirm_channel: BlockingChannel | None = field(default=None, init=False)
 
@@ -188,7 +189,7 @@ class PikaEventConsumer:
                 stop.wait(delay)
 
     def _consume(self, stop: threading.Event, backoff: Backoff) -> None:
-        connection = connect(self.url)
+        connection = connect(self.url, heartbeat=self.heartbeat)
         self._connection = connection
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.topology.queue)
         try:

@@ -23,7 +23,7 @@ from shared.tests.integration.backbone import (
     unique_queue,
 )
 from taskhive_shared.events.consumer import EventProcessor
-from taskhive_shared.events.relay import OutboxRelay
+from taskhive_shared.events.relay import OutboxRelay, envelope_of
 from taskhive_shared.messaging.rabbitmq import (
     ConsumerTopology,
     PikaEventConsumer,
@@ -342,3 +342,61 @@ def test_a_handler_longer_than_the_heartbeat_does_not_lose_the_connection(
         assert connection is not None
         assert connection.is_open
     assert len(effect_rows(backbone_engine, queue)) == 2
+
+
+def test_the_inbox_forgets_old_events_of_its_own_consumer_only(
+    relay, backbone_engine, amqp_url, unit_of_work, contracts, write_events
+):
+    from datetime import timedelta
+
+    mine, other = unique_queue(), unique_queue()
+    processors = {
+        name: EventProcessor(
+            name, {EVENT_TYPE: record_effect(name)}, contracts, unit_of_work, inbox
+        )
+        for name in (mine, other)
+    }
+    write_events(2)
+    with backbone_engine.connect() as connection:
+        bodies = [
+            json.dumps(envelope_of(row).to_dict()).encode()
+            for row in connection.execute(sa.select(outbox))
+        ]
+    for processor in processors.values():
+        for body in bodies:
+            processor.process(body)
+    with backbone_engine.begin() as connection:
+        connection.execute(
+            inbox.update().values(received_at=sa.func.now() - sa.text("interval '31 days'"))
+        )
+    assert processors[mine].prune_inbox(timedelta(days=30)) == 2
+    with backbone_engine.connect() as connection:
+        left = connection.execute(sa.select(inbox.c.consumer)).scalars().all()
+    assert left == [other, other]
+
+
+def test_stopping_the_consumer_finishes_and_acks_the_message_in_flight(
+    relay, backbone_engine, amqp_url, unit_of_work, contracts, write_events
+):
+    queue = unique_queue()
+    started = threading.Event()
+
+    def slow(envelope: Any, uow: Any) -> None:
+        started.set()
+        time.sleep(1.5)
+        record_effect(queue)(envelope, uow)
+
+    processor = EventProcessor(queue, {EVENT_TYPE: slow}, contracts, unit_of_work, inbox)
+    topology = ConsumerTopology(
+        service="demo-consumer", queue=queue, bindings={EXCHANGE: [EVENT_TYPE]}
+    )
+    consumer = PikaEventConsumer(amqp_url, topology, processor, prefetch=1)
+    declare_only(amqp_url, consumer)
+    write_events(1)
+    relay.drain()
+    with running(consumer.run):
+        assert started.wait(20)
+    # Stopped mid-handler: the effect was committed and the ack sent, so nothing is left.
+    assert len(effect_rows(backbone_engine, queue)) == 1
+    channel = pika.BlockingConnection(pika.URLParameters(amqp_url)).channel()
+    assert channel.queue_declare(queue, passive=True).method.message_count == 0

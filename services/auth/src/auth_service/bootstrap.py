@@ -69,6 +69,30 @@ class AuthRuntime:
     clock: SystemClock
 
 
+@dataclass(frozen=True, slots=True)
+class AuthEventRuntime:
+    """What the relay and the consumer need: no keys, no denylist, no HTTP."""
+
+    engine: Engine
+    unit_of_work: Callable[[], SqlAlchemyAuthUnitOfWork]
+    clock: SystemClock
+
+
+def build_event_runtime(settings: AuthSettings) -> AuthEventRuntime:
+    engine = create_db_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
+    session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def unit_of_work() -> SqlAlchemyAuthUnitOfWork:
+        return SqlAlchemyAuthUnitOfWork(session_factory, outbox_writer)
+
+    return AuthEventRuntime(engine, unit_of_work, SystemClock())
+
+
 def build_runtime(
     settings: AuthSettings,
     *,
@@ -76,11 +100,8 @@ def build_runtime(
     denylist: TokenDenylist | None = None,
 ) -> AuthRuntime:
     """`keys` and `denylist` are given by the embedded mode and tests; else from settings."""
-    engine = create_db_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-    )
+    persistence = build_event_runtime(settings)
+    engine, unit_of_work, clock = persistence.engine, persistence.unit_of_work, persistence.clock
     keys = keys or KeySet.from_files(settings.signing_key_paths)
     readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
     if denylist is None:
@@ -91,13 +112,6 @@ def build_runtime(
         else:
             denylist = InMemoryTokenDenylist()
 
-    outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
-    session_factory = sessionmaker(bind=engine, expire_on_commit=False)
-
-    def unit_of_work() -> SqlAlchemyAuthUnitOfWork:
-        return SqlAlchemyAuthUnitOfWork(session_factory, outbox_writer)
-
-    clock = SystemClock()
     hasher = Argon2PasswordHasher(
         time_cost=settings.argon2_time_cost,
         memory_cost_kib=settings.argon2_memory_kib,
@@ -141,11 +155,11 @@ def build_http_app(runtime: AuthRuntime) -> Flask:
     )
 
 
-def build_relay(runtime: AuthRuntime, publisher: EventPublisher) -> OutboxRelay:
+def build_relay(runtime: AuthRuntime | AuthEventRuntime, publisher: EventPublisher) -> OutboxRelay:
     return OutboxRelay(runtime.engine, outbox, publisher, exchange_of(SCHEMA))
 
 
-def build_event_processor(runtime: AuthRuntime) -> EventProcessor:
+def build_event_processor(runtime: AuthRuntime | AuthEventRuntime) -> EventProcessor:
     handlers = event_handlers(SyncAccountFromProfileHandler(runtime.clock))
     return EventProcessor(QUEUE, handlers, ContractRegistry(), runtime.unit_of_work, inbox)
 
@@ -161,7 +175,7 @@ def consumer_topology() -> ConsumerTopology:
 
 
 def event_wiring(settings: AuthSettings) -> EventWiring:
-    runtime = build_runtime(settings)
+    runtime = build_event_runtime(settings)
     return EventWiring(
         amqp_url=settings.amqp_url,
         relay=lambda publisher: build_relay(runtime, publisher),

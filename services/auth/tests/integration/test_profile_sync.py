@@ -151,3 +151,22 @@ def test_the_queue_binds_exactly_the_handled_types(processor):
     from auth_service.bootstrap import consumer_topology
 
     assert sorted(consumer_topology().bindings["users.events"]) == processor.event_types
+
+
+def test_a_password_change_and_a_role_change_do_not_overwrite_each_other(client, processor, member):
+    """Each write touches only its own columns: neither can undo the other."""
+    body, tokens = member
+    processor.process(updated(tokens["user"], role="manager", is_active=True, version=2))
+    new_password = body["password"] + "-new"
+    changed = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": body["password"], "new_password": new_password},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert changed.status_code == 204
+    fresh = client.post(
+        "/api/v1/auth/login", json={"username": body["username"], "password": new_password}
+    ).get_json()
+    assert jwt.decode(fresh["access_token"], options={"verify_signature": False})["role"] == (
+        "manager"
+    )

@@ -124,10 +124,20 @@ class FakeAccountRepository:
             a.username.casefold() == username.casefold() for a in self._state.accounts.values()
         )
 
-    def save(self, account: Account) -> None:
-        if account.id not in self._state.accounts:
-            raise LookupError(account.id)
-        self._state.accounts[account.id] = copy.deepcopy(account)
+    def update_password_hash(self, account_id: uuid.UUID, password_hash: str, at: datetime) -> None:
+        account = self._state.accounts[account_id]
+        account.password_hash = password_hash
+        account.updated_at = at
+
+    def apply_profile(
+        self, account_id: uuid.UUID, role: Role, is_active: bool, version: int, at: datetime
+    ) -> bool:
+        account = self._state.accounts.get(account_id)
+        if account is None or version <= account.profile_version:
+            return False
+        account.role, account.is_active, account.profile_version = role, is_active, version
+        account.updated_at = at
+        return True
 
 
 class FakeRefreshTokenRepository:

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from types import TracebackType
 from typing import Any, Protocol
@@ -77,6 +78,18 @@ class EventProcessor:
     @property
     def event_types(self) -> list[str]:
         return sorted(self.handlers)
+
+    def prune_inbox(self, retention: timedelta) -> int:
+        """Forget applied events older than `retention`; returns how many rows went."""
+        cutoff = datetime.now(UTC) - retention
+        with self._unit_of_work() as uow:
+            result = uow.session.execute(
+                self._inbox.delete().where(
+                    self._inbox.c.consumer == self.consumer, self._inbox.c.received_at < cutoff
+                )
+            )
+            uow.commit()
+        return int(result.rowcount)
 
     def process(self, body: bytes) -> ProcessResult:
         try:

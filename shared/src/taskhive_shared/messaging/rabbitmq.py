@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -33,6 +35,9 @@ logger = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-taskhive-attempt"
 ERROR_HEADER = "x-taskhive-error"
 DEFAULT_RETRY_DELAYS_MS = (1_000, 5_000, 30_000)
+# A duplicate arrives within minutes (redelivery, relay restart); a month is ample.
+DEFAULT_INBOX_RETENTION = timedelta(days=30)
+PRUNE_INTERVAL_SECONDS = 3600.0
 
 
 def connect(url: str, *, heartbeat: int = 30) -> BlockingConnection:
@@ -173,6 +178,7 @@ class PikaEventConsumer:
     processor: EventProcessor
     prefetch: int = 20
     heartbeat: int = 30
+    inbox_retention: timedelta = DEFAULT_INBOX_RETENTION
     _connection: BlockingConnection | None = field(default=None, init=False)
     _confirm_channel: BlockingChannel | None = field(default=None, init=False)
 
@@ -198,20 +204,36 @@ class PikaEventConsumer:
             self._confirm_channel = connection.channel()
             self._confirm_channel.confirm_delivery()
             channel.basic_qos(prefetch_count=self.prefetch)
-            channel.basic_consume(
-                self.topology.queue,
-                partial(self._on_message, worker),
-                consumer_tag=f"{self.topology.queue}-{threading.get_ident()}",
-            )
+            tag = channel.basic_consume(self.topology.queue, partial(self._on_message, worker))
             logger.info("consuming", extra={"queue": self.topology.queue})
             backoff.reset()
+            next_prune = time.monotonic()
             while not stop.is_set():
                 connection.process_data_events(time_limit=0.5)
-            channel.cancel()
+                if time.monotonic() >= next_prune:
+                    # On the worker: the database is only ever used from that one thread.
+                    worker.submit(self._prune_inbox)
+                    next_prune = time.monotonic() + PRUNE_INTERVAL_SECONDS
+            # Graceful stop: no new deliveries; pump I/O until the handler in flight is done and
+            # its ack (queued through add_callback_threadsafe) has been sent.
+            channel.basic_cancel(tag)
+            last = worker.submit(lambda: None)  # one worker: done once all before it are
+            while not last.done():
+                connection.process_data_events(time_limit=0.1)
+            connection.process_data_events(time_limit=0.1)
         finally:
             worker.shutdown(wait=True, cancel_futures=True)
             if connection.is_open:
                 connection.close()
+
+    def _prune_inbox(self) -> None:
+        try:
+            pruned = self.processor.prune_inbox(self.inbox_retention)
+        except Exception:  # pruning is housekeeping: it must never stop consumption
+            logger.exception("inbox pruning failed")
+            return
+        if pruned:
+            logger.info("pruned inbox rows", extra={"rows": pruned})
 
     def _on_message(
         self,

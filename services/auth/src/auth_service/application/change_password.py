@@ -44,8 +44,9 @@ class ChangePasswordHandler:
             if problems:
                 raise WeakPassword("new_password", problems)
             now = self.clock.now()
-            account.change_password_hash(self.hasher.hash(command.new_password), now)
-            uow.accounts.save(account)
+            uow.accounts.update_password_hash(
+                account.id, self.hasher.hash(command.new_password), now
+            )
             uow.refresh_tokens.revoke_families_of_user(
                 account.id, "password_changed", now, keep=command.session_id
             )

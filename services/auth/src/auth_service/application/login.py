@@ -42,8 +42,7 @@ class LoginUserHandler:
         now = self.clock.now()
         with self.uow() as uow:
             if rehashed is not None:
-                account.change_password_hash(rehashed, now)
-                uow.accounts.save(account)
+                uow.accounts.update_password_hash(account.id, rehashed, now)
             tokens = self.minter.open_family(uow, account, now)
             uow.commit()
         return Session(account=AccountView.of(account), tokens=tokens)

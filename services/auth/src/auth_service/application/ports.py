@@ -25,7 +25,14 @@ class AccountRepository(Protocol):
 
     def username_taken(self, username: str) -> bool: ...
 
-    def save(self, account: Account) -> None: ...
+    def update_password_hash(self, account_id: uuid.UUID, password_hash: str, at: datetime) -> None:
+        """Touches the hash only: a concurrent role/status change is never overwritten."""
+
+    def apply_profile(
+        self, account_id: uuid.UUID, role: Role, is_active: bool, version: int, at: datetime
+    ) -> bool:
+        """Atomically adopt role and status if `version` is newer than the applied one;
+        True when it was (a concurrent or stale event changes nothing)."""
 
 
 class RefreshTokenRepository(Protocol):

@@ -27,14 +27,10 @@ class SyncAccountFromProfileHandler:
 
     def __call__(self, command: SyncAccountFromProfile, uow: AuthUnitOfWork) -> bool:
         """Runs inside the consumer's unit of work (which commits); True if anything changed."""
-        account = uow.accounts.get(command.user_id)
-        if account is None:
-            return False  # not an account of ours (yet): nothing to replicate into
         now = self.clock.now()
-        was_active = account.is_active
-        if not account.apply_profile(command.role, command.is_active, command.version, now):
-            return False
-        uow.accounts.save(account)
-        if was_active and not account.is_active:
-            uow.refresh_tokens.revoke_families_of_user(account.id, "deactivated", now)
-        return True
+        applied = uow.accounts.apply_profile(
+            command.user_id, command.role, command.is_active, command.version, now
+        )
+        if applied and not command.is_active:
+            uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
+        return applied

@@ -50,24 +50,9 @@ class Account:
     created_at: datetime
     updated_at: datetime
     profile_version: int = 0
-    """Version of the users-service profile last applied (role and status come from there)."""
+    """Version of the users-service profile last applied (role and status come from there).
 
-    def change_password_hash(self, password_hash: str, at: datetime) -> None:
-        self.password_hash = password_hash
-        self.updated_at = at
-
-    def apply_profile(self, role: Role, is_active: bool, version: int, at: datetime) -> bool:
-        """Adopt the profile's role and status unless this version is not newer; True if applied.
-
-        Events can arrive late or twice (snapshots, redeliveries): the version keeps the newest.
-        """
-        if version <= self.profile_version:
-            return False
-        self.role = role
-        self.is_active = is_active
-        self.profile_version = version
-        self.updated_at = at
-        return True
+    Events can arrive late or twice (snapshots, redeliveries): only a newer version applies."""
 
 
 @dataclass(slots=True)

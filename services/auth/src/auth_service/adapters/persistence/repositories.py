@@ -77,18 +77,22 @@ class SqlAlchemyAccountRepository:
     def username_taken(self, username: str) -> bool:
         return self._taken(accounts.c.username, username)
 
-    def save(self, account: Account) -> None:
+    def update_password_hash(self, account_id: uuid.UUID, password_hash: str, at: datetime) -> None:
         self._session.execute(
             accounts.update()
-            .where(accounts.c.id == account.id)
-            .values(
-                password_hash=account.password_hash,
-                role=account.role.value,
-                is_active=account.is_active,
-                updated_at=account.updated_at,
-                profile_version=account.profile_version,
-            )
+            .where(accounts.c.id == account_id)
+            .values(password_hash=password_hash, updated_at=at)
         )
+
+    def apply_profile(
+        self, account_id: uuid.UUID, role: Role, is_active: bool, version: int, at: datetime
+    ) -> bool:
+        result = self._session.execute(
+            accounts.update()
+            .where(accounts.c.id == account_id, accounts.c.profile_version < version)
+            .values(role=role.value, is_active=is_active, profile_version=version, updated_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class SqlAlchemyRefreshTokenRepository:

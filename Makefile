@@ -30,7 +30,7 @@ run: install ## the whole platform in one process on :8080 (embedded PostgreSQL)
 stack: install haproxy check-services ## gunicorn per service + HAProxy on :8080 (local PG/Redis/RabbitMQ)
 	$(BIN)/taskhive-stack
 
-migrate: install ## create database, schemas, roles; apply every service's migrations
+migrate: install ## database, schemas, roles, migrations; RabbitMQ vhost, users, queues (rabbitmqctl)
 	$(BIN)/taskhive-provision
 
 test: install haproxy check-services ## the whole test suite (needs PostgreSQL, Redis, RabbitMQ)

@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Compile bytecode at install: a fresh clone's processes would otherwise all compile at start.
+export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .data/tools/bin/uv)
 
 .PHONY: help install run stack test test-unit lint fmt migrate openapi bench check-services haproxy

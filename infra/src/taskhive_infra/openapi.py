@@ -44,7 +44,24 @@ def _users_app() -> Flask:
     )
 
 
-APPS: dict[str, Callable[[], Flask]] = {"auth": _auth_app, "users": _users_app}
+def _tasks_app() -> Flask:
+    from taskhive_shared.security.denylist import InMemoryTokenDenylist
+    from taskhive_shared.security.tokens import LocalKeyResolver
+    from tasks_service.bootstrap import build_http_app, build_runtime
+    from tasks_service.config import TasksSettings
+
+    settings = TasksSettings(database_url=UNUSED_DB, denylist_redis_url=None, jwks_url=None)
+    resolver = LocalKeyResolver(lambda: {"keys": []})
+    return build_http_app(
+        build_runtime(settings, key_resolver=resolver, denylist=InMemoryTokenDenylist())
+    )
+
+
+APPS: dict[str, Callable[[], Flask]] = {
+    "auth": _auth_app,
+    "users": _users_app,
+    "tasks": _tasks_app,
+}
 
 
 def render(service: str) -> str:

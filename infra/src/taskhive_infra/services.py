@@ -38,6 +38,12 @@ def _users_topology() -> ConsumerTopology:
     return consumer_topology()
 
 
+def _tasks_topology() -> ConsumerTopology:
+    from tasks_service.bootstrap import consumer_topology
+
+    return consumer_topology()
+
+
 def _migrate_auth() -> None:
     from auth_service.bootstrap import migrate
     from auth_service.config import AuthSettings
@@ -50,6 +56,13 @@ def _migrate_users() -> None:
     from users_service.config import UsersSettings
 
     migrate(UsersSettings())  # type: ignore[call-arg]
+
+
+def _migrate_tasks() -> None:
+    from tasks_service.bootstrap import migrate
+    from tasks_service.config import TasksSettings
+
+    migrate(TasksSettings())  # type: ignore[call-arg]
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -70,5 +83,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
         cli="users-service",
         consumes_from=("auth",),
         topology=_users_topology,
+    ),
+    ServiceSpec(
+        name="tasks",
+        port=8103,
+        wsgi="tasks_service.bootstrap:wsgi_app()",
+        migrate=_migrate_tasks,
+        cli="tasks-service",
+        consumes_from=("users",),
+        topology=_tasks_topology,
     ),
 )

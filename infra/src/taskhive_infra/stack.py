@@ -16,12 +16,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import pika
+import pika.exceptions
+import psycopg
 from sqlalchemy.engine import make_url
 
 from taskhive_infra.broker import RabbitmqctlAdmin, service_amqp_url
@@ -34,6 +37,7 @@ from taskhive_infra.provision import (
     role_password,
 )
 from taskhive_infra.services import SERVICES, ServiceSpec
+from taskhive_shared.events.relay import relay_is_active
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -156,11 +160,14 @@ class Supervisor:
 
     def wait_ready(self, name: str, url: str, timeout: float) -> None:
         """Until `url` answers 200, while every child stays alive."""
+        self.wait_until(f"{name} at {url}", lambda: http_ok(url), timeout)
+
+    def wait_until(self, what: str, ready: Callable[[], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while not http_ok(url):
+        while not ready():
             self.check_alive()
             if time.monotonic() > deadline:
-                raise StackError(f"{name} not ready at {url} after {timeout:.0f}s")
+                raise StackError(f"{what} not ready after {timeout:.0f}s")
             time.sleep(0.2)
 
     def stop(self, timeout: float) -> None:
@@ -177,6 +184,32 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def event_path_ready(config: StackConfig) -> bool:
+    database = make_url(config.admin_url).set(database=config.database, drivername="postgresql")
+    try:
+        with psycopg.connect(database.render_as_string(hide_password=False)) as connection:
+            if not all(relay_is_active(connection, s.name) for s in SERVICES):
+                return False
+        amqp = pika.BlockingConnection(
+            pika.URLParameters(
+                f"{config.amqp_admin_url.rstrip('/')}/{quote(config.vhost, safe='')}"
+            )
+        )
+        try:
+            channel = amqp.channel()
+            for service in SERVICES:
+                if service.topology is None:
+                    continue
+                queue = channel.queue_declare(service.topology().queue, passive=True)
+                if queue.method.consumer_count < 1:
+                    return False
+        finally:
+            amqp.close()
+    except (psycopg.Error, pika.exceptions.AMQPError):
+        return False
+    return True
 
 
 def http_ok(url: str) -> bool:
@@ -224,6 +257,10 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     for service in SERVICES:
         for process in service.event_processes:
             supervisor.start(f"{service.name}-{process}", [str(BIN / service.cli), process], env)
+    # Ready means events flow: every relay holds its lock, every queue has its consumer.
+    supervisor.wait_until(
+        "event processes", lambda: event_path_ready(config), config.startup_timeout
+    )
 
     argv = [haproxy_binary(), "-W", "-db", "-f", str(config.haproxy_config)]
     supervisor.start("gateway", argv, gateway_env)

@@ -27,6 +27,22 @@ from taskhive_shared.events.publisher import EventPublisher
 logger = logging.getLogger(__name__)
 
 
+def relay_lock_key(schema: str) -> int:
+    """The advisory lock the active relay of `schema` holds (operators can look it up)."""
+    return zlib.crc32(f"taskhive-relay:{schema}".encode())
+
+
+def relay_is_active(connection: psycopg.Connection[Any], schema: str) -> bool:
+    """True when some session holds the relay lock of `schema` in this database."""
+    row = connection.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND classid = 0 AND objid = %s AND objsubid = 1",
+        (relay_lock_key(schema),),
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def envelope_of(row: Any) -> EventEnvelope:
     return EventEnvelope(
         type=row.type,
@@ -75,7 +91,7 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._retention = retention
         self._channel = f"{table.schema}{NOTIFY_CHANNEL_SUFFIX}"
-        self._lock_key = zlib.crc32(f"taskhive-relay:{table.schema}".encode())
+        self._lock_key = relay_lock_key(str(table.schema))
         self._last_prune = datetime.min.replace(tzinfo=UTC)
 
     def relay_batch(self) -> int:

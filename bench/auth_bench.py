@@ -161,7 +161,8 @@ def main() -> None:
     rows = ["| measurement | n | p50 ms | p99 ms | req/s |", "|---|---|---|---|---|"]
     bench_argon2(rows)
     bench_verification(rows, args.redis_url)
-    with running_stack() as base:
+    with running_stack() as stack:
+        base = stack.base_url
         bench_http(rows, base, args.concurrency, args.requests)
     print("\n".join(rows))
 

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -19,9 +20,22 @@ BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+@dataclass(frozen=True)
+class BenchStack:
+    base_url: str
+    database: str
+
+    @property
+    def database_url(self) -> str:
+        """Superuser access to the stack's database (seeding, EXPLAIN)."""
+        return f"postgresql://postgres@127.0.0.1:5432/{self.database}"
+
+
 @contextmanager
-def running_stack(port: int = 18480, port_offset: int = 10400, **settings: str) -> Iterator[str]:
-    """Yields the gateway's base URL; everything is stopped and dropped afterwards."""
+def running_stack(
+    port: int = 18480, port_offset: int = 10400, **settings: str
+) -> Iterator[BenchStack]:
+    """Everything is stopped and dropped afterwards."""
     from taskhive_shared.db.provisioning import drop_database
 
     name = f"taskhive_bench_{uuid.uuid4().hex[:8]}"
@@ -58,7 +72,7 @@ def running_stack(port: int = 18480, port_offset: int = 10400, **settings: str) 
             if time.monotonic() > deadline:
                 raise SystemExit("the stack did not come up within 120 s")
             time.sleep(0.5)
-        yield base
+        yield BenchStack(base, name)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)

@@ -1,0 +1,192 @@
+"""Tasks API throughput through HAProxy at 10,000 and 1,000,000 tasks (issue 4).
+
+For each size: a fresh `make stack` (bench.stack), two users registered through the API (a
+member and a manager; their replicas reach the tasks service through the events), tasks seeded
+in bulk with `INSERT … SELECT generate_series` (20 creators cycling, the member among them: it
+sees 1/20 of all tasks, some assigned, two tags per task), `VACUUM ANALYZE`, then
+`wrk -t2 -c32 --latency` (5 s warm-up, 15 s measured) on:
+  list (page of 20, member), list filtered+searched (member), list (manager), detail,
+  create, patch.
+Prints Markdown tables and the EXPLAIN ANALYZE of the list queries.
+Run: `.venv/bin/python -m bench.tasks_bench [--sizes 10000 1000000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import uuid
+from typing import Any
+
+import psycopg
+import requests
+
+from bench.stack import running_stack
+from bench.wrk import run
+
+TIMEOUT = 30
+TARGETS = {
+    "list, page of 20 (member)": "≥ 1,200 req/s, p99 ≤ 40 ms",
+    "list filtered + searched (member)": "≥ 1,000 req/s, p99 ≤ 50 ms",
+    "list, page of 20 (manager)": "≥ 1,200 req/s, p99 ≤ 40 ms",
+    "task detail": "≥ 1,500 req/s, p99 ≤ 30 ms",
+    "create task": "≥ 600 req/s, p99 ≤ 60 ms",
+    "patch task": "≥ 600 req/s, p99 ≤ 60 ms",
+}
+
+SEED_SQL = """
+INSERT INTO tasks.replica_users (id, username, display_name, email, role, is_active, version,
+                                 updated_at)
+SELECT gen_random_uuid(), 'creator' || n, 'Creator ' || n, 'creator' || n || '@bench.local',
+       'member', true, 1, now()
+FROM generate_series(1, 18) AS n;
+
+CREATE TEMP TABLE creators AS
+SELECT id, row_number() OVER (ORDER BY id) - 1 AS slot
+FROM tasks.replica_users WHERE id <> %(manager)s;
+
+INSERT INTO tasks.tags (id, name, colour, created_by, created_at)
+SELECT gen_random_uuid(), 'tag' || n, '#336699', %(member)s, now()
+FROM generate_series(1, 50) AS n;
+
+CREATE TEMP TABLE tag_ids AS SELECT id, row_number() OVER (ORDER BY id) - 1 AS slot FROM tasks.tags;
+
+INSERT INTO tasks.tasks (id, title, description, status, priority, due_date, estimated_hours,
+                         created_by, metadata, created_at, updated_at, version)
+SELECT gen_random_uuid(),
+       (ARRAY['Prepare', 'Review', 'Fix', 'Write', 'Plan'])[1 + n %% 5] || ' ' ||
+         (ARRAY['release notes', 'invoice batch', 'login page', 'onboarding guide',
+                'database backup', 'quarterly report'])[1 + n %% 6] || ' #' || n,
+       'Task number ' || n || ' with some words to search: ' ||
+         (ARRAY['budget', 'customer', 'deploy', 'security', 'design'])[1 + n %% 5],
+       (ARRAY['todo', 'in_progress', 'in_review', 'blocked', 'done', 'cancelled'])[1 + n %% 6],
+       (ARRAY['low', 'medium', 'high', 'urgent'])[1 + n %% 4],
+       CASE WHEN n %% 3 = 0 THEN NULL ELSE now() + ((n %% 60) - 20) * interval '1 day' END,
+       (n %% 40) / 2.0,
+       (SELECT id FROM creators WHERE slot = n %% 19),
+       '{}'::jsonb,
+       now() - n * interval '1 second',
+       now() - n * interval '1 second',
+       1
+FROM generate_series(1, %(count)s) AS n;
+
+INSERT INTO tasks.task_assignments (task_id, user_id, assigned_by, assigned_at, task_created_at)
+SELECT t.id, %(member)s, t.created_by, t.created_at, t.created_at
+FROM tasks.tasks t WHERE t.created_by <> %(member)s AND abs(hashtext(t.id::text)) %% 50 = 0;
+
+INSERT INTO tasks.task_tags (task_id, tag_id)
+SELECT t.id, g.id FROM tasks.tasks t
+JOIN tag_ids g
+  ON g.slot IN (abs(hashtext(t.id::text)) %% 50, (abs(hashtext(t.id::text)) + 7) %% 50);
+"""
+
+
+def register(base: str, name: str) -> dict[str, Any]:
+    response = requests.post(
+        f"{base}/api/v1/auth/register",
+        json={"email": f"{name}@bench.local", "username": name, "password": f"{name}-secret-pw"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def make_manager(database_url: str, user_id: str) -> None:
+    """Promote in the tasks replica directly: the bench measures reads, not the admin flow."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE tasks.replica_users SET role = 'manager', version = version + 1 WHERE id = %s",
+            (user_id,),
+        )
+
+
+def wait_for_replica(database_url: str, user_ids: list[str]) -> None:
+    deadline = time.monotonic() + 30
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        while True:
+            found = connection.execute(
+                "SELECT count(*) FROM tasks.replica_users WHERE id = ANY(%s::uuid[])", (user_ids,)
+            ).fetchone()
+            if found and found[0] == len(user_ids):
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit("the tasks replica did not receive the bench users")
+            time.sleep(0.2)
+
+
+def seed(database_url: str, count: int, member: str, manager: str) -> float:
+    started = time.perf_counter()
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(SEED_SQL, {"count": count, "member": member, "manager": manager})
+        connection.execute("VACUUM ANALYZE tasks.tasks, tasks.task_assignments, tasks.task_tags")
+    return time.perf_counter() - started
+
+
+def bench_size(count: int, duration: int) -> list[str]:
+    with running_stack() as stack:
+        base, database_url = stack.base_url, stack.database_url
+        member = register(base, f"member{uuid.uuid4().hex[:6]}")
+        manager = register(base, f"manager{uuid.uuid4().hex[:6]}")
+        member_id, manager_id = member["user"]["id"], manager["user"]["id"]
+        wait_for_replica(database_url, [member_id, manager_id])
+        make_manager(database_url, manager_id)
+        seconds = seed(database_url, count, member_id, manager_id)
+        token, boss = member["access_token"], manager["access_token"]
+        first = requests.get(
+            f"{base}/api/v1/tasks/?limit=20",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
+        ).json()
+        task_id = first["items"][0]["id"]
+        rows = [
+            f"### {count:,} tasks (seeded in {seconds:.1f} s)",
+            "",
+            "| endpoint | req/s | p50 ms | p99 ms | target | non-2xx |",
+            "|---|---|---|---|---|---|",
+        ]
+        cases = [
+            ("list, page of 20 (member)", f"{base}/api/v1/tasks/?limit=20", token, "GET", None),
+            (
+                "list filtered + searched (member)",
+                f"{base}/api/v1/tasks/?limit=20&status=todo&status=in_progress&q=release",
+                token,
+                "GET",
+                None,
+            ),
+            ("list, page of 20 (manager)", f"{base}/api/v1/tasks/?limit=20", boss, "GET", None),
+            ("task detail", f"{base}/api/v1/tasks/{task_id}/", token, "GET", None),
+            (
+                "create task",
+                f"{base}/api/v1/tasks/",
+                token,
+                "POST",
+                '{"title": "Bench task", "priority": "high", "tags": ["tag1"]}',
+            ),
+            (
+                "patch task",
+                f"{base}/api/v1/tasks/{task_id}/",
+                token,
+                "PATCH",
+                '{"priority": "low"}',
+            ),
+        ]
+        for name, url, bearer, method, body in cases:
+            result = run(url, token=bearer, method=method, body=body, duration_s=duration)
+            rows.append(result.row(name, TARGETS[name]))
+        return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--duration", type=int, default=15)
+    args = parser.parse_args()
+    output: list[str] = []
+    for count in args.sizes:
+        output += [*bench_size(count, args.duration), ""]
+    print("\n".join(output))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Taskhive tasks service: tasks, assignments, tags, comments, history, templates."""

@@ -1,0 +1,1 @@
+"""Outbound adapters of the tasks service."""

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence of schema `tasks` (SQLAlchemy Core and plain SQL)."""

@@ -1,0 +1,59 @@
+"""The read side: plain rows straight from the pool, no ORM, no session, no transaction.
+
+Reads run on their own autocommit engine, so a page costs one round trip per statement
+(no BEGIN, no ROLLBACK, no pre-ping); a connection found dead is replaced and the read
+retried once, as reads may be.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine
+
+from tasks_service.adapters.persistence.task_sql import (
+    ACTOR,
+    GET_DOCUMENT,
+    document_of,
+    list_statement,
+)
+from tasks_service.application.ports import ActorRecord, TaskDocument, TaskListing
+
+
+class PostgresTaskReader:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def _fetch(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        for attempt in range(2):
+            connection = self._engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, params)
+                    return list(cursor.fetchall())
+                finally:
+                    cursor.close()
+            except psycopg.OperationalError:
+                connection.invalidate()
+                if attempt:
+                    raise
+            finally:
+                connection.close()
+        raise AssertionError("unreachable")
+
+    def actor(self, user_id: uuid.UUID) -> ActorRecord:
+        role, is_active, team_ids = self._fetch(ACTOR, {"id": user_id})[0]
+        return ActorRecord(
+            role=role, is_active=True if is_active is None else is_active, team_ids=tuple(team_ids)
+        )
+
+    def get(self, task_id: uuid.UUID) -> TaskDocument | None:
+        rows = self._fetch(GET_DOCUMENT, {"id": task_id})
+        return document_of(rows[0]) if rows else None
+
+    def list(self, listing: TaskListing) -> list[TaskDocument]:
+        sql, params = list_statement(listing)
+        return [document_of(row, len(listing.sort)) for row in self._fetch(sql, params)]

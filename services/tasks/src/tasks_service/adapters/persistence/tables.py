@@ -1,0 +1,149 @@
+"""SQLAlchemy Core tables of schema `tasks` (the migrations are the source of truth for DDL)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from taskhive_shared.events.inbox import inbox_table
+from taskhive_shared.events.outbox import outbox_table
+
+SCHEMA = "tasks"
+metadata = sa.MetaData(schema=SCHEMA)
+UUID = postgresql.UUID(as_uuid=True)
+TIMESTAMP = sa.DateTime(timezone=True)
+HOURS = sa.Numeric(8, 2)
+
+# Generated columns (status_rank, priority_rank, search_vector) are read by the SQL of
+# task_sql.py only and never written, so they are left out here.
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("priority", sa.Text, nullable=False),
+    sa.Column("due_date", TIMESTAMP),
+    sa.Column("estimated_hours", HOURS),
+    sa.Column("actual_hours", HOURS),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("team_id", UUID),
+    sa.Column("parent_task_id", UUID),
+    sa.Column("metadata", postgresql.JSONB, nullable=False),
+    sa.Column("is_archived", sa.Boolean, nullable=False),
+    sa.Column("archived_at", TIMESTAMP),
+    sa.Column("is_overdue", sa.Boolean, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+task_assignments = sa.Table(
+    "task_assignments",
+    metadata,
+    sa.Column("task_id", UUID, primary_key=True),
+    sa.Column("user_id", UUID, primary_key=True),
+    sa.Column("assigned_by", UUID, nullable=False),
+    sa.Column("assigned_at", TIMESTAMP, nullable=False),
+    sa.Column("task_created_at", TIMESTAMP, nullable=False),
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("colour", sa.Text, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+)
+
+task_tags = sa.Table(
+    "task_tags",
+    metadata,
+    sa.Column("task_id", UUID, primary_key=True),
+    sa.Column("tag_id", UUID, primary_key=True),
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("task_id", UUID, nullable=False),
+    sa.Column("author_id", UUID, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+task_history = sa.Table(
+    "task_history",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("task_id", UUID, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("actor_id", UUID),
+    sa.Column("at", TIMESTAMP, nullable=False),
+    sa.Column("changes", postgresql.JSONB, nullable=False),
+)
+
+task_templates = sa.Table(
+    "task_templates",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("priority", sa.Text, nullable=False),
+    sa.Column("tags", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column("estimated_hours", HOURS),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+replica_users = sa.Table(
+    "replica_users",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("display_name", sa.Text, nullable=False),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+)
+
+replica_teams = sa.Table(
+    "replica_teams",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("is_deleted", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+replica_team_members = sa.Table(
+    "replica_team_members",
+    metadata,
+    sa.Column("team_id", UUID, primary_key=True),
+    sa.Column("user_id", UUID, primary_key=True),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("principal", UUID, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("request_hash", sa.Text, nullable=False),
+    sa.Column("response_status", sa.Integer),
+    sa.Column("response_body", postgresql.JSONB(none_as_null=True)),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+)
+
+outbox = outbox_table(metadata, SCHEMA)
+inbox = inbox_table(metadata, SCHEMA)

@@ -1,0 +1,309 @@
+"""The SQL of the read side: a task as the API shows it, and the keyset-paged list.
+
+Plain SQL built from whitelisted fragments, every value a bound parameter (psycopg's
+`%(name)s`). One statement per page: the page's ids come from index range scans, then its
+rows are joined with their assignees (as JSON text) and tags, so there is no N+1 and the
+database, not Python, assembles the nested parts.
+
+A member sees their own, assigned and team tasks. Rather than one OR that no index serves,
+each of those is a branch scanning its own index in the page's order and stopping after
+`limit` rows; their UNION is ordered and cut once more. The cost is `limit` rows per branch,
+whatever the size of the table.
+"""
+
+# ruff: noqa: S608
+# (Statements are assembled from the constant fragments below; values are always bound.)
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasks_service.application.ports import RawJson, SortKey, TaskDocument, TaskFilter, TaskListing
+
+_UTC_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+
+COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "estimated_hours",
+    "actual_hours",
+    "created_by",
+    "team_id",
+    "parent_task_id",
+    "metadata",
+    "tags",
+    "assignee_ids",
+    "assignees",
+    "is_archived",
+    "archived_at",
+    "is_overdue",
+    "created_at",
+    "updated_at",
+    "version",
+)
+_RAW_JSON = frozenset({"metadata", "assignees"})
+
+
+def _documents(page: str, order_by: str = "", positions: str = "") -> str:
+    """The tasks whose ids `page` yields, each with its tags and assignees aggregated in
+    one pass over the page (not a subquery per row)."""
+    return f"""WITH p AS MATERIALIZED {page},
+a AS (SELECT a.task_id,
+        array_agg(a.user_id ORDER BY a.assigned_at, a.user_id) AS ids,
+        json_agg(json_build_object(
+            'id', a.user_id, 'username', u.username, 'display_name', u.display_name,
+            'assigned_by', a.assigned_by, 'assigned_at', {_UTC_TEXT.format("a.assigned_at")})
+            ORDER BY a.assigned_at, a.user_id)::text AS people
+    FROM tasks.task_assignments a LEFT JOIN tasks.replica_users u ON u.id = a.user_id
+    WHERE a.task_id IN (SELECT id FROM p) GROUP BY a.task_id),
+g AS (SELECT tt.task_id, array_agg(g.name ORDER BY lower(g.name)) AS names
+    FROM tasks.task_tags tt JOIN tasks.tags g ON g.id = tt.tag_id
+    WHERE tt.task_id IN (SELECT id FROM p) GROUP BY tt.task_id)
+SELECT t.id, t.title, t.description, t.status, t.priority, t.due_date,
+    t.estimated_hours::text, t.actual_hours::text, t.created_by, t.team_id, t.parent_task_id,
+    t.metadata::text, coalesce(g.names, '{{}}'), coalesce(a.ids, '{{}}'),
+    coalesce(a.people, '[]'), t.is_archived, t.archived_at, t.is_overdue, t.created_at,
+    t.updated_at, t.version{positions}
+FROM p JOIN tasks.tasks t ON t.id = p.id
+    LEFT JOIN a ON a.task_id = p.id LEFT JOIN g ON g.task_id = p.id {order_by}"""
+
+
+GET_DOCUMENT = _documents("(SELECT %(id)s::uuid AS id)")
+
+ACTOR = """
+SELECT (SELECT role FROM tasks.replica_users WHERE id = %(id)s),
+       (SELECT is_active FROM tasks.replica_users WHERE id = %(id)s),
+       ARRAY(SELECT team_id FROM tasks.replica_team_members WHERE user_id = %(id)s
+             ORDER BY team_id)"""
+
+_TEXT_QUERY = "websearch_to_tsquery('english'::regconfig, %(q)s)"
+_ORDER_EXPRESSIONS: dict[str, tuple[str, str]] = {
+    # name: (ascending expression, descending expression); never NULL, so keyset
+    # comparisons are plain. Tasks without a due date come last in both directions.
+    "created_at": ("t.created_at", "t.created_at"),
+    "updated_at": ("t.updated_at", "t.updated_at"),
+    "due_date": (
+        "coalesce(t.due_date, 'infinity'::timestamptz)",
+        "coalesce(t.due_date, '-infinity'::timestamptz)",
+    ),
+    "priority": ("t.priority_rank", "t.priority_rank"),
+    "status": ("t.status_rank", "t.status_rank"),
+    "title": ("lower(t.title)", "lower(t.title)"),
+    "rank": (f"ts_rank(t.search_vector, {_TEXT_QUERY})",) * 2,
+}
+_POSITION_VALUES = {
+    # What the cursor stores for each key (the raw due date: NULL stays NULL).
+    "created_at": "t.created_at",
+    "updated_at": "t.updated_at",
+    "due_date": "t.due_date",
+    "priority": "t.priority_rank",
+    "status": "t.status_rank",
+    "title": "lower(t.title)",
+}
+_CURSOR_CASTS = {
+    "created_at": "%({})s::timestamptz",
+    "updated_at": "%({})s::timestamptz",
+    "due_date": "coalesce(%({})s::timestamptz, '{}'::timestamptz)",
+    "priority": "%({})s::smallint",
+    "status": "%({})s::smallint",
+    "title": "%({})s::text",
+    "rank": "%({})s::real",
+}
+MANY_TEAMS = 8
+"""Above this many teams, one `= ANY` branch replaces the branch per team."""
+
+
+def _expression(key: SortKey) -> str:
+    return _ORDER_EXPRESSIONS[key.name][1 if key.descending else 0]
+
+
+def _cursor_value(key: SortKey, index: int) -> str:
+    template = _CURSOR_CASTS[key.name]
+    if key.name == "due_date":
+        return template.format(f"k{index}", "-infinity" if key.descending else "infinity")
+    return template.format(f"k{index}")
+
+
+@dataclass(slots=True)
+class _Statement:
+    """A statement under construction: its parameters grow with its clauses."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, name: str, value: Any) -> str:
+        self.params[name] = value
+        return f"%({name})s"
+
+
+def _filters(statement: _Statement, wanted: TaskFilter) -> list[str]:
+    clauses: list[str] = []
+    if wanted.archived != "all":
+        clauses.append(f"t.is_archived = {'true' if wanted.archived == 'true' else 'false'}")
+    if wanted.statuses:
+        clauses.append(f"t.status = ANY({statement.bind('statuses', list(wanted.statuses))})")
+    if wanted.priorities:
+        clauses.append(f"t.priority = ANY({statement.bind('priorities', list(wanted.priorities))})")
+    if wanted.assignee is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM tasks.task_assignments fa WHERE fa.task_id = t.id "
+            f"AND fa.user_id = {statement.bind('assignee', wanted.assignee)})"
+        )
+    if wanted.created_by is not None:
+        clauses.append(f"t.created_by = {statement.bind('created_by', wanted.created_by)}")
+    if wanted.team is not None:
+        clauses.append(f"t.team_id = {statement.bind('team', wanted.team)}")
+    if wanted.tags:
+        names = statement.bind("tags", list(wanted.tags))
+        clauses.append(
+            "EXISTS (SELECT 1 FROM tasks.task_tags ft JOIN tasks.tags fg ON fg.id = ft.tag_id "
+            f"WHERE ft.task_id = t.id AND lower(fg.name) = ANY({names}))"
+        )
+    if wanted.due_before is not None:
+        clauses.append(f"t.due_date < {statement.bind('due_before', wanted.due_before)}")
+    if wanted.due_after is not None:
+        clauses.append(f"t.due_date >= {statement.bind('due_after', wanted.due_after)}")
+    if wanted.overdue is not None:
+        clauses.append(f"t.is_overdue = {'true' if wanted.overdue else 'false'}")
+    if wanted.parent is not None:
+        clauses.append(f"t.parent_task_id = {statement.bind('parent', wanted.parent)}")
+    if wanted.top_level_only:
+        clauses.append("t.parent_task_id IS NULL")
+    if wanted.updated_since is not None:
+        clauses.append(f"t.updated_at >= {statement.bind('updated_since', wanted.updated_since)}")
+    if wanted.text is not None:
+        statement.bind("q", wanted.text)
+        clauses.append(f"t.search_vector @@ {_TEXT_QUERY}")
+    return clauses
+
+
+def _aliased(fragment: str, aliases: dict[str, str]) -> str:
+    for column, alias in aliases.items():
+        fragment = fragment.replace(column, alias)
+    return fragment
+
+
+def _keyset(keys: tuple[SortKey, ...], aliases: dict[str, str]) -> str:
+    """Rows strictly after the cursor (bound as k0…, after_id) in the page order."""
+    expressions = [_aliased(_expression(key), aliases) for key in keys]
+    expressions.append(aliases.get("t.id", "t.id"))
+    values = [_cursor_value(key, i) for i, key in enumerate(keys)] + ["%(after_id)s::uuid"]
+    directions = [key.descending for key in keys]
+    directions.append(directions[-1])
+    if len(set(directions)) == 1:
+        # A row comparison: an index range condition when one index serves the order.
+        operator = "<" if directions[0] else ">"
+        return f"({', '.join(expressions)}) {operator} ({', '.join(values)})"
+    alternatives = []
+    for position, descending in enumerate(directions):
+        equal = [f"{expressions[i]} = {values[i]}" for i in range(position)]
+        operator = "<" if descending else ">"
+        alternatives.append(
+            " AND ".join([*equal, f"{expressions[position]} {operator} {values[position]}"])
+        )
+    return "(" + " OR ".join(f"({alternative})" for alternative in alternatives) + ")"
+
+
+def _order_by(keys: tuple[SortKey, ...], prefix: str | None, aliases: dict[str, str]) -> str:
+    """`ORDER BY` of a branch (expressions) or of the union (its k-columns)."""
+    terms = []
+    for index, key in enumerate(keys):
+        column = f"{prefix}.k{index}" if prefix else _aliased(_expression(key), aliases)
+        terms.append(f"{column} {'DESC' if key.descending else 'ASC'}")
+    id_column = f"{prefix}.id" if prefix else aliases.get("t.id", "t.id")
+    terms.append(f"{id_column} {'DESC' if keys[-1].descending else 'ASC'}")
+    return "ORDER BY " + ", ".join(terms)
+
+
+@dataclass(frozen=True, slots=True)
+class _Branch:
+    source: str
+    condition: str = ""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Sort columns read from another table of the branch (same values, better index)."""
+
+
+_ASSIGNED_ALIASES = {"t.created_at": "va.task_created_at", "t.id": "va.task_id"}
+
+
+def _branches(statement: _Statement, listing: TaskListing) -> list[_Branch]:
+    """One branch for staff; own, assigned and team ones for members."""
+    visible = listing.visible_to
+    if visible is None:
+        return [_Branch("tasks.tasks t")]
+    me = statement.bind("me", visible.user_id)
+    branches = [
+        _Branch("tasks.tasks t", f"t.created_by = {me}"),
+        _Branch(
+            "tasks.task_assignments va JOIN tasks.tasks t ON t.id = va.task_id",
+            f"va.user_id = {me}",
+            _ASSIGNED_ALIASES,
+        ),
+    ]
+    if len(visible.team_ids) > MANY_TEAMS:
+        teams = statement.bind("my_teams", list(visible.team_ids))
+        branches.append(_Branch("tasks.tasks t", f"t.team_id = ANY({teams})"))
+    else:
+        for index, team_id in enumerate(visible.team_ids):
+            team = statement.bind(f"team{index}", team_id)
+            branches.append(_Branch("tasks.tasks t", f"t.team_id = {team}"))
+    return branches
+
+
+def list_statement(listing: TaskListing) -> tuple[str, dict[str, Any]]:
+    statement = _Statement()
+    keys = listing.sort
+    common = _filters(statement, listing.filter)
+    if listing.after is not None:
+        for index, value in enumerate(listing.after[:-1]):
+            statement.bind(f"k{index}", value)
+        statement.bind("after_id", listing.after[-1])
+    # A literal (a checked int): with it, PostgreSQL can reuse one generic plan per shape.
+    limit = str(int(listing.limit))
+    parts = []
+    for branch in _branches(statement, listing):
+        aliases = branch.aliases
+        where = [branch.condition] if branch.condition else []
+        where += common
+        if listing.after is not None:
+            where.append(_keyset(keys, aliases))
+        columns = ", ".join(
+            f"{_aliased(_expression(key), aliases)} AS k{i}" for i, key in enumerate(keys)
+        )
+        parts.append(
+            f"(SELECT {aliases.get('t.id', 't.id')} AS id, {columns} FROM {branch.source}"
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + f" {_order_by(keys, None, aliases)} LIMIT {limit})"
+        )
+    if len(parts) == 1:
+        page = parts[0]
+    else:
+        k_columns = ", ".join(f"u.k{i}" for i in range(len(keys)))
+        page = (
+            f"(SELECT u.id, {k_columns} FROM ({' UNION '.join(parts)}) u "
+            f"{_order_by(keys, 'u', {})} LIMIT {limit})"
+        )
+    positions = "".join(
+        f", p.k{i}" if key.name == "rank" else f", {_POSITION_VALUES[key.name]}"
+        for i, key in enumerate(keys)
+    )
+    return _documents(page, _order_by(keys, "p", {}), positions), statement.params
+
+
+def document_of(row: Any, position_columns: int = 0) -> TaskDocument:
+    """A result row → TaskDocument; the trailing columns (if any) are the sort values."""
+    fields = dict(zip(COLUMNS, row, strict=False))
+    for name in _RAW_JSON:
+        fields[name] = RawJson(fields[name])
+    position: tuple[Any, ...] = ()
+    if position_columns:
+        position = (*row[len(COLUMNS) :], fields["id"])
+    return TaskDocument(fields=fields, position=position)
+
+
+def params_for_id(task_id: uuid.UUID) -> dict[str, Any]:
+    return {"id": task_id}

@@ -1,0 +1,35 @@
+"""Tasks' unit of work: every repository, the history and the outbox in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
+from tasks_service.adapters.persistence.comments import SqlAlchemyCommentRepository
+from tasks_service.adapters.persistence.history import SqlAlchemyHistoryLog
+from tasks_service.adapters.persistence.idempotency import SqlAlchemyIdempotencyStore
+from tasks_service.adapters.persistence.replica import SqlAlchemyUserReplica
+from tasks_service.adapters.persistence.tags import (
+    SqlAlchemyTagRepository,
+    SqlAlchemyTemplateRepository,
+)
+from tasks_service.adapters.persistence.tasks import SqlAlchemyTaskRepository
+
+
+class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
+    tasks: SqlAlchemyTaskRepository
+    history: SqlAlchemyHistoryLog
+    comments: SqlAlchemyCommentRepository
+    tags: SqlAlchemyTagRepository
+    templates: SqlAlchemyTemplateRepository
+    replica: SqlAlchemyUserReplica
+    idempotency: SqlAlchemyIdempotencyStore
+
+    def _open_repositories(self, session: Session) -> None:
+        self.tasks = SqlAlchemyTaskRepository(session)
+        self.history = SqlAlchemyHistoryLog(session)
+        self.comments = SqlAlchemyCommentRepository(session)
+        self.tags = SqlAlchemyTagRepository(session)
+        self.templates = SqlAlchemyTemplateRepository(session)
+        self.replica = SqlAlchemyUserReplica(session)
+        self.idempotency = SqlAlchemyIdempotencyStore(session)

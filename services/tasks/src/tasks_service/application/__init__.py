@@ -1,0 +1,1 @@
+"""Tasks' use cases, queries and the ports they need."""

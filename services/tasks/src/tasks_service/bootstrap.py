@@ -1,0 +1,232 @@
+"""Composition root of every tasks process: adapters built from settings, nothing at import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import sessionmaker
+
+from taskhive_shared.db.engine import create_db_engine, database_ready, normalise_url
+from taskhive_shared.db.migrations import upgrade_to_head
+from taskhive_shared.events.cli import EventWiring
+from taskhive_shared.events.consumer import EventProcessor
+from taskhive_shared.events.contracts import ContractRegistry
+from taskhive_shared.events.outbox import OutboxWriter
+from taskhive_shared.events.publisher import EventPublisher, exchange_of
+from taskhive_shared.events.relay import OutboxRelay
+from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.logging import configure_logging
+from taskhive_shared.messaging.rabbitmq import ConsumerTopology
+from taskhive_shared.security.denylist import (
+    InMemoryTokenDenylist,
+    RedisTokenDenylist,
+    TokenDenylist,
+)
+from taskhive_shared.security.tokens import (
+    AccessTokenVerifier,
+    InvalidAccessToken,
+    JwksKeyResolver,
+    SigningKeyResolver,
+)
+from tasks_service.adapters.clock import SystemClock
+from tasks_service.adapters.persistence.reader import PostgresTaskReader
+from tasks_service.adapters.persistence.tables import SCHEMA, inbox, outbox
+from tasks_service.adapters.persistence.unit_of_work import SqlAlchemyTasksUnitOfWork
+from tasks_service.application.archive_task import ArchiveTaskHandler, RestoreTaskHandler
+from tasks_service.application.assign_task import AssignTaskHandler, UnassignTaskHandler
+from tasks_service.application.comments import (
+    AddCommentHandler,
+    CommentQueries,
+    DeleteCommentHandler,
+    EditCommentHandler,
+)
+from tasks_service.application.create_task import CreateTaskHandler
+from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
+from tasks_service.application.queries import TaskQueries
+from tasks_service.application.replica import ReplicaSync
+from tasks_service.application.services import TasksServices
+from tasks_service.application.tags import CreateTagHandler, TagQueries
+from tasks_service.application.templates import TemplateHandlers
+from tasks_service.application.update_task import UpdateTaskHandler
+from tasks_service.config import TasksSettings
+from tasks_service.entrypoints.events import CONSUMED, QUEUE, USERS_EXCHANGE, event_handlers
+from tasks_service.entrypoints.http.app import create_app
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# Timestamps leave PostgreSQL in UTC whatever the server's TimeZone setting.
+_UTC_SESSION = {"options": "-c timezone=UTC"}
+
+
+@dataclass(frozen=True, slots=True)
+class TasksRuntime:
+    settings: TasksSettings
+    engine: Engine
+    read_engine: Engine
+    """Autocommit pool of the read side (list, detail): one round trip per statement."""
+    services: TasksServices
+    verifier: AccessTokenVerifier
+    denylist: TokenDenylist
+    readiness: dict[str, ReadinessCheck]
+    unit_of_work: Callable[[], SqlAlchemyTasksUnitOfWork]
+    """`runtime.unit_of_work()`: a new, unopened unit of work (the event consumer's)."""
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+
+def build_read_engine(settings: TasksSettings) -> Engine:
+    # No pre-ping (a round trip per checkout): the reader retries once on a dead connection.
+    return create_engine(
+        normalise_url(settings.database_url),
+        pool_size=settings.read_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
+        connect_args=_UTC_SESSION,
+    )
+
+
+def build_runtime(
+    settings: TasksSettings,
+    *,
+    key_resolver: SigningKeyResolver | None = None,
+    denylist: TokenDenylist | None = None,
+) -> TasksRuntime:
+    """`key_resolver` and `denylist` are given by the embedded mode and tests; else the
+    verifier fetches auth's JWKS from TASKS_JWKS_URL and the denylist is Redis."""
+    if key_resolver is None:
+        if not settings.jwks_url:
+            raise ValueError("TASKS_JWKS_URL is required to verify access tokens")
+        key_resolver = JwksKeyResolver(settings.jwks_url)
+    engine = create_db_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    read_engine = build_read_engine(settings)
+    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
+    if denylist is None:
+        if settings.denylist_redis_url:
+            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
+            readiness["redis"] = redis_denylist.ping
+            denylist = redis_denylist
+        else:
+            denylist = InMemoryTokenDenylist()
+
+    outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
+    session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def unit_of_work() -> SqlAlchemyTasksUnitOfWork:
+        return SqlAlchemyTasksUnitOfWork(session_factory, outbox_writer)
+
+    clock = SystemClock()
+    verifier = AccessTokenVerifier(
+        key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    create_task = CreateTaskHandler(
+        unit_of_work, clock, timedelta(hours=settings.idempotency_key_ttl_hours)
+    )
+    services = TasksServices(
+        tasks=TaskQueries(PostgresTaskReader(read_engine), unit_of_work),
+        create_task=create_task,
+        update_task=UpdateTaskHandler(unit_of_work, clock),
+        archive_task=ArchiveTaskHandler(unit_of_work, clock),
+        restore_task=RestoreTaskHandler(unit_of_work, clock),
+        assign_task=AssignTaskHandler(unit_of_work, clock),
+        unassign_task=UnassignTaskHandler(unit_of_work, clock),
+        comments=CommentQueries(unit_of_work),
+        add_comment=AddCommentHandler(unit_of_work, clock),
+        edit_comment=EditCommentHandler(unit_of_work, clock),
+        delete_comment=DeleteCommentHandler(unit_of_work, clock),
+        tags=TagQueries(unit_of_work),
+        create_tag=CreateTagHandler(unit_of_work, clock),
+        templates=TemplateHandlers(unit_of_work, clock, create_task),
+        replica=ReplicaSync(),
+        purge_archived=PurgeArchivedTasksHandler(unit_of_work, clock),
+        verifier=verifier,
+    )
+    return TasksRuntime(
+        settings=settings,
+        engine=engine,
+        read_engine=read_engine,
+        services=services,
+        verifier=verifier,
+        denylist=denylist,
+        readiness=readiness,
+        unit_of_work=unit_of_work,
+    )
+
+
+class _VerifiesNoTokens:
+    """Key resolver of processes that serve no HTTP: every token is refused."""
+
+    def key_for(self, kid: str) -> Any:
+        raise InvalidAccessToken("this process verifies no tokens")
+
+
+def build_offline_runtime(settings: TasksSettings) -> TasksRuntime:
+    """For processes that serve no HTTP (CLI, event consumer): needs no JWKS and no Redis."""
+    return build_runtime(
+        settings, key_resolver=_VerifiesNoTokens(), denylist=InMemoryTokenDenylist()
+    )
+
+
+def build_http_app(runtime: TasksRuntime) -> Flask:
+    return create_app(
+        runtime.services, runtime.readiness, max_body_bytes=runtime.settings.max_body_bytes
+    )
+
+
+def build_relay(runtime: TasksRuntime, publisher: EventPublisher) -> OutboxRelay:
+    return OutboxRelay(runtime.engine, outbox, publisher, exchange_of(SCHEMA))
+
+
+def build_event_processor(runtime: TasksRuntime) -> EventProcessor:
+    return EventProcessor(
+        QUEUE,
+        event_handlers(runtime.services.replica),
+        ContractRegistry(),
+        runtime.unit_of_work,
+        inbox,
+    )
+
+
+def consumer_topology() -> ConsumerTopology:
+    # Producers' exchanges are declared by provisioning; this user may only bind to them.
+    return ConsumerTopology(
+        service=SCHEMA,
+        queue=QUEUE,
+        bindings={USERS_EXCHANGE: list(CONSUMED)},
+        declare_producer_exchanges=False,
+    )
+
+
+def event_wiring(settings: TasksSettings) -> EventWiring:
+    """The relay and the consumer verify no tokens: they run without JWKS or Redis."""
+    runtime = build_offline_runtime(settings)
+    return EventWiring(
+        amqp_url=settings.amqp_url,
+        relay=lambda publisher: build_relay(runtime, publisher),
+        processor=lambda: build_event_processor(runtime),
+        topology=consumer_topology,
+    )
+
+
+def migrate(settings: TasksSettings) -> None:
+    url = settings.migrator_database_url or settings.database_url
+    upgrade_to_head(MIGRATIONS_DIR, url, SCHEMA)
+
+
+def wsgi_app() -> Flask:
+    """Entry for gunicorn: `gunicorn 'tasks_service.bootstrap:wsgi_app()'`."""
+    settings = TasksSettings()  # type: ignore[call-arg]
+    configure_logging("tasks", settings.log_level)
+    return build_http_app(build_runtime(settings))

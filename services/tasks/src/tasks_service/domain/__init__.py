@@ -1,0 +1,1 @@
+"""Tasks' entities, value objects, rules and errors: stdlib only, no I/O."""

@@ -1,0 +1,1 @@
+"""Inbound adapters: HTTP, event consumer, command line."""

@@ -1,0 +1,1 @@
+"""The tasks HTTP API (tasks, tags, task templates)."""

@@ -1,0 +1,44 @@
+"""The tasks HTTP app: tasks under /api/v1/tasks, tags under /api/v1/tags, templates under
+/api/v1/task-templates (the gateway routes all three here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response
+
+from taskhive_shared.http.app import create_service_app
+from taskhive_shared.http.health import ReadinessCheck
+from tasks_service.application.services import TasksServices
+from tasks_service.domain.errors import TasksError
+from tasks_service.entrypoints.http.errors import problem_for
+from tasks_service.entrypoints.http.tags import build_tags_blueprint
+from tasks_service.entrypoints.http.tasks import build_tasks_blueprint
+from tasks_service.entrypoints.http.templates import build_templates_blueprint
+
+API_VERSION = "1.0.0"
+
+
+def create_app(
+    services: TasksServices, readiness_checks: Mapping[str, ReadinessCheck], *, max_body_bytes: int
+) -> Flask:
+    app, api = create_service_app(
+        service="tasks",
+        title="Taskhive tasks API",
+        version=API_VERSION,
+        max_body_bytes=max_body_bytes,
+        readiness_checks=readiness_checks,
+        description="Tasks and their operations (assignees, comments, history, subtasks), "
+        "tags and task templates.",
+    )
+
+    def domain_error(error: TasksError) -> Response:
+        # Every domain refusal becomes its problem answer; views stay free of try/except.
+        answer: Response = api.handle_problem_error(problem_for(error))
+        return answer
+
+    app.register_error_handler(TasksError, domain_error)
+    api.register_blueprint(build_tasks_blueprint(services))
+    api.register_blueprint(build_tags_blueprint(services))
+    api.register_blueprint(build_templates_blueprint(services))
+    return app

@@ -1,0 +1,118 @@
+"""HTTP plumbing the tasks, tags and templates endpoints share: caller, conditions, pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from taskhive_shared.http.conditional import etag_for, expected_version, not_modified
+from taskhive_shared.http.docs import problem
+from taskhive_shared.http.problem import ProblemError
+from taskhive_shared.pagination import next_link
+from taskhive_shared.security.flask_auth import authenticate
+from taskhive_shared.security.tokens import AccessTokenVerifier
+from tasks_service.entrypoints.http.errors import IDEMPOTENCY_HEADER, validation_problem
+
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+_HEADER = {"in": "header", "required": False, "schema": {"type": "string"}}
+IF_MATCH = _HEADER | {
+    "name": "If-Match",
+    "description": "Write only if the resource still has this ETag (else 412).",
+}
+IF_NONE_MATCH = _HEADER | {
+    "name": "If-None-Match",
+    "description": "Answer 304 if the resource still has this ETag.",
+}
+IDEMPOTENCY_KEY = _HEADER | {
+    "name": IDEMPOTENCY_HEADER,
+    "description": (
+        "Up to 255 visible ASCII characters. A retry with the same key and body gets the first "
+        "response again (for 24 hours); the same key with another body is a 422."
+    ),
+}
+LINK_HEADER = {"Link": {"description": 'RFC 8288 `<…>; rel="next"` when there is a next page'}}
+ETAG_HEADER = {"ETag": {"description": "Strong validator of this version of the resource"}}
+# Visible ASCII, as a header value can carry safely.
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+# Bodies depend on who asks (privacy): shared caches must not keep them.
+PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}
+
+
+def bearer(blp: Blueprint) -> Callable[[Any], Any]:
+    """Document the bearer token a view needs and the 401 that a bad one gets."""
+    unauthorized = problem(blp, 401, "Missing, invalid, expired or revoked access token")
+    secured: Callable[[Any], Any] = blp.doc(security=BEARER)
+
+    def decorate(view: Any) -> Any:
+        return unauthorized(secured(view))
+
+    return decorate
+
+
+def authenticated(verifier: AccessTokenVerifier) -> Callable[[], None]:
+    """A `before_request` hook: a valid bearer token before any parsing or database work."""
+
+    def check() -> None:
+        authenticate(verifier)
+
+    return check
+
+
+def caller_id(verifier: AccessTokenVerifier) -> uuid.UUID:
+    principal = authenticate(verifier)
+    try:
+        return uuid.UUID(principal.user_id)
+    except ValueError as exc:
+        raise ProblemError(
+            401, "Unauthorized", "The token's subject is not a user id.", slug="unauthorized"
+        ) from exc
+
+
+def if_match_version() -> int | None:
+    """The version If-Match names; None without a header (or `*`). Any other validator
+    cannot be one of ours, so the precondition fails at once (412)."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    version = expected_version()
+    if version is None:
+        raise ProblemError(
+            412,
+            "Precondition Failed",
+            "If-Match must carry the ETag of the current version.",
+            slug="stale-version",
+        )
+    return version
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise validation_problem({IDEMPOTENCY_HEADER: ["Must be 1-255 visible ASCII characters."]})
+    return key
+
+
+def versioned(version: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {"ETag": etag_for(version), **PRIVATE, **(extra or {})}
+
+
+def not_modified_response(version: int) -> Response | None:
+    """304 when the client's If-None-Match names this version, else None."""
+    if not not_modified(version):
+        return None
+    return Response(status=304, headers=versioned(version))
+
+
+def page_headers(next_cursor: str | None) -> dict[str, str]:
+    headers = dict(PRIVATE)
+    if next_cursor is not None:
+        query: dict[str, Any] = request.args.to_dict(flat=False)
+        headers["Link"] = next_link(request.base_url, query, next_cursor)
+    return headers

@@ -1,0 +1,69 @@
+"""Domain errors of tasks → problem+json answers."""
+
+from __future__ import annotations
+
+from taskhive_shared.http.conditional import etag_for
+from taskhive_shared.http.problem import ProblemError
+from tasks_service.domain.errors import (
+    AccountDeactivated,
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    TaskArchived,
+    TasksError,
+    ValidationFailed,
+)
+
+VALIDATION_DETAIL = "The request has invalid fields; see errors."
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def validation_problem(errors: dict[str, list[str]]) -> ProblemError:
+    return ProblemError(
+        422, "Unprocessable Content", VALIDATION_DETAIL, slug="validation", errors=errors
+    )
+
+
+def problem_for(error: TasksError) -> ProblemError:
+    match error:
+        case ValidationFailed(errors=errors):
+            return validation_problem(errors)
+        case IdempotencyKeyReused():
+            return ProblemError(
+                422,
+                "Unprocessable Content",
+                str(error),
+                slug="idempotency-key-reused",
+                errors={IDEMPOTENCY_HEADER: [str(error)]},
+            )
+        case NotFound():
+            return ProblemError(404, "Not Found", str(error), slug="not-found")
+        case AccountDeactivated():
+            return ProblemError(403, "Forbidden", str(error), slug="account-deactivated")
+        case PermissionDenied():
+            return ProblemError(403, "Forbidden", str(error), slug="forbidden")
+        case InvalidTransition(allowed=allowed):
+            return ProblemError(
+                409,
+                "Conflict",
+                str(error),
+                slug="invalid-transition",
+                errors={"status": [f"Allowed: {', '.join(allowed) or 'none'}."]},
+            )
+        case TaskArchived():
+            return ProblemError(409, "Conflict", str(error), slug="task-archived")
+        case Conflict():
+            return ProblemError(409, "Conflict", str(error), slug="name-taken")
+        case StaleVersion(current_version=current):
+            headers = {"ETag": etag_for(current)} if current is not None else None
+            return ProblemError(
+                412,
+                "Precondition Failed",
+                "The resource changed since you read it; fetch it again and retry.",
+                slug="stale-version",
+                headers=headers,
+            )
+    return ProblemError(400, "Bad Request", str(error))

@@ -1,0 +1,333 @@
+"""Request and response bodies of the tasks API.
+
+Requests are validated here (strict: unknown fields are refused); the domain checks the
+rules. Task responses are documented here but serialised from plain rows (jsonio).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from taskhive_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tasks_service.domain.model import (
+    DESCRIPTION_MAX,
+    MAX_ASSIGNEES,
+    TITLE_MAX,
+    TRANSITIONS,
+    Priority,
+    Status,
+)
+from tasks_service.domain.tags import MAX_TAGS_PER_TASK, TAG_NAME_MAX
+from tasks_service.domain.templates import NAME_MAX
+
+_UUID_OR_ME = (
+    r"^(me|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"
+)
+_UUID_OR_NONE = _UUID_OR_ME.replace("(me|", "(none|")
+WORKFLOW = "; ".join(
+    f"`{status}` → {', '.join(f'`{t}`' for t in sorted(targets))}"
+    for status, targets in TRANSITIONS.items()
+)
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are refused (422), never ignored or mass-assigned."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+def strict_boolean(**kwargs: Any) -> ma.fields.Boolean:
+    return ma.fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+
+def _hours(**kwargs: Any) -> ma.fields.Decimal:
+    return ma.fields.Decimal(
+        allow_none=True,
+        as_string=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Hours, ≥ 0, at most two decimal places", "example": "2.50"},
+        **kwargs,
+    )
+
+
+def _task_fields(*, required: bool) -> dict[str, ma.fields.Field[Any]]:
+    """The editable fields; PUT requires them all, PATCH none, POST only `title`."""
+    need: dict[str, Any] = {"required": True} if required else {}
+    return {
+        "title": ma.fields.String(validate=validate.Length(min=1, max=TITLE_MAX), **need),
+        "description": ma.fields.String(validate=validate.Length(max=DESCRIPTION_MAX), **need),
+        "status": ma.fields.Enum(
+            Status, by_value=True, metadata={"description": f"Workflow: {WORKFLOW}"}, **need
+        ),
+        "priority": ma.fields.Enum(Priority, by_value=True, **need),
+        "due_date": ma.fields.AwareDateTime(allow_none=True, **need),
+        "estimated_hours": _hours(**need),
+        "actual_hours": _hours(**need),
+        "team_id": ma.fields.UUID(allow_none=True, **need),
+        "parent_task_id": ma.fields.UUID(
+            allow_none=True,
+            metadata={"description": "Makes this a subtask of a task you see"},
+            **need,
+        ),
+        "metadata": ma.fields.Dict(
+            keys=ma.fields.String(),
+            metadata={"description": "Any JSON object, at most 16 KiB"},
+            **need,
+        ),
+        "tags": ma.fields.List(
+            ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
+            validate=validate.Length(max=MAX_TAGS_PER_TASK),
+            metadata={"description": "Tag names; unknown names become new tags"},
+            **need,
+        ),
+        "assignee_ids": ma.fields.List(
+            ma.fields.UUID(),
+            validate=validate.Length(max=MAX_ASSIGNEES),
+            metadata={"description": "Replaces the assignees (creator, managers, admins)"},
+        ),
+    }
+
+
+TaskCreateSchema = StrictSchema.from_dict(
+    _task_fields(required=False)
+    | {"title": ma.fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))},
+    name="TaskCreate",
+)
+TaskPutSchema = StrictSchema.from_dict(_task_fields(required=True), name="TaskPut")
+TaskPatchSchema = StrictSchema.from_dict(_task_fields(required=False), name="TaskPatch")
+
+
+class AssigneeSchema(ma.Schema):
+    id = ma.fields.UUID()
+    username = ma.fields.String(allow_none=True)
+    display_name = ma.fields.String(allow_none=True)
+    assigned_by = ma.fields.UUID()
+    assigned_at = ma.fields.DateTime()
+
+
+class TaskSchema(ma.Schema):
+    id = ma.fields.UUID()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    status = ma.fields.Enum(Status, by_value=True)
+    priority = ma.fields.Enum(Priority, by_value=True)
+    due_date = ma.fields.DateTime(allow_none=True)
+    estimated_hours = ma.fields.Decimal(as_string=True, allow_none=True)
+    actual_hours = ma.fields.Decimal(as_string=True, allow_none=True)
+    created_by = ma.fields.UUID()
+    team_id = ma.fields.UUID(allow_none=True)
+    parent_task_id = ma.fields.UUID(allow_none=True)
+    metadata = ma.fields.Dict()
+    tags = ma.fields.List(ma.fields.String())
+    assignee_ids = ma.fields.List(ma.fields.UUID())
+    assignees = ma.fields.List(ma.fields.Nested(AssigneeSchema))
+    is_archived = ma.fields.Boolean()
+    archived_at = ma.fields.DateTime(allow_none=True)
+    is_overdue = ma.fields.Boolean(
+        metadata={
+            "description": "Set by the hourly overdue check; cleared when closed or rescheduled"
+        }
+    )
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+    version = ma.fields.Integer()
+
+
+class PageQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = ma.fields.String(
+        validate=validate.Length(min=1, max=2048),
+        metadata={"description": "Opaque: the `next_cursor` of the previous page"},
+    )
+
+
+class TaskListQuerySchema(PageQuerySchema):
+    sort = ma.fields.String(
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "Comma-separated keys of created_at, updated_at, due_date, priority, "
+            "status, title; `-` for descending. Default `-created_at`, or relevance with `q`. "
+            "Tasks without a due date sort last either way.",
+            "example": "-due_date,priority",
+        },
+    )
+    status = ma.fields.List(
+        ma.fields.Enum(Status, by_value=True), metadata={"description": "Repeatable"}
+    )
+    priority = ma.fields.List(
+        ma.fields.Enum(Priority, by_value=True), metadata={"description": "Repeatable"}
+    )
+    assignee = ma.fields.String(
+        validate=validate.Regexp(_UUID_OR_ME), metadata={"description": "A user id, or `me`"}
+    )
+    created_by = ma.fields.UUID()
+    team = ma.fields.UUID()
+    tag = ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
+        metadata={"description": "Repeatable: tasks with any of these tags"},
+    )
+    due_before = ma.fields.AwareDateTime()
+    due_after = ma.fields.AwareDateTime()
+    overdue = ma.fields.Boolean(truthy={"true"}, falsy={"false"})
+    archived = ma.fields.String(
+        load_default="false", validate=validate.OneOf(["false", "true", "all"])
+    )
+    parent = ma.fields.String(
+        validate=validate.Regexp(_UUID_OR_NONE),
+        metadata={"description": "Subtasks of this task id, or `none` for top-level tasks"},
+    )
+    updated_since = ma.fields.AwareDateTime()
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Full-text search of title and description (web search syntax)"},
+    )
+
+
+class TaskPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TaskSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class AssignSchema(StrictSchema):
+    user_ids = ma.fields.List(
+        ma.fields.UUID(), required=True, validate=validate.Length(min=1, max=MAX_ASSIGNEES)
+    )
+
+
+class CommentSchema(ma.Schema):
+    id = ma.fields.UUID()
+    task_id = ma.fields.UUID()
+    author_id = ma.fields.UUID()
+    author_username = ma.fields.String(allow_none=True)
+    author_display_name = ma.fields.String(allow_none=True)
+    body = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+    edited = ma.fields.Boolean()
+    version = ma.fields.Integer()
+
+
+class CommentBodySchema(StrictSchema):
+    body = ma.fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class CommentPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CommentSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class HistoryEntrySchema(ma.Schema):
+    id = ma.fields.UUID()
+    task_id = ma.fields.UUID()
+    action = ma.fields.String(
+        metadata={
+            "description": "created, updated, status_changed, assigned, unassigned, commented, "
+            "comment_edited, comment_deleted, archived, restored"
+        }
+    )
+    actor_id = ma.fields.UUID(allow_none=True)
+    at = ma.fields.DateTime()
+    changes = ma.fields.Dict(
+        metadata={
+            "description": 'Field → {"old": …, "new": …}',
+            "example": {"title": {"old": "a", "new": "b"}},
+        }
+    )
+
+
+class HistoryPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(HistoryEntrySchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class NamedPageQuerySchema(PageQuerySchema):
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "Part of the name"}
+    )
+
+
+class TagSchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    colour = ma.fields.String(metadata={"example": "#1f77b4"})
+    created_by = ma.fields.UUID()
+    created_at = ma.fields.DateTime()
+
+
+class TagCreateSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=TAG_NAME_MAX))
+    colour = ma.fields.String(
+        load_default="#6b7280",
+        validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$"),
+        metadata={"example": "#1f77b4"},
+    )
+
+
+class TagPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TagSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+def _template_fields(*, required: bool) -> dict[str, ma.fields.Field[Any]]:
+    need: dict[str, Any] = {"required": True} if required else {}
+    return {
+        "name": ma.fields.String(validate=validate.Length(min=1, max=NAME_MAX), **need),
+        "title": ma.fields.String(
+            validate=validate.Length(min=1, max=TITLE_MAX),
+            metadata={"description": "With `{placeholders}`; `{{`/`}}` for literal braces"},
+            **need,
+        ),
+        "description": ma.fields.String(validate=validate.Length(max=DESCRIPTION_MAX)),
+        "priority": ma.fields.Enum(Priority, by_value=True),
+        "tags": ma.fields.List(
+            ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
+            validate=validate.Length(max=MAX_TAGS_PER_TASK),
+        ),
+        "estimated_hours": _hours(),
+    }
+
+
+TemplateCreateSchema = StrictSchema.from_dict(
+    _template_fields(required=True), name="TemplateCreate"
+)
+TemplatePatchSchema = StrictSchema.from_dict(_template_fields(required=False), name="TemplatePatch")
+
+
+class TemplateSchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    priority = ma.fields.Enum(Priority, by_value=True)
+    tags = ma.fields.List(ma.fields.String())
+    estimated_hours = ma.fields.Decimal(as_string=True, allow_none=True)
+    variables = ma.fields.List(
+        ma.fields.String(), metadata={"description": "The placeholders instantiation needs"}
+    )
+    created_by = ma.fields.UUID()
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+    version = ma.fields.Integer()
+
+
+class TemplatePageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TemplateSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class InstantiateSchema(StrictSchema):
+    variables = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.Length(min=1, max=64)),
+        values=ma.fields.String(validate=validate.Length(max=1000)),
+        load_default=dict,
+        metadata={"description": "Placeholder → text; every placeholder needs one"},
+    )
+    due_date = ma.fields.AwareDateTime(allow_none=True)
+    team_id = ma.fields.UUID(allow_none=True)
+    parent_task_id = ma.fields.UUID(allow_none=True)
+    priority = ma.fields.Enum(Priority, by_value=True)
+    assignee_ids = ma.fields.List(ma.fields.UUID(), validate=validate.Length(max=MAX_ASSIGNEES))

@@ -132,3 +132,47 @@ def profile_journey(client: Client) -> None:
     listed = client.get("/api/users/?limit=5", headers=bearer(token))
     assert listed.status_code == 200, listed.text
     assert "items" in listed.json()
+
+
+def tasks_journey(client: Client) -> None:
+    """Create a task, find it by search, assign a colleague, change status, see the history;
+    the colleague (once in the tasks replica) sees it, a stranger gets 404."""
+    owner, colleague, stranger = register(client), register(client), register(client)
+    for account in (owner, colleague, stranger):
+        assert wait_for_profile(client, account["access_token"]).status_code == 200
+    token = owner["access_token"]
+    created = client.post(
+        "/api/v1/tasks/",
+        json={"title": "Quarterly budget review", "priority": "high", "tags": ["finance"]},
+        headers=bearer(token),
+    )
+    assert created.status_code == 201, created.text
+    task = created.json()
+    task_id = task["id"]
+    found = client.get("/api/tasks/?q=budget&status=todo", headers=bearer(token))
+    assert found.status_code == 200, found.text
+    assert [item["id"] for item in found.json()["items"]] == [task_id]
+
+    deadline = time.monotonic() + PROFILE_WAIT_SECONDS
+    while True:  # the colleague reaches the tasks replica through users' events
+        assigned = client.post(
+            f"/api/v1/tasks/{task_id}/assign/",
+            json={"user_ids": [colleague["user"]["id"]]},
+            headers=bearer(token),
+        )
+        if assigned.status_code != 422 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert assigned.status_code == 200, assigned.text
+    moved = client.patch(
+        f"/api/v1/tasks/{task_id}/", json={"status": "in_progress"}, headers=bearer(token)
+    )
+    assert moved.status_code == 200, moved.text
+    history = client.get(f"/api/v1/tasks/{task_id}/history/", headers=bearer(token))
+    assert history.status_code == 200, history.text
+    actions = [entry["action"] for entry in history.json()["items"]]
+    assert len(actions) >= 3
+    seen = client.get(f"/api/v1/tasks/{task_id}", headers=bearer(colleague["access_token"]))
+    assert seen.status_code == 200, seen.text
+    hidden = client.get(f"/api/v1/tasks/{task_id}", headers=bearer(stranger["access_token"]))
+    assert_problem(hidden, 404)

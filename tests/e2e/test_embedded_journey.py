@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Client
-from tests.e2e.journeys import PROBLEM, assert_problem, auth_journey, profile_journey
+from tests.e2e.journeys import PROBLEM, assert_problem, auth_journey, profile_journey, tasks_journey
 
 START_TIMEOUT = 120.0
 AUTH_RATE_LIMIT = 5
@@ -87,12 +87,35 @@ def test_registration_reaches_the_users_service(client: Client) -> None:
     profile_journey(client)
 
 
+def test_a_task_journey_through_the_gateway(client: Client) -> None:
+    tasks_journey(client)
+
+
 def test_demo_accounts_are_seeded(client: Client) -> None:
     response = client.post(
         "/api/auth/login/", json={"username": "admin", "password": "taskhive-demo-2026"}
     )
     assert response.status_code == 200, response.text
     assert response.json()["user"]["role"] == "admin"
+
+
+def test_demo_tasks_are_seeded(client: Client) -> None:
+    login = client.post(
+        "/api/v1/auth/login", json={"username": "alice", "password": "taskhive-demo-2026"}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    deadline = time.monotonic() + 30
+    while True:
+        listed = client.get("/api/v1/tasks/", headers=headers)
+        assert listed.status_code == 200, listed.text
+        titles = {item["title"] for item in listed.json()["items"]}
+        if titles or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    # alice sees what she created and what she was assigned, not bob's own tasks.
+    assert "Prepare the release notes" in titles
+    assert "Write the quarterly report" in titles
+    assert "Fix the login page layout on mobile" not in titles
 
 
 def test_gateway_policies_match_haproxy(client: Client, embedded: str) -> None:

@@ -20,6 +20,7 @@ from tests.e2e.journeys import (
     new_account,
     profile_journey,
     register,
+    tasks_journey,
 )
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ def test_register_login_refresh_reuse_logout(client: Client) -> None:
 
 def test_registration_reaches_the_users_service(client: Client) -> None:
     profile_journey(client)
+
+
+def test_a_task_journey_through_the_gateway(client: Client) -> None:
+    tasks_journey(client)
 
 
 def test_wrong_password_is_refused(client: Client) -> None:

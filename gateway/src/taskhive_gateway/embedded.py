@@ -28,13 +28,21 @@ from auth_service.bootstrap import migrate as migrate_auth
 from auth_service.config import AuthSettings
 from auth_service.entrypoints import events as auth_events
 from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route
-from taskhive_infra.seed import seed_demo_accounts
+from taskhive_infra.seed import seed_demo_accounts, seed_demo_tasks
 from taskhive_shared.db.provisioning import ensure_database, provision_service
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.messaging.inmemory import InMemoryBroker
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
 from taskhive_shared.security.tokens import LocalKeyResolver
+from tasks_service.bootstrap import TasksRuntime
+from tasks_service.bootstrap import build_event_processor as build_tasks_processor
+from tasks_service.bootstrap import build_http_app as build_tasks_http_app
+from tasks_service.bootstrap import build_relay as build_tasks_relay
+from tasks_service.bootstrap import build_runtime as build_tasks
+from tasks_service.bootstrap import migrate as migrate_tasks
+from tasks_service.config import TasksSettings
+from tasks_service.entrypoints import events as tasks_events
 from users_service.bootstrap import UsersRuntime
 from users_service.bootstrap import build_event_processor as build_users_processor
 from users_service.bootstrap import build_http_app as build_users_http_app
@@ -91,6 +99,7 @@ class Platform:
     router: GatewayRouter
     auth: AuthRuntime
     users: UsersRuntime
+    tasks: TasksRuntime
     broker: InMemoryBroker
     relays: list[OutboxRelay]
     stop: threading.Event = field(default_factory=threading.Event)
@@ -116,7 +125,7 @@ def _provision(target_url: str, service: str) -> None:
 def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     ensure_database(admin_url, config.database)
     target = make_url(admin_url).set(database=config.database).render_as_string(hide_password=False)
-    for service in ("auth", "users"):
+    for service in ("auth", "users", "tasks"):
         _provision(target, service)
     key_file = config.data_dir / "keys" / "auth-embedded.pem"
     write_signing_key(key_file)
@@ -131,21 +140,31 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
         migrator_database_url=role_url(admin_url, config.database, "users_migrator"),
         denylist_redis_url=None,
     )
+    tasks_settings = TasksSettings(
+        database_url=role_url(admin_url, config.database, "tasks_app"),
+        migrator_database_url=role_url(admin_url, config.database, "tasks_migrator"),
+        denylist_redis_url=None,
+    )
     migrate_auth(auth_settings)
     migrate_users(users_settings)
+    migrate_tasks(tasks_settings)
     # One denylist object for every service of the process: a logout is seen everywhere.
     denylist = InMemoryTokenDenylist()
     auth = build_auth(auth_settings, denylist=denylist)
     # Services verify tokens with auth's keys in memory instead of fetching the JWKS over HTTP.
-    users = build_users(
-        users_settings, key_resolver=LocalKeyResolver(auth.services.jwks), denylist=denylist
-    )
+    keys = LocalKeyResolver(auth.services.jwks)
+    users = build_users(users_settings, key_resolver=keys, denylist=denylist)
+    tasks = build_tasks(tasks_settings, key_resolver=keys, denylist=denylist)
     users_app = build_users_http_app(users)
+    tasks_app = build_tasks_http_app(tasks)
     router = GatewayRouter(
         [
             Route("/api/v1/auth/", build_auth_http_app(auth)),
             Route("/api/v1/users/", users_app),
             Route("/api/v1/teams/", users_app),
+            Route("/api/v1/tasks/", tasks_app),
+            Route("/api/v1/tags/", tasks_app),
+            Route("/api/v1/task-templates/", tasks_app),
         ],
         max_body_bytes=int(os.environ.get("GATEWAY_MAX_BODY_BYTES", "1048576")),
         auth_limiter=FixedWindowLimiter(
@@ -156,8 +175,13 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     broker = InMemoryBroker()
     broker.bind(users_events.QUEUE, users_events.AUTH_EXCHANGE, build_users_processor(users))
     broker.bind(auth_events.QUEUE, auth_events.USERS_EXCHANGE, build_auth_processor(auth))
-    relays = [build_auth_relay(auth, broker), build_users_relay(users, broker)]
-    return Platform(router, auth, users, broker, relays)
+    broker.bind(tasks_events.QUEUE, tasks_events.USERS_EXCHANGE, build_tasks_processor(tasks))
+    relays = [
+        build_auth_relay(auth, broker),
+        build_users_relay(users, broker),
+        build_tasks_relay(tasks, broker),
+    ]
+    return Platform(router, auth, users, tasks, broker, relays)
 
 
 def main() -> None:
@@ -176,6 +200,10 @@ def main() -> None:
     platform.start_event_loops()
     if config.seed:
         seed_demo_accounts(platform.auth.services)
+        # In a thread: it waits for the demo users to reach the tasks replica via the events.
+        threading.Thread(
+            target=seed_demo_tasks, args=(platform.tasks,), name="seed-tasks", daemon=True
+        ).start()
     from waitress import serve
 
     logger.info("taskhive listening", extra={"url": f"http://{config.host}:{config.port}"})

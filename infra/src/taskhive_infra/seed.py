@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from auth_service.application.register import RegisterUser
 from auth_service.application.services import AuthServices
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Role
+from tasks_service.application.create_task import CreateTask
+
+if TYPE_CHECKING:
+    from tasks_service.bootstrap import TasksRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +60,66 @@ def main() -> None:
     from auth_service.bootstrap import build_runtime
     from auth_service.config import AuthSettings
     from taskhive_shared.logging import configure_logging
+    from tasks_service.bootstrap import build_offline_runtime
+    from tasks_service.config import TasksSettings
 
     configure_logging("seed", os.environ.get("TASKHIVE_LOG_LEVEL", "INFO"))
     runtime = build_runtime(AuthSettings())  # type: ignore[call-arg]
     created = seed_demo_accounts(runtime.services)
     runtime.engine.dispose()
     print(f"taskhive: {created} demo account(s) created")
+    tasks = build_offline_runtime(TasksSettings())  # type: ignore[call-arg]
+    print(f"taskhive: {seed_demo_tasks(tasks)} demo task(s) created")
+    tasks.dispose()
+
+
+DEMO_TASKS: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
+    ("alice", "Prepare the release notes", {"priority": "high", "tags": ["release"]}, ("bob",)),
+    ("alice", "Review the onboarding guide", {"priority": "medium", "tags": ["docs"]}, ()),
+    ("bob", "Fix the login page layout on mobile", {"priority": "urgent", "tags": ["bug"]}, ()),
+    ("bob", "Write the quarterly report", {"priority": "low", "tags": ["report"]}, ("alice",)),
+    (
+        "manager",
+        "Plan the team offsite",
+        {"priority": "medium", "tags": ["team"]},
+        ("alice", "bob"),
+    ),
+    ("manager", "Check the database backups", {"priority": "high", "tags": ["ops"]}, ()),
+)
+
+
+def seed_demo_tasks(tasks: TasksRuntime, *, wait_seconds: float = 60.0) -> int:
+    """Demo tasks, once (only while there are none). The demo users must first reach the tasks
+    replica through the events, so this waits for them (bounded)."""
+    usernames = sorted({name for name, *_ in DEMO_TASKS} | {n for *_, a in DEMO_TASKS for n in a})
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with tasks.engine.connect() as connection:
+            ids: dict[str, Any] = dict(
+                connection.execute(
+                    sa.text(
+                        "SELECT username, id FROM tasks.replica_users WHERE username = ANY(:u)"
+                    ),
+                    {"u": usernames},
+                ).all()
+            )
+            existing = connection.execute(sa.text("SELECT count(*) FROM tasks.tasks")).scalar_one()
+        if existing:
+            return 0
+        if len(ids) == len(usernames):
+            break
+        if time.monotonic() > deadline:
+            logger.warning("demo tasks skipped: demo users not in the tasks replica yet")
+            return 0
+        time.sleep(0.2)
+    for creator, title, values, assignees in DEMO_TASKS:
+        tasks.services.create_task(
+            CreateTask(
+                actor_id=ids[creator],
+                values={"title": title, **values},
+                assignee_ids=tuple(ids[name] for name in assignees),
+            ),
+            present=lambda document: {},
+        )
+    logger.info("seeded demo tasks", extra={"tasks_created": len(DEMO_TASKS)})
+    return len(DEMO_TASKS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -74,9 +75,13 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert not (data_dir / "pg" / "postmaster.pid").exists()
 
 
+_addresses = (f"127.0.1.{n}" for n in itertools.count(1))
+
+
 @pytest.fixture
 def client(embedded: str) -> Client:
-    return Client(embedded, "127.0.0.1")
+    # An address per test: the per-IP sign-in limit (5 here) must not leak across tests.
+    return Client(embedded, next(_addresses))
 
 
 def test_auth_journey(client: Client) -> None:

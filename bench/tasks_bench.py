@@ -58,7 +58,9 @@ SELECT gen_random_uuid(),
          (ARRAY['release notes', 'invoice batch', 'login page', 'onboarding guide',
                 'database backup', 'quarterly report'])[1 + n %% 6] || ' #' || n,
        'Task number ' || n || ' with some words to search: ' ||
-         (ARRAY['budget', 'customer', 'deploy', 'security', 'design'])[1 + n %% 5],
+         (ARRAY['budget', 'customer', 'deploy', 'security', 'design'])[1 + n %% 5] ||
+         -- A selective term, as a real search is: 1 task in 2,000 mentions an escalation.
+         CASE WHEN n %% 2000 = 0 THEN ' escalation' ELSE '' END,
        (ARRAY['todo', 'in_progress', 'in_review', 'blocked', 'done', 'cancelled'])[1 + n %% 6],
        (ARRAY['low', 'medium', 'high', 'urgent'])[1 + n %% 4],
        CASE WHEN n %% 3 = 0 THEN NULL ELSE now() + ((n %% 60) - 20) * interval '1 day' END,
@@ -125,6 +127,38 @@ def seed(database_url: str, count: int, member: str, manager: str) -> float:
     return time.perf_counter() - started
 
 
+def explain_lists(database_url: str, member: str) -> list[str]:
+    """EXPLAIN ANALYZE of the exact SQL the list endpoint runs (built by the read side)."""
+    from tasks_service.adapters.persistence.task_sql import list_statement
+    from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
+    from tasks_service.application.queries import parse_sort
+
+    member_view = Visibility(uuid.UUID(member), ())
+    listings = {
+        "default page, manager (all tasks)": TaskListing(
+            TaskFilter(), parse_sort(None, ranked=False), 21
+        ),
+        "default page, member (own + assigned + team)": TaskListing(
+            TaskFilter(), parse_sort(None, ranked=False), 21, visible_to=member_view
+        ),
+        "filtered + searched, member": TaskListing(
+            TaskFilter(statuses=("todo", "in_progress"), text="escalation"),
+            parse_sort(None, ranked=True),
+            21,
+            visible_to=member_view,
+        ),
+    }
+    out: list[str] = []
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        for name, listing in listings.items():
+            sql, params = list_statement(listing)
+            with psycopg.ClientCursor(connection) as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            out += [f"#### {name}", "", "```", plan, "```", ""]
+    return out
+
+
 def bench_size(count: int, duration: int) -> list[str]:
     with running_stack() as stack:
         base, database_url = stack.base_url, stack.database_url
@@ -151,7 +185,7 @@ def bench_size(count: int, duration: int) -> list[str]:
             ("list, page of 20 (member)", f"{base}/api/v1/tasks/?limit=20", token, "GET", None),
             (
                 "list filtered + searched (member)",
-                f"{base}/api/v1/tasks/?limit=20&status=todo&status=in_progress&q=release",
+                f"{base}/api/v1/tasks/?limit=20&status=todo&status=in_progress&q=escalation",
                 token,
                 "GET",
                 None,
@@ -176,7 +210,7 @@ def bench_size(count: int, duration: int) -> list[str]:
         for name, url, bearer, method, body in cases:
             result = run(url, token=bearer, method=method, body=body, duration_s=duration)
             rows.append(result.row(name, TARGETS[name]))
-        return rows
+        return [*rows, "", *explain_lists(database_url, member_id)]
 
 
 def main() -> None:

@@ -67,6 +67,7 @@ class StackConfig:
     data_dir: Path
     amqp_admin_url: str
     vhost: str
+    app_server: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -83,6 +84,7 @@ class StackConfig:
             data_dir=Path(env.get("TASKHIVE_DATA_DIR", ROOT / ".data")),
             amqp_admin_url=env.get("TASKHIVE_AMQP_ADMIN_URL", DEFAULT_AMQP_ADMIN_URL),
             vhost=env.get("TASKHIVE_AMQP_VHOST", "/"),
+            app_server=env.get("TASKHIVE_APP_SERVER", "gunicorn"),
         )
 
     def port(self, service: ServiceSpec) -> int:
@@ -186,6 +188,21 @@ class Supervisor:
                 process.wait()
 
 
+def app_server_argv(config: StackConfig, service: ServiceSpec, port: int) -> list[str]:
+    """gunicorn (sync workers) or granian (WSGI, a Rust HTTP server: ADR 0013)."""
+    if config.app_server == "granian":
+        module, _, factory = service.wsgi.partition(":")
+        argv = [str(BIN / "granian"), "--interface", "wsgi", "--factory"]
+        argv += ["--workers", str(config.workers), "--blocking-threads", "4"]
+        argv += ["--host", LOCALHOST, "--port", str(port), "--no-ws", "--log-level", "warning"]
+        return [*argv, f"{module}:{factory.removesuffix('()')}"]
+    # One control socket per user by default: several gunicorns would fight over it.
+    argv = [str(BIN / "gunicorn"), "--no-control-socket", "--workers", str(config.workers)]
+    # Workers finish their requests within our stop timeout, before any SIGKILL.
+    argv += ["--graceful-timeout", str(max(1, int(config.stop_timeout) - 5))]
+    return [*argv, "--bind", f"{LOCALHOST}:{port}", "--name", f"{service.name}-api", service.wsgi]
+
+
 def event_path_ready(config: StackConfig) -> bool:
     database = make_url(config.admin_url).set(database=config.database, drivername="postgresql")
     try:
@@ -245,12 +262,7 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     for service in SERVICES:
         port = config.port(service)
         gateway_env[f"{service.name.upper()}_UPSTREAM"] = f"{LOCALHOST}:{port}"
-        # One control socket per user by default: several gunicorns would fight over it.
-        argv = [str(BIN / "gunicorn"), "--no-control-socket", "--workers", str(config.workers)]
-        # Workers finish their requests within our stop timeout, before any SIGKILL.
-        argv += ["--graceful-timeout", str(max(1, int(config.stop_timeout) - 5))]
-        argv += ["--bind", f"{LOCALHOST}:{port}", "--name", f"{service.name}-api", service.wsgi]
-        supervisor.start(f"{service.name}-api", argv, env)
+        supervisor.start(f"{service.name}-api", app_server_argv(config, service, port), env)
     for service in SERVICES:
         url = f"http://{LOCALHOST}:{config.port(service)}/readyz"
         supervisor.wait_ready(f"{service.name}-api", url, config.startup_timeout)

@@ -10,6 +10,8 @@ import marshmallow as ma
 from flask import Response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+VALIDATION_DETAIL = "The request has invalid fields; see errors."
 
 
 def problem_type(slug: str) -> str:
@@ -51,6 +53,13 @@ class ProblemError(Exception):
         self.slug = slug
         self.errors = dict(errors) if errors else None
         self.headers = dict(headers) if headers else {}
+
+
+def validation_problem(errors: Mapping[str, list[str]]) -> ProblemError:
+    """422 with field errors, the same shape webargs' validation failures get."""
+    return ProblemError(
+        422, "Unprocessable Content", VALIDATION_DETAIL, slug="validation", errors=errors
+    )
 
 
 def problem_response(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from taskhive_shared.http.conditional import etag_for
-from taskhive_shared.http.problem import ProblemError
+from taskhive_shared.http.problem import IDEMPOTENCY_HEADER, ProblemError, validation_problem
 from tasks_service.domain.errors import (
     AccountDeactivated,
     Conflict,
@@ -16,15 +16,6 @@ from tasks_service.domain.errors import (
     TasksError,
     ValidationFailed,
 )
-
-VALIDATION_DETAIL = "The request has invalid fields; see errors."
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def validation_problem(errors: dict[str, list[str]]) -> ProblemError:
-    return ProblemError(
-        422, "Unprocessable Content", VALIDATION_DETAIL, slug="validation", errors=errors
-    )
 
 
 def problem_for(error: TasksError) -> ProblemError:

@@ -9,15 +9,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from taskhive_shared.http.docs import problem
-from tasks_service.application.services import TasksServices
-from tasks_service.application.tags import CreateTag
-from tasks_service.entrypoints.http.common import (
+from taskhive_shared.http.endpoints import (
     LINK_HEADER,
     authenticated,
     bearer,
     caller_id,
     page_headers,
 )
+from tasks_service.application.services import TasksServices
+from tasks_service.application.tags import CreateTag
 from tasks_service.entrypoints.http.schemas import (
     NamedPageQuerySchema,
     TagCreateSchema,

@@ -16,16 +16,7 @@ from flask_smorest import Blueprint
 
 from taskhive_shared.http.conditional import etag_for
 from taskhive_shared.http.docs import problem
-from tasks_service.application.archive_task import ArchiveTask, RestoreTask
-from tasks_service.application.assign_task import AssignTask, UnassignTask
-from tasks_service.application.comments import AddComment, DeleteComment, EditComment
-from tasks_service.application.create_task import CreatedTask, CreateTask
-from tasks_service.application.ports import CommentView, HistoryEntry, TaskDocument
-from tasks_service.application.queries import ListTasks
-from tasks_service.application.results import Page
-from tasks_service.application.services import TasksServices
-from tasks_service.application.update_task import UpdateTask
-from tasks_service.entrypoints.http.common import (
+from taskhive_shared.http.endpoints import (
     ETAG_HEADER,
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -40,6 +31,15 @@ from tasks_service.entrypoints.http.common import (
     page_headers,
     versioned,
 )
+from tasks_service.application.archive_task import ArchiveTask, RestoreTask
+from tasks_service.application.assign_task import AssignTask, UnassignTask
+from tasks_service.application.comments import AddComment, DeleteComment, EditComment
+from tasks_service.application.create_task import CreatedTask, CreateTask
+from tasks_service.application.ports import CommentView, HistoryEntry, TaskDocument
+from tasks_service.application.queries import ListTasks
+from tasks_service.application.results import Page
+from tasks_service.application.services import TasksServices
+from tasks_service.application.update_task import UpdateTask
 from tasks_service.entrypoints.http.jsonio import json_response, plain
 from tasks_service.entrypoints.http.schemas import (
     AssignSchema,

@@ -11,15 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from taskhive_shared.http.docs import problem
-from tasks_service.application.services import TasksServices
-from tasks_service.application.templates import (
-    CreateTemplate,
-    DeleteTemplate,
-    InstantiateTemplate,
-    UpdateTemplate,
-)
-from tasks_service.domain.templates import TaskTemplate
-from tasks_service.entrypoints.http.common import (
+from taskhive_shared.http.endpoints import (
     ETAG_HEADER,
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -34,6 +26,14 @@ from tasks_service.entrypoints.http.common import (
     page_headers,
     versioned,
 )
+from tasks_service.application.services import TasksServices
+from tasks_service.application.templates import (
+    CreateTemplate,
+    DeleteTemplate,
+    InstantiateTemplate,
+    UpdateTemplate,
+)
+from tasks_service.domain.templates import TaskTemplate
 from tasks_service.entrypoints.http.jsonio import plain
 from tasks_service.entrypoints.http.schemas import (
     InstantiateSchema,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from taskhive_shared.http.conditional import etag_for
-from taskhive_shared.http.problem import ProblemError
+from taskhive_shared.http.problem import IDEMPOTENCY_HEADER, ProblemError, validation_problem
 from users_service.domain.errors import (
     AccountDeactivated,
     AlreadyATeamMember,
@@ -18,15 +18,6 @@ from users_service.domain.errors import (
     UsersError,
     ValidationFailed,
 )
-
-VALIDATION_DETAIL = "The request has invalid fields; see errors."
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def validation_problem(errors: dict[str, list[str]]) -> ProblemError:
-    return ProblemError(
-        422, "Unprocessable Content", VALIDATION_DETAIL, slug="validation", errors=errors
-    )
 
 
 def problem_for(error: UsersError) -> ProblemError:

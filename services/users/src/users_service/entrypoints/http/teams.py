@@ -12,13 +12,7 @@ from flask_smorest import Blueprint
 
 from taskhive_shared.http.conditional import etag_for
 from taskhive_shared.http.docs import problem
-from users_service.application.create_team import CreateTeam
-from users_service.application.queries import ListTeams
-from users_service.application.results import TeamView
-from users_service.application.services import UsersServices
-from users_service.application.team_members import AddTeamMember, RemoveTeamMember
-from users_service.application.update_team import DeleteTeam, UpdateTeam
-from users_service.entrypoints.http.common import (
+from taskhive_shared.http.endpoints import (
     ETAG_HEADER,
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -33,6 +27,12 @@ from users_service.entrypoints.http.common import (
     page_headers,
     versioned,
 )
+from users_service.application.create_team import CreateTeam
+from users_service.application.queries import ListTeams
+from users_service.application.results import TeamView
+from users_service.application.services import UsersServices
+from users_service.application.team_members import AddTeamMember, RemoveTeamMember
+from users_service.application.update_team import DeleteTeam, UpdateTeam
 from users_service.entrypoints.http.schemas import (
     AddMemberSchema,
     TeamCreateSchema,

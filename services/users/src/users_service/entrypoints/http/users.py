@@ -10,12 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from taskhive_shared.http.docs import problem
-from users_service.application.queries import ListUsers
-from users_service.application.results import ProfileView
-from users_service.application.services import UsersServices
-from users_service.application.update_profile import UpdateProfile
-from users_service.domain.model import ProfileChanges
-from users_service.entrypoints.http.common import (
+from taskhive_shared.http.endpoints import (
     ETAG_HEADER,
     IF_MATCH,
     IF_NONE_MATCH,
@@ -28,6 +23,11 @@ from users_service.entrypoints.http.common import (
     page_headers,
     versioned,
 )
+from users_service.application.queries import ListUsers
+from users_service.application.results import ProfileView
+from users_service.application.services import UsersServices
+from users_service.application.update_profile import UpdateProfile
+from users_service.domain.model import ProfileChanges
 from users_service.entrypoints.http.schemas import (
     ProfilePatchSchema,
     ProfilePutSchema,

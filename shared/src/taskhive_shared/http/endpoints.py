@@ -1,4 +1,5 @@
-"""HTTP plumbing the users and teams endpoints share: caller, conditional requests, pages."""
+"""Endpoint helpers every service's HTTP layer shares: caller, conditional requests,
+Idempotency-Key, page headers, and their OpenAPI parameters."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from flask_smorest import Blueprint
 
 from taskhive_shared.http.conditional import etag_for, expected_version, not_modified
 from taskhive_shared.http.docs import problem
-from taskhive_shared.http.problem import ProblemError
+from taskhive_shared.http.problem import IDEMPOTENCY_HEADER, ProblemError, validation_problem
 from taskhive_shared.pagination import next_link
 from taskhive_shared.security.flask_auth import authenticate
 from taskhive_shared.security.tokens import AccessTokenVerifier
-from users_service.entrypoints.http.errors import IDEMPOTENCY_HEADER, validation_problem
 
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 _HEADER = {"in": "header", "required": False, "schema": {"type": "string"}}

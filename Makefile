@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .data/tools/bin/uv)
 
-.PHONY: help install run stack test test-unit lint fmt migrate openapi bench check-services haproxy
+.PHONY: help install run stack test test-unit lint fmt migrate openapi bench bench-tasks check-services haproxy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -55,9 +55,15 @@ fmt: install ## format and fix what ruff can
 openapi: install ## regenerate docs/openapi/*.json from the code
 	$(BIN)/taskhive-openapi
 
-bench: install haproxy check-services ## auth benchmarks (see bench/README.md)
+bench: install haproxy check-services ## auth and event-path benchmarks (docs/performance.md)
 	$(BIN)/python -m bench.auth_bench
 	$(BIN)/python -m bench.event_latency_bench
+
+bench-tasks: install haproxy check-services ## tasks API at 10k and 1M tasks with wrk (~8 min)
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench.tasks_bench
 
 check-services: install
 	@$(BIN)/python infra/scripts/check_services.py

@@ -400,3 +400,40 @@ def test_stopping_the_consumer_finishes_and_acks_the_message_in_flight(
     assert len(effect_rows(backbone_engine, queue)) == 1
     channel = pika.BlockingConnection(pika.URLParameters(amqp_url)).channel()
     assert channel.queue_declare(queue, passive=True).method.message_count == 0
+
+
+class _FailsOnThird:
+    """A broker that confirms two messages and then refuses."""
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    def publish(self, exchange: str, envelope: Any) -> None:
+        if len(self.published) == 2:
+            raise RuntimeError("broker went away")
+        self.published.append(str(envelope.id))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def test_rows_confirmed_before_a_failure_stay_published(
+    backbone_engine, write_events, clean_tables
+):
+    ids = write_events(4)
+    broker = _FailsOnThird()
+    relay = OutboxRelay(backbone_engine, outbox, broker, EXCHANGE)
+    with pytest.raises(RuntimeError, match="went away"):
+        relay.relay_batch()
+    with backbone_engine.connect() as connection:
+        marked = (
+            connection.execute(
+                sa.select(outbox.c.id)
+                .where(outbox.c.published_at.is_not(None))
+                .order_by(outbox.c.seq)
+            )
+            .scalars()
+            .all()
+        )
+    assert [str(event_id) for event_id in marked] == ids[:2] == broker.published
+    assert unpublished(backbone_engine) == 2

@@ -32,7 +32,10 @@ from auth_service.application.refresh import RefreshTokensHandler
 from auth_service.application.register import RegisterUserHandler
 from auth_service.application.services import AuthServices
 from auth_service.application.sessions import TokenMinter
-from auth_service.application.sync_profile import SyncAccountFromProfileHandler
+from auth_service.application.sync_profile import (
+    DeactivateAccountHandler,
+    SyncAccountFromProfileHandler,
+)
 from auth_service.config import AuthSettings
 from auth_service.domain.passwords import PasswordPolicy
 from auth_service.entrypoints.events import CONSUMED, QUEUE, USERS_EXCHANGE, event_handlers
@@ -160,7 +163,9 @@ def build_relay(runtime: AuthRuntime | AuthEventRuntime, publisher: EventPublish
 
 
 def build_event_processor(runtime: AuthRuntime | AuthEventRuntime) -> EventProcessor:
-    handlers = event_handlers(SyncAccountFromProfileHandler(runtime.clock))
+    handlers = event_handlers(
+        SyncAccountFromProfileHandler(runtime.clock), DeactivateAccountHandler(runtime.clock)
+    )
     return EventProcessor(QUEUE, handlers, ContractRegistry(), runtime.unit_of_work, inbox)
 
 

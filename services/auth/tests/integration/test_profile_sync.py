@@ -170,3 +170,21 @@ def test_a_password_change_and_a_role_change_do_not_overwrite_each_other(client,
     assert jwt.decode(fresh["access_token"], options={"verify_signature": False})["role"] == (
         "manager"
     )
+
+
+def test_a_deactivation_arriving_before_its_profile_update_does_not_hide_it(
+    processor, member, admin_engine
+):
+    """One change emits `updated` and `deactivated` with the same version, in either order."""
+    import sqlalchemy as sa
+
+    _, tokens = member
+    user = tokens["user"]
+    processor.process(deactivated(user["id"], version=2))
+    processor.process(updated(user, role="manager", is_active=False, version=2))
+    with admin_engine.connect() as connection:
+        row = connection.execute(
+            sa.text("SELECT role, is_active, profile_version FROM auth.accounts WHERE id = :id"),
+            {"id": user["id"]},
+        ).one()
+    assert (row.role, row.is_active, row.profile_version) == ("manager", False, 2)

@@ -139,6 +139,14 @@ class FakeAccountRepository:
         account.updated_at = at
         return True
 
+    def deactivate(self, account_id: uuid.UUID, version: int, at: datetime) -> bool:
+        account = self._state.accounts.get(account_id)
+        if account is None or version < account.profile_version:
+            return False
+        account.is_active = False
+        account.updated_at = at
+        return True
+
 
 class FakeRefreshTokenRepository:
     def __init__(self, state: StoreState) -> None:

@@ -119,3 +119,29 @@ def test_the_consumer_binds_every_handled_type(processor) -> None:
     assert dict(topology.bindings) == {USERS_EXCHANGE: list(CONSUMED)}
     assert sorted(processor.event_types) == sorted(CONSUMED)
     assert topology.service == "tasks"
+
+
+def test_a_deactivation_before_its_profile_update_does_not_hide_it(
+    deliver, admin_engine, build
+) -> None:
+    """One change emits `updated` and `deactivated` with one version, delivered in any order."""
+    user_id = uuid7()
+    deliver(build.event("users.user.created.v1", str(user_id), build.user(user_id, "member")))
+    deactivated = {
+        "user_id": str(user_id),
+        "deactivated_by": str(uuid7()),
+        "deactivated_at": "2026-01-01T00:00:00+00:00",
+        "version": 2,
+    }
+    deliver(build.event("users.user.deactivated.v1", str(user_id), deactivated))
+    change = build.user(user_id, "manager", version=2, display_name="Renamed") | {
+        "is_active": False
+    }
+    deliver(build.event("users.user.updated.v1", str(user_id), change))
+    row = _user(admin_engine, user_id)
+    assert (row.role, row.display_name, row.is_active, row.version) == (
+        "manager",
+        "Renamed",
+        False,
+        2,
+    )

@@ -95,9 +95,13 @@ class OutboxRelay:
         self._last_prune = datetime.min.replace(tzinfo=UTC)
 
     def relay_batch(self) -> int:
-        """Publish the oldest unpublished rows (one transaction); returns how many were sent."""
+        """Publish the oldest unpublished rows (one transaction); returns how many were sent.
+
+        If a publish fails, the rows confirmed before it are still marked (and committed)
+        before the error propagates: they must not be published again."""
         table = self._table
-        with self._engine.begin() as connection:
+        failure: Exception | None = None
+        with self._engine.connect() as connection, connection.begin():
             rows = connection.execute(
                 sa.select(table)
                 .where(table.c.published_at.is_(None))
@@ -106,18 +110,19 @@ class OutboxRelay:
                 .with_for_update(skip_locked=True)
             ).all()
             sent: list[int] = []
-            try:
-                for row in rows:
+            for row in rows:
+                try:
                     self._publisher.publish(self._exchange, envelope_of(row))
-                    sent.append(row.seq)
-            finally:
-                # Confirmed rows are marked even if a later one failed: they must not repeat.
-                if sent:
-                    connection.execute(
-                        table.update()
-                        .where(table.c.seq.in_(sent))
-                        .values(published_at=sa.func.now())
-                    )
+                except Exception as exc:  # re-raised below, after the commit
+                    failure = exc
+                    break
+                sent.append(row.seq)
+            if sent:
+                connection.execute(
+                    table.update().where(table.c.seq.in_(sent)).values(published_at=sa.func.now())
+                )
+        if failure is not None:
+            raise failure
         return len(sent)
 
     def drain(self) -> int:

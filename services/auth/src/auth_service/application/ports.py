@@ -34,6 +34,10 @@ class AccountRepository(Protocol):
         """Atomically adopt role and status if `version` is newer than the applied one;
         True when it was (a concurrent or stale event changes nothing)."""
 
+    def deactivate(self, account_id: uuid.UUID, version: int, at: datetime) -> bool:
+        """Set inactive unless a newer profile version was applied; the version is left to the
+        full profile event of the same change (it may arrive later). True if it applied."""
+
 
 class RefreshTokenRepository(Protocol):
     def add_family(self, family: RefreshTokenFamily) -> None: ...

@@ -34,3 +34,22 @@ class SyncAccountFromProfileHandler:
         if applied and not command.is_active:
             uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
         return applied
+
+
+@dataclass(frozen=True, slots=True)
+class DeactivateAccount:
+    user_id: uuid.UUID
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeactivateAccountHandler:
+    clock: Clock
+
+    def __call__(self, command: DeactivateAccount, uow: AuthUnitOfWork) -> bool:
+        """Ends every session at once; role and version come with the profile's `updated`."""
+        now = self.clock.now()
+        applied = uow.accounts.deactivate(command.user_id, command.version, now)
+        if applied:
+            uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
+        return applied

@@ -8,6 +8,8 @@ from typing import Any
 
 from auth_service.application.ports import AuthUnitOfWork
 from auth_service.application.sync_profile import (
+    DeactivateAccount,
+    DeactivateAccountHandler,
     SyncAccountFromProfile,
     SyncAccountFromProfileHandler,
 )
@@ -23,7 +25,7 @@ CONSUMED = (USER_UPDATED, USER_DEACTIVATED)
 
 
 def event_handlers(
-    sync: SyncAccountFromProfileHandler,
+    sync: SyncAccountFromProfileHandler, deactivate: DeactivateAccountHandler
 ) -> dict[str, Callable[[EventEnvelope, Any], None]]:
     def on_user_updated(envelope: EventEnvelope, uow: AuthUnitOfWork) -> None:
         data = envelope.data
@@ -39,9 +41,6 @@ def event_handlers(
 
     def on_user_deactivated(envelope: EventEnvelope, uow: AuthUnitOfWork) -> None:
         data = envelope.data
-        user_id = uuid.UUID(data["user_id"])
-        account = uow.accounts.get(user_id)
-        role = account.role if account is not None else Role.MEMBER
-        sync(SyncAccountFromProfile(user_id, role, False, int(data["version"])), uow)
+        deactivate(DeactivateAccount(uuid.UUID(data["user_id"]), int(data["version"])), uow)
 
     return {USER_UPDATED: on_user_updated, USER_DEACTIVATED: on_user_deactivated}

@@ -94,6 +94,14 @@ class SqlAlchemyAccountRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def deactivate(self, account_id: uuid.UUID, version: int, at: datetime) -> bool:
+        result = self._session.execute(
+            accounts.update()
+            .where(accounts.c.id == account_id, accounts.c.profile_version <= version)
+            .values(is_active=False, updated_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
 
 class SqlAlchemyRefreshTokenRepository:
     def __init__(self, session: Session) -> None:

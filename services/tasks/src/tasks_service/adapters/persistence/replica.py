@@ -55,11 +55,12 @@ class SqlAlchemyUserReplica:
         return stored is not None
 
     def deactivate_user(self, user_id: uuid.UUID, version: int) -> bool:
-        # The same version as the `updated` of the same change: applying both is harmless.
+        # `deactivated` carries the version of the change it belongs to, whose full `updated`
+        # may arrive after it: it flips the status only and leaves the version to that event.
         result = self._session.execute(
             replica_users.update()
             .where(replica_users.c.id == user_id, replica_users.c.version <= version)
-            .values(is_active=False, version=version)
+            .values(is_active=False)
             .returning(replica_users.c.id)
         ).first()
         return result is not None

@@ -15,13 +15,12 @@ from types import TracebackType
 from typing import Any, Self
 
 from taskhive_shared.events.contracts import ContractRegistry
+from taskhive_shared.idempotency import IdempotencyRecord, RecordedResponse
 from tasks_service.application.assign_task import AssignTaskHandler
 from tasks_service.application.comments import AddCommentHandler, EditCommentHandler
 from tasks_service.application.create_task import CreateTaskHandler
 from tasks_service.application.ports import (
     ActorRecord,
-    IdempotencyRecord,
-    RecordedResponse,
     TaskDocument,
 )
 from tasks_service.application.update_task import UpdateTaskHandler

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from users_service.application.ports import RecordedResponse
+from taskhive_shared.idempotency import RecordedResponse
 
 NOW = datetime.now(UTC)
 LONG_AGO = NOW - timedelta(days=1)

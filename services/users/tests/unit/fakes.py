@@ -19,16 +19,15 @@ from types import TracebackType
 from typing import Any, Self
 
 from taskhive_shared.events.contracts import ContractRegistry
+from taskhive_shared.idempotency import IdempotencyRecord, RecordedResponse
 from users_service.application.create_profile import (
     CreateProfileFromRegistration,
     CreateProfileFromRegistrationHandler,
 )
 from users_service.application.create_team import CreateTeamHandler
 from users_service.application.ports import (
-    IdempotencyRecord,
     ProfilePosition,
     ProfileSearch,
-    RecordedResponse,
     TeamPosition,
     TeamSearch,
 )

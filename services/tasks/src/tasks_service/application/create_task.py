@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from taskhive_shared.idempotency import RecordedResponse
 from taskhive_shared.ids import uuid7
 from tasks_service.application.common import (
     check_assignees,
@@ -26,7 +27,6 @@ from tasks_service.application.events import (
 from tasks_service.application.idempotency import earlier_response, fingerprint
 from tasks_service.application.ports import (
     Clock,
-    RecordedResponse,
     TaskDocument,
     UnitOfWorkFactory,
 )

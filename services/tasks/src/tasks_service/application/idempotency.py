@@ -8,7 +8,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from tasks_service.application.ports import RecordedResponse, TasksUnitOfWork
+from taskhive_shared.idempotency import RecordedResponse
+from tasks_service.application.ports import TasksUnitOfWork
 from tasks_service.domain.errors import IdempotencyKeyReused
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
+from taskhive_shared.idempotency import IdempotencyStore
 from tasks_service.domain.model import Comment, Task
 from tasks_service.domain.tags import Tag
 from tasks_service.domain.templates import TaskTemplate
@@ -254,36 +255,6 @@ class UserReplica(Protocol):
     def active_user_ids(self, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]: ...
 
     def team_exists(self, team_id: uuid.UUID) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedResponse:
-    """The answer given to the first request bearing an Idempotency-Key."""
-
-    status: int
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyRecord:
-    request_hash: str
-    response: RecordedResponse | None
-
-
-class IdempotencyStore(Protocol):
-    def claim(
-        self,
-        principal: uuid.UUID,
-        key: str,
-        request_hash: str,
-        at: datetime,
-        *,
-        expired_before: datetime,
-    ) -> IdempotencyRecord | None:
-        """Reserve the key for this request and return None, or return the earlier
-        request that holds it. A record older than `expired_before` is reclaimed."""
-
-    def complete(self, principal: uuid.UUID, key: str, response: RecordedResponse) -> None: ...
 
 
 class EventOutbox(Protocol):

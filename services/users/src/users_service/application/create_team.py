@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from taskhive_shared.idempotency import RecordedResponse
 from taskhive_shared.ids import uuid7
 from users_service.application.actors import load_actor
 from users_service.application.events import TEAM_CREATED, team_data
-from users_service.application.ports import Clock, RecordedResponse, UnitOfWorkFactory
+from users_service.application.ports import Clock, UnitOfWorkFactory
 from users_service.application.results import TeamView
 from users_service.domain.errors import IdempotencyKeyReused, TeamNameTaken
 from users_service.domain.model import Team

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from taskhive_shared.idempotency import IdempotencyStore
 from users_service.domain.model import Membership, Profile, Role, Team
 
 
@@ -95,37 +96,6 @@ class TeamRepository(Protocol):
     ) -> list[tuple[Team, TeamPosition]]: ...
 
     def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Team]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedResponse:
-    """The answer given to the first request bearing an Idempotency-Key."""
-
-    status: int
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyRecord:
-    request_hash: str
-    response: RecordedResponse | None
-
-
-class IdempotencyStore(Protocol):
-    def claim(
-        self,
-        principal: uuid.UUID,
-        key: str,
-        request_hash: str,
-        at: datetime,
-        *,
-        expired_before: datetime,
-    ) -> IdempotencyRecord | None:
-        """Reserve the key for this request and return None, or return the earlier
-        request that holds it. A record older than `expired_before` is reclaimed. A
-        concurrent claim of the same key waits for the first transaction to end."""
-
-    def complete(self, principal: uuid.UUID, key: str, response: RecordedResponse) -> None: ...
 
 
 class EventOutbox(Protocol):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
+from taskhive_shared.idempotency import SqlAlchemyIdempotencyStore
 from tasks_service.adapters.persistence.comments import SqlAlchemyCommentRepository
 from tasks_service.adapters.persistence.history import SqlAlchemyHistoryLog
-from tasks_service.adapters.persistence.idempotency import SqlAlchemyIdempotencyStore
 from tasks_service.adapters.persistence.replica import SqlAlchemyUserReplica
+from tasks_service.adapters.persistence.tables import idempotency_keys
 from tasks_service.adapters.persistence.tags import (
     SqlAlchemyTagRepository,
     SqlAlchemyTemplateRepository,
@@ -32,4 +33,4 @@ class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
         self.tags = SqlAlchemyTagRepository(session)
         self.templates = SqlAlchemyTemplateRepository(session)
         self.replica = SqlAlchemyUserReplica(session)
-        self.idempotency = SqlAlchemyIdempotencyStore(session)
+        self.idempotency = SqlAlchemyIdempotencyStore(session, idempotency_keys)

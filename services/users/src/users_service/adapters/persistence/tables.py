@@ -7,6 +7,7 @@ from sqlalchemy.dialects import postgresql
 
 from taskhive_shared.events.inbox import inbox_table
 from taskhive_shared.events.outbox import outbox_table
+from taskhive_shared.idempotency import idempotency_table
 
 SCHEMA = "users"
 metadata = sa.MetaData(schema=SCHEMA)
@@ -51,16 +52,7 @@ team_memberships = sa.Table(
     sa.Column("added_by", UUID, nullable=False),
 )
 
-idempotency_keys = sa.Table(
-    "idempotency_keys",
-    metadata,
-    sa.Column("principal", UUID, primary_key=True),
-    sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("request_hash", sa.Text, nullable=False),
-    sa.Column("response_status", sa.Integer),
-    sa.Column("response_body", postgresql.JSONB(none_as_null=True)),
-    sa.Column("created_at", TIMESTAMP, nullable=False),
-)
+idempotency_keys = idempotency_table(metadata)
 
 outbox = outbox_table(metadata, SCHEMA)
 inbox = inbox_table(metadata, SCHEMA)

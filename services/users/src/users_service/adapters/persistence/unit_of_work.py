@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
-from users_service.adapters.persistence.idempotency import SqlAlchemyIdempotencyStore
+from taskhive_shared.idempotency import SqlAlchemyIdempotencyStore
 from users_service.adapters.persistence.profiles import SqlAlchemyProfileRepository
+from users_service.adapters.persistence.tables import idempotency_keys
 from users_service.adapters.persistence.teams import SqlAlchemyTeamRepository
 
 
@@ -18,4 +19,4 @@ class SqlAlchemyUsersUnitOfWork(SqlAlchemyUnitOfWork):
     def _open_repositories(self, session: Session) -> None:
         self.profiles = SqlAlchemyProfileRepository(session)
         self.teams = SqlAlchemyTeamRepository(session)
-        self.idempotency = SqlAlchemyIdempotencyStore(session)
+        self.idempotency = SqlAlchemyIdempotencyStore(session, idempotency_keys)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine
@@ -30,8 +29,8 @@ from taskhive_shared.security.denylist import (
 )
 from taskhive_shared.security.tokens import (
     AccessTokenVerifier,
-    InvalidAccessToken,
     JwksKeyResolver,
+    RefuseAllKeys,
     SigningKeyResolver,
 )
 from users_service.adapters.clock import SystemClock
@@ -126,18 +125,9 @@ def build_runtime(
     )
 
 
-class _VerifiesNoTokens:
-    """Key resolver of processes that serve no HTTP: every token is refused."""
-
-    def key_for(self, kid: str) -> Any:
-        raise InvalidAccessToken("this process verifies no tokens")
-
-
 def build_offline_runtime(settings: UsersSettings) -> UsersRuntime:
     """For processes that serve no HTTP (CLI, event consumer): needs no JWKS and no Redis."""
-    return build_runtime(
-        settings, key_resolver=_VerifiesNoTokens(), denylist=InMemoryTokenDenylist()
-    )
+    return build_runtime(settings, key_resolver=RefuseAllKeys(), denylist=InMemoryTokenDenylist())
 
 
 def build_http_app(runtime: UsersRuntime) -> Flask:

@@ -5,7 +5,7 @@ Only the relay (next to each service) reads these rows and publishes them (DESIG
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -16,6 +16,19 @@ from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.logging import request_id_var
 
 NOTIFY_CHANNEL_SUFFIX = "_outbox"
+
+
+class EventOutbox(Protocol):
+    """The port use cases write events through (OutboxWriter implements it)."""
+
+    def add_event(
+        self,
+        event_type: str,
+        subject: str,
+        data: dict[str, Any],
+        *,
+        causation_id: str | None = None,
+    ) -> Any: ...
 
 
 def _outbox_columns_v1() -> list[sa.Column[object]]:

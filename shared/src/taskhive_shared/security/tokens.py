@@ -61,6 +61,13 @@ class JwksKeyResolver:
             raise InvalidAccessToken("unknown signing key") from exc
 
 
+class RefuseAllKeys:
+    """Key resolver of processes that serve no HTTP (CLI, relay, consumer): every token fails."""
+
+    def key_for(self, kid: str) -> Any:
+        raise InvalidAccessToken("this process verifies no tokens")
+
+
 class LocalKeyResolver:
     """Keys from a JWKS document in this process (auth itself, the embedded mode)."""
 

@@ -7,9 +7,10 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
+from taskhive_shared.events.outbox import EventOutbox
 
 
 class AccountRepository(Protocol):
@@ -56,10 +57,6 @@ class RefreshTokenRepository(Protocol):
     def revoke_families_of_user(
         self, user_id: uuid.UUID, reason: str, at: datetime, *, keep: uuid.UUID | None = None
     ) -> int: ...
-
-
-class EventOutbox(Protocol):
-    def add_event(self, event_type: str, subject: str, data: dict[str, Any]) -> Any: ...
 
 
 class AuthUnitOfWork(Protocol):

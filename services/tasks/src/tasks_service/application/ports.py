@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
+from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
 from tasks_service.domain.model import Comment, Task
 from tasks_service.domain.tags import Tag
@@ -255,17 +256,6 @@ class UserReplica(Protocol):
     def active_user_ids(self, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]: ...
 
     def team_exists(self, team_id: uuid.UUID) -> bool: ...
-
-
-class EventOutbox(Protocol):
-    def add_event(
-        self,
-        event_type: str,
-        subject: str,
-        data: dict[str, Any],
-        *,
-        causation_id: str | None = None,
-    ) -> Any: ...
 
 
 class TasksUnitOfWork(Protocol):

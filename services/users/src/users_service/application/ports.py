@@ -7,8 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
+from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
 from users_service.domain.model import Membership, Profile, Role, Team
 
@@ -96,17 +97,6 @@ class TeamRepository(Protocol):
     ) -> list[tuple[Team, TeamPosition]]: ...
 
     def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Team]: ...
-
-
-class EventOutbox(Protocol):
-    def add_event(
-        self,
-        event_type: str,
-        subject: str,
-        data: dict[str, Any],
-        *,
-        causation_id: str | None = None,
-    ) -> Any: ...
 
 
 class UsersUnitOfWork(Protocol):

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from celery import Celery
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -29,16 +30,19 @@ from auth_service.domain.model import Role as AuthRole
 from taskhive_shared.events.consumer import EventProcessor, Outcome
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.ids import uuid7
+from taskhive_shared.mail.local_server import LocalSmtpServer
 from taskhive_shared.security.denylist import RedisTokenDenylist
 from taskhive_shared.security.tokens import LocalKeyResolver
 from tasks_service.bootstrap import (
     TasksRuntime,
     build_event_processor,
     build_http_app,
+    build_jobs_app,
     build_runtime,
     migrate,
 )
 from tasks_service.config import TasksSettings
+from tasks_service.entrypoints.jobs import CeleryNotificationDispatcher
 
 TASKS_TABLES = (
     "tasks",
@@ -92,8 +96,24 @@ def client(tasks_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def processor(tasks_runtime: TasksRuntime) -> EventProcessor:
-    return build_event_processor(tasks_runtime)
+def smtp() -> Iterator[LocalSmtpServer]:
+    """A real SMTP server in this process: the notification emails of every test land here."""
+    with LocalSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def jobs_app(
+    tasks_settings: TasksSettings, tasks_runtime: TasksRuntime, smtp: LocalSmtpServer
+) -> Celery:
+    """The jobs, eager (no broker): an enqueued job runs at once, in the caller's thread."""
+    settings = tasks_settings.model_copy(update={"smtp_host": smtp.host, "smtp_port": smtp.port})
+    return build_jobs_app(settings, tasks_runtime)
+
+
+@pytest.fixture(scope="session")
+def processor(tasks_runtime: TasksRuntime, jobs_app: Celery) -> EventProcessor:
+    return build_event_processor(tasks_runtime, CeleryNotificationDispatcher(jobs_app))
 
 
 @pytest.fixture(scope="session")

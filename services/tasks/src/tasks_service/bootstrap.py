@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from celery import Celery
 from flask import Flask
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
@@ -20,7 +21,11 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.jobs.app import create_jobs_app
+from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
+from taskhive_shared.mail.message import Mailer
+from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
@@ -34,6 +39,7 @@ from taskhive_shared.security.tokens import (
     SigningKeyResolver,
 )
 from tasks_service.adapters.clock import SystemClock
+from tasks_service.adapters.mail.renderer import TemplateNotificationRenderer
 from tasks_service.adapters.persistence.reader import PostgresTaskReader
 from tasks_service.adapters.persistence.tables import SCHEMA, inbox, outbox
 from tasks_service.adapters.persistence.unit_of_work import SqlAlchemyTasksUnitOfWork
@@ -46,16 +52,40 @@ from tasks_service.application.comments import (
     EditCommentHandler,
 )
 from tasks_service.application.create_task import CreateTaskHandler
+from tasks_service.application.deliver import DeliverNotifications
+from tasks_service.application.notification_queries import NotificationQueries
+from tasks_service.application.notify import NotificationDispatcher, PlanTaskNotifications
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.queries import TaskQueries
 from tasks_service.application.replica import ReplicaSync
+from tasks_service.application.scheduled import (
+    CheckOverdueTasks,
+    GenerateDailySummaries,
+    PurgeIdempotencyKeys,
+    RemindDueSoonTasks,
+    RetryStaleNotifications,
+)
 from tasks_service.application.services import TasksServices
 from tasks_service.application.tags import CreateTagHandler, TagQueries
 from tasks_service.application.templates import TemplateHandlers
 from tasks_service.application.update_task import UpdateTaskHandler
 from tasks_service.config import TasksSettings
-from tasks_service.entrypoints.events import CONSUMED, QUEUE, USERS_EXCHANGE, event_handlers
+from tasks_service.entrypoints.events import (
+    NOTIFIED,
+    QUEUE,
+    TASKS_EXCHANGE,
+    USERS_EVENTS,
+    USERS_EXCHANGE,
+    event_handlers,
+)
 from tasks_service.entrypoints.http.app import create_app
+from tasks_service.entrypoints.jobs import (
+    SCHEDULE,
+    SERVICE,
+    CeleryNotificationDispatcher,
+    TasksJobs,
+    register_jobs,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Timestamps leave PostgreSQL in UTC whatever the server's TimeZone setting.
@@ -150,6 +180,7 @@ def build_runtime(
         templates=TemplateHandlers(unit_of_work, clock, create_task),
         replica=ReplicaSync(),
         purge_archived=PurgeArchivedTasksHandler(unit_of_work, clock),
+        notifications=NotificationQueries(unit_of_work),
         verifier=verifier,
     )
     return TasksRuntime(
@@ -179,10 +210,13 @@ def build_relay(runtime: TasksRuntime, publisher: EventPublisher) -> OutboxRelay
     return OutboxRelay(runtime.engine, outbox, publisher, exchange_of(SCHEMA))
 
 
-def build_event_processor(runtime: TasksRuntime) -> EventProcessor:
+def build_event_processor(
+    runtime: TasksRuntime, dispatcher: NotificationDispatcher
+) -> EventProcessor:
+    plan = PlanTaskNotifications(SystemClock(), dispatcher)
     return EventProcessor(
         QUEUE,
-        event_handlers(runtime.services.replica),
+        event_handlers(runtime.services.replica, plan),
         ContractRegistry(),
         runtime.unit_of_work,
         inbox,
@@ -194,7 +228,7 @@ def consumer_topology() -> ConsumerTopology:
     return ConsumerTopology(
         service=SCHEMA,
         queue=QUEUE,
-        bindings={USERS_EXCHANGE: list(CONSUMED)},
+        bindings={USERS_EXCHANGE: list(USERS_EVENTS), TASKS_EXCHANGE: list(NOTIFIED)},
         declare_producer_exchanges=False,
     )
 
@@ -202,11 +236,88 @@ def consumer_topology() -> ConsumerTopology:
 def event_wiring(settings: TasksSettings) -> EventWiring:
     """The relay and the consumer verify no tokens: they run without JWKS or Redis."""
     runtime = build_offline_runtime(settings)
+    dispatcher = CeleryNotificationDispatcher(build_jobs_app(settings, runtime))
     return EventWiring(
         amqp_url=settings.amqp_url,
         relay=lambda publisher: build_relay(runtime, publisher),
-        processor=lambda: build_event_processor(runtime),
+        processor=lambda: build_event_processor(runtime, dispatcher),
         topology=consumer_topology,
+    )
+
+
+def smtp_mailer(settings: TasksSettings) -> SmtpMailer:
+    return SmtpMailer(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_sender,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    )
+
+
+def build_tasks_jobs(
+    settings: TasksSettings,
+    runtime: TasksRuntime,
+    dispatcher: NotificationDispatcher,
+    mailer: Mailer,
+) -> TasksJobs:
+    uow, clock = runtime.unit_of_work, SystemClock()
+    return TasksJobs(
+        deliver=DeliverNotifications(
+            uow,
+            mailer,
+            TemplateNotificationRenderer(settings.public_base_url),
+            clock,
+            settings.notification_max_attempts,
+        ),
+        check_overdue=CheckOverdueTasks(uow, clock),
+        remind_due_soon=RemindDueSoonTasks(uow, clock),
+        daily_summary=GenerateDailySummaries(uow, clock, dispatcher, settings.daily_summary_hour),
+        retry_stale=RetryStaleNotifications(uow, clock, dispatcher),
+        purge_idempotency=PurgeIdempotencyKeys(
+            uow, clock, timedelta(hours=settings.idempotency_key_ttl_hours)
+        ),
+        purge_archived=runtime.services.purge_archived,
+        archive_retention=timedelta(days=settings.archive_retention_days),
+    )
+
+
+def build_jobs_app(
+    settings: TasksSettings,
+    runtime: TasksRuntime | None = None,
+    mailer: Mailer | None = None,
+) -> Celery:
+    """The Celery app; the jobs' use cases are built on first use in each process (a worker
+    builds them after forking), on `runtime` when given (embedded mode, tests)."""
+    app = create_jobs_app(SERVICE, settings, SCHEDULE)
+    dispatcher = CeleryNotificationDispatcher(app)
+    built: list[TasksJobs] = []
+
+    def jobs() -> TasksJobs:
+        if not built:
+            built.append(
+                build_tasks_jobs(
+                    settings,
+                    runtime or build_offline_runtime(settings),
+                    dispatcher,
+                    mailer or smtp_mailer(settings),
+                )
+            )
+        return built[0]
+
+    register_jobs(app, jobs)
+    return app
+
+
+def jobs_wiring(settings: TasksSettings) -> JobsWiring:
+    return JobsWiring(
+        service=SERVICE,
+        app=build_jobs_app(settings),
+        broker_url=settings.jobs_broker_url,
+        key_prefix=settings.jobs_key_prefix,
     )
 
 

@@ -34,3 +34,19 @@ class TasksSettings(CommonSettings):
         le=24 * 30,
         description="How long an Idempotency-Key replays its first response.",
     )
+    daily_summary_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="Local hour (each user's own timezone) at which the daily summary goes out.",
+    )
+    archive_retention_days: int = Field(
+        default=30, ge=1, le=36500, description="Archived tasks older than this are deleted."
+    )
+    notification_max_attempts: int = Field(
+        default=6, ge=1, le=50, description="SMTP attempts per email before it is marked failed."
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Where people open Taskhive: the links in emails start with it.",
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -30,7 +30,7 @@ def _last_seq(admin_engine) -> int:
 
 
 def test_a_full_journey_emits_every_type_and_each_matches_its_contract(
-    client, make_user, admin_engine, tasks_runtime
+    client, make_user, admin_engine, tasks_runtime, jobs_app
 ) -> None:
     start = _last_seq(admin_engine)
     ann, bob = make_user(), make_user()
@@ -46,6 +46,14 @@ def test_a_full_journey_emits_every_type_and_each_matches_its_contract(
     client.delete(url, headers=ann.auth)
     assert tasks_runtime.services.purge_archived(timedelta(0)) >= 1
     assert client.get(url, headers=ann.auth).status_code == 404
+    now = datetime.now(UTC)
+    for due in (now - timedelta(hours=1), now + timedelta(hours=2)):
+        created = client.post(
+            "/api/v1/tasks", json={"title": "Due", "due_date": due.isoformat()}, headers=ann.auth
+        )
+        assert created.status_code == 201
+    jobs_app.tasks["tasks.check_overdue_tasks"].apply(throw=True)
+    jobs_app.tasks["tasks.remind_due_soon_tasks"].apply(throw=True)
 
     rows = _rows_after(admin_engine, start)
     assert {row.type for row in rows} == set(EMITTED_TYPES)

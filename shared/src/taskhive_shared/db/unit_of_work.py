@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from taskhive_shared.events.outbox import OutboxWriter
+
+logger = logging.getLogger(__name__)
 
 
 class SqlAlchemyUnitOfWork:
@@ -26,6 +30,7 @@ class SqlAlchemyUnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
+        self._after_commit: list[Callable[[], None]] = []
         self.outbox = self._outbox_prototype.bound_to(self.session)
         self._open_repositories(self.session)
         return self
@@ -44,5 +49,20 @@ class SqlAlchemyUnitOfWork:
     def _open_repositories(self, session: Session) -> None:
         """Subclasses build their repositories on the session here."""
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed (never after a rollback).
+
+        For side effects outside the database, such as enqueueing a job that reads what was
+        just written. A failing callback is logged, not raised: the data is committed, and
+        whatever the callback was for must have a sweeper that finds it later.
+        """
+        self._after_commit.append(callback)
+
     def commit(self) -> None:
         self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                logger.exception("after-commit callback failed")

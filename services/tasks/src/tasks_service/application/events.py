@@ -23,6 +23,8 @@ TASK_COMMENTED = "tasks.task.commented.v1"
 TASK_ARCHIVED = "tasks.task.archived.v1"
 TASK_RESTORED = "tasks.task.restored.v1"
 TASK_DELETED = "tasks.task.deleted.v1"
+TASK_OVERDUE = "tasks.task.overdue.v1"
+TASK_DUE_SOON = "tasks.task.due_soon.v1"
 
 EMITTED_TYPES = (
     TASK_CREATED,
@@ -34,6 +36,8 @@ EMITTED_TYPES = (
     TASK_ARCHIVED,
     TASK_RESTORED,
     TASK_DELETED,
+    TASK_OVERDUE,
+    TASK_DUE_SOON,
 )
 COMMENT_EXCERPT = 500
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -11,7 +11,9 @@ from typing import Any, Literal, Protocol, Self
 
 from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
+from tasks_service.application.notification_ports import NotificationLog, TaskJobs
 from tasks_service.domain.model import Comment, Task
+from tasks_service.domain.notifications import Recipient
 from tasks_service.domain.tags import Tag
 from tasks_service.domain.templates import TaskTemplate
 
@@ -154,6 +156,8 @@ class ReplicaUser:
     is_active: bool
     version: int
     updated_at: datetime
+    timezone: str = "UTC"
+    notification_preferences: Mapping[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +261,10 @@ class UserReplica(Protocol):
 
     def team_exists(self, team_id: uuid.UUID) -> bool: ...
 
+    def recipients(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recipient]:
+        """The known ones among `user_ids`, with their email and preferences."""
+        ...
+
 
 class TasksUnitOfWork(Protocol):
     @property
@@ -279,6 +287,16 @@ class TasksUnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def notifications(self) -> NotificationLog: ...
+
+    @property
+    def jobs(self) -> TaskJobs: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run once the transaction has committed (e.g. enqueue a job reading its rows)."""
+        ...
 
     @property
     def outbox(self) -> EventOutbox: ...

@@ -36,6 +36,11 @@ class ReplicaSync:
                 is_active=bool(data["is_active"]),
                 version=int(data["version"]),
                 updated_at=_timestamp(data["updated_at"]),
+                timezone=str(data.get("timezone") or "UTC"),
+                notification_preferences={
+                    str(kind): bool(on)
+                    for kind, on in dict(data.get("notification_preferences") or {}).items()
+                },
             )
         )
 

@@ -370,6 +370,19 @@ class Task:
         if self.status in CLOSED or self.due_date is None or self.due_date > now:
             self.is_overdue = False
 
+    def mark_overdue(self, now: datetime) -> bool:
+        """True when the task has just become overdue (open, not archived, due date past)."""
+        if (
+            self.is_overdue
+            or self.is_archived
+            or self.status in CLOSED
+            or self.due_date is None
+            or self.due_date > now
+        ):
+            return False
+        self.is_overdue = True
+        return True
+
     def ensure_not_archived(self) -> None:
         if self.is_archived:
             raise TaskArchived()

@@ -1,5 +1,5 @@
-"""`tasks-service` command line: migrate, purge-archived, and the event processes
-(`relay`, `consume`, `dlq list|redrive`)."""
+"""`tasks-service` command line: migrate, purge-archived, the event processes (`relay`,
+`consume`, `dlq list|redrive`) and the jobs (`jobs worker|beat|list|run`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 import click
 
 from taskhive_shared.events.cli import EventWiring, event_commands
+from taskhive_shared.jobs.cli import JobsWiring, job_commands
 from taskhive_shared.logging import configure_logging
 
 
@@ -27,6 +28,18 @@ def _event_wiring() -> EventWiring:
 
 for _command in event_commands(_event_wiring):
     main.add_command(_command)
+
+
+def _jobs_wiring() -> JobsWiring:
+    from tasks_service.bootstrap import jobs_wiring
+    from tasks_service.config import TasksSettings
+
+    settings = TasksSettings()  # type: ignore[call-arg]
+    configure_logging("tasks", settings.log_level)
+    return jobs_wiring(settings)
+
+
+main.add_command(job_commands(_jobs_wiring), "jobs")
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""What tasks consumes: users and teams from the users service, into the local replica.
+"""What tasks consumes: users and teams from the users service, into the local replica; and
+its own task events, which become notification emails.
 
 The event processor validates each envelope against its contract, opens a unit of work,
 records the inbox row and commits; a handler only applies the effect in that unit of work.
@@ -9,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from taskhive_shared.events.envelope import EventEnvelope
+from tasks_service.application.notify import PlanTaskNotifications
 from tasks_service.application.ports import TasksUnitOfWork
 from tasks_service.application.replica import ReplicaSync
+from tasks_service.domain.notifications import NOTIFYING_EVENTS
 
-QUEUE = "tasks.users-events"
+QUEUE = "tasks.events-in"
 """Also the `consumer` of this queue's rows in `tasks.inbox`."""
 USERS_EXCHANGE = "users.events"
+TASKS_EXCHANGE = "tasks.events"
 USER_CREATED = "users.user.created.v1"
 USER_UPDATED = "users.user.updated.v1"
 USER_DEACTIVATED = "users.user.deactivated.v1"
@@ -23,7 +27,7 @@ TEAM_UPDATED = "users.team.updated.v1"
 TEAM_DELETED = "users.team.deleted.v1"
 TEAM_MEMBER_ADDED = "users.team.member_added.v1"
 TEAM_MEMBER_REMOVED = "users.team.member_removed.v1"
-CONSUMED = (
+USERS_EVENTS = (
     USER_CREATED,
     USER_UPDATED,
     USER_DEACTIVATED,
@@ -33,12 +37,15 @@ CONSUMED = (
     TEAM_MEMBER_ADDED,
     TEAM_MEMBER_REMOVED,
 )
+NOTIFIED = NOTIFYING_EVENTS
+"""Tasks' own events that may notify someone (assignments, comments, overdue...)."""
+CONSUMED = USERS_EVENTS + NOTIFIED
 """The types bound to QUEUE; provisioning declares the queue before any relay publishes."""
 
 EventHandler = Callable[[EventEnvelope, TasksUnitOfWork], None]
 
 
-def event_handlers(sync: ReplicaSync) -> dict[str, EventHandler]:
+def event_handlers(sync: ReplicaSync, plan: PlanTaskNotifications) -> dict[str, EventHandler]:
     def user_changed(envelope: EventEnvelope, uow: TasksUnitOfWork) -> None:
         sync.user_changed(envelope.data, uow)
 
@@ -51,7 +58,11 @@ def event_handlers(sync: ReplicaSync) -> dict[str, EventHandler]:
     def team_deleted(envelope: EventEnvelope, uow: TasksUnitOfWork) -> None:
         sync.team_deleted(envelope.data, uow)
 
+    def task_event(envelope: EventEnvelope, uow: TasksUnitOfWork) -> None:
+        plan(envelope.type, envelope.id, envelope.data, uow)
+
     return {
+        **dict.fromkeys(NOTIFIED, task_event),
         USER_CREATED: user_changed,
         USER_UPDATED: user_changed,
         USER_DEACTIVATED: user_deactivated,

@@ -17,6 +17,7 @@ from tasks_service.adapters.persistence.tables import (
 )
 from tasks_service.adapters.persistence.task_sql import ACTOR
 from tasks_service.application.ports import ActorRecord, ReplicaTeam, ReplicaUser
+from tasks_service.domain.notifications import Recipient
 
 
 class SqlAlchemyUserReplica:
@@ -33,6 +34,8 @@ class SqlAlchemyUserReplica:
             is_active=user.is_active,
             version=user.version,
             updated_at=user.updated_at,
+            timezone=user.timezone,
+            notification_preferences=dict(user.notification_preferences),
         )
         stored = self._session.execute(
             insert.on_conflict_do_update(
@@ -47,6 +50,8 @@ class SqlAlchemyUserReplica:
                         "is_active",
                         "version",
                         "updated_at",
+                        "timezone",
+                        "notification_preferences",
                     )
                 },
                 where=replica_users.c.version < insert.excluded.version,
@@ -129,3 +134,28 @@ class SqlAlchemyUserReplica:
             )
         ).first()
         return found is not None
+
+    def recipients(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recipient]:
+        if not user_ids:
+            return {}
+        rows = self._session.execute(
+            sa.select(
+                replica_users.c.id,
+                replica_users.c.email,
+                replica_users.c.display_name,
+                replica_users.c.timezone,
+                replica_users.c.is_active,
+                replica_users.c.notification_preferences,
+            ).where(replica_users.c.id.in_(list(user_ids)))
+        )
+        return {
+            row.id: Recipient(
+                user_id=row.id,
+                email=row.email,
+                display_name=row.display_name,
+                timezone=row.timezone,
+                is_active=row.is_active,
+                preferences=dict(row.notification_preferences),
+            )
+            for row in rows
+        }

@@ -38,6 +38,7 @@ tasks = sa.Table(
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("updated_at", TIMESTAMP, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("due_soon_notified_for", TIMESTAMP),
 )
 
 task_assignments = sa.Table(
@@ -117,6 +118,8 @@ replica_users = sa.Table(
     sa.Column("is_active", sa.Boolean, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("timezone", sa.Text, nullable=False),
+    sa.Column("notification_preferences", postgresql.JSONB, nullable=False),
 )
 
 replica_teams = sa.Table(
@@ -136,6 +139,24 @@ replica_team_members = sa.Table(
 )
 
 idempotency_keys = idempotency_table(metadata)
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("recipient_id", UUID, nullable=False),
+    sa.Column("task_id", UUID),
+    sa.Column("notification_type", sa.Text, nullable=False),
+    sa.Column("occasion", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("recipient_email", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("context", postgresql.JSONB, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("sent_at", TIMESTAMP),
+)
 
 outbox = outbox_table(metadata, SCHEMA)
 inbox = inbox_table(metadata, SCHEMA)

@@ -36,7 +36,7 @@ def _assignment_array(column: sa.ColumnElement[Any]) -> Any:
     )
 
 
-_LOAD = sa.select(
+LOAD_TASK = sa.select(
     tasks,
     _assignment_array(task_assignments.c.user_id).label("assignee_ids"),
     _assignment_array(task_assignments.c.assigned_by).label("assigned_by"),
@@ -51,7 +51,7 @@ _LOAD = sa.select(
 )
 
 
-def _task(row: Any) -> Task:
+def task_from_row(row: Any) -> Task:
     return Task(
         id=row.id,
         title=row.title,
@@ -131,9 +131,9 @@ class SqlAlchemyTaskRepository:
     def get_for_update(self, task_id: uuid.UUID) -> Task | None:
         # NO KEY UPDATE: rows that only reference the task (history, comments) need not wait.
         row = self._session.execute(
-            _LOAD.where(tasks.c.id == task_id).with_for_update(key_share=True, of=tasks)
+            LOAD_TASK.where(tasks.c.id == task_id).with_for_update(key_share=True, of=tasks)
         ).first()
-        return _task(row) if row else None
+        return task_from_row(row) if row else None
 
     def save(
         self,
@@ -235,12 +235,12 @@ class SqlAlchemyTaskRepository:
 
     def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
         rows = self._session.execute(
-            _LOAD.where(tasks.c.is_archived.is_(True), tasks.c.archived_at < cutoff)
+            LOAD_TASK.where(tasks.c.is_archived.is_(True), tasks.c.archived_at < cutoff)
             .order_by(tasks.c.archived_at, tasks.c.id)
             .limit(limit)
             .with_for_update(of=tasks, skip_locked=True)
         )
-        return [_task(row) for row in rows]
+        return [task_from_row(row) for row in rows]
 
     def delete(self, task_id: uuid.UUID) -> None:
         self._session.execute(tasks.delete().where(tasks.c.id == task_id))

@@ -8,6 +8,8 @@ from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
 from taskhive_shared.idempotency import SqlAlchemyIdempotencyStore
 from tasks_service.adapters.persistence.comments import SqlAlchemyCommentRepository
 from tasks_service.adapters.persistence.history import SqlAlchemyHistoryLog
+from tasks_service.adapters.persistence.jobs import SqlAlchemyTaskJobs
+from tasks_service.adapters.persistence.notifications import SqlAlchemyNotificationLog
 from tasks_service.adapters.persistence.replica import SqlAlchemyUserReplica
 from tasks_service.adapters.persistence.tables import idempotency_keys
 from tasks_service.adapters.persistence.tags import (
@@ -25,6 +27,8 @@ class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
     templates: SqlAlchemyTemplateRepository
     replica: SqlAlchemyUserReplica
     idempotency: SqlAlchemyIdempotencyStore
+    notifications: SqlAlchemyNotificationLog
+    jobs: SqlAlchemyTaskJobs
 
     def _open_repositories(self, session: Session) -> None:
         self.tasks = SqlAlchemyTaskRepository(session)
@@ -34,3 +38,5 @@ class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
         self.templates = SqlAlchemyTemplateRepository(session)
         self.replica = SqlAlchemyUserReplica(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session, idempotency_keys)
+        self.notifications = SqlAlchemyNotificationLog(session)
+        self.jobs = SqlAlchemyTaskJobs(session)

@@ -12,6 +12,7 @@ from taskhive_shared.http.health import ReadinessCheck
 from tasks_service.application.services import TasksServices
 from tasks_service.domain.errors import TasksError
 from tasks_service.entrypoints.http.errors import problem_for
+from tasks_service.entrypoints.http.notifications import build_notifications_blueprint
 from tasks_service.entrypoints.http.tags import build_tags_blueprint
 from tasks_service.entrypoints.http.tasks import build_tasks_blueprint
 from tasks_service.entrypoints.http.templates import build_templates_blueprint
@@ -41,4 +42,5 @@ def create_app(
     api.register_blueprint(build_tasks_blueprint(services))
     api.register_blueprint(build_tags_blueprint(services))
     api.register_blueprint(build_templates_blueprint(services))
+    api.register_blueprint(build_notifications_blueprint(services))
     return app

@@ -1,0 +1,50 @@
+"""Developer routes of `make run` only (never behind HAProxy): run a job now, read the mail.
+
+`POST /dev/jobs/<service>/<job>` runs a job in-process and answers its result;
+`GET /dev/mail` lists the emails the in-process SMTP server received (newest first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from celery import Celery
+from flask import Flask, abort, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from taskhive_shared.jobs.app import service_jobs
+from taskhive_shared.mail.local_server import LocalSmtpServer
+
+
+def create_dev_app(jobs: Mapping[str, Celery], mail: LocalSmtpServer) -> Flask:
+    app = Flask("taskhive-dev")
+
+    @app.get("/dev/jobs")
+    def list_jobs() -> ResponseReturnValue:
+        return jsonify({service: sorted(service_jobs(a, service)) for service, a in jobs.items()})
+
+    @app.post("/dev/jobs/<service>/<name>")
+    def run_job(service: str, name: str) -> ResponseReturnValue:
+        known = service_jobs(jobs[service], service) if service in jobs else {}
+        if name not in known:
+            abort(404)
+        kwargs: dict[str, Any] = request.get_json(silent=True) or {}
+        result = jobs[service].tasks[known[name]].apply(kwargs=kwargs, throw=True)
+        return jsonify({"job": f"{service}.{name}", "result": result.result})
+
+    @app.get("/dev/mail")
+    def list_mail() -> ResponseReturnValue:
+        return jsonify(
+            [
+                {
+                    "to": str(message["To"]),
+                    "subject": str(message["Subject"]),
+                    "date": str(message["Date"]),
+                    "message_id": str(message["Message-ID"]),
+                }
+                for message in reversed(mail.messages)
+            ]
+        )
+
+    return app

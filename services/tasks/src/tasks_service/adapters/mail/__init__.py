@@ -1,0 +1,1 @@
+"""Email of the tasks service: notification templates and their renderer."""

@@ -1,0 +1,168 @@
+"""The scheduled jobs' queries: overdue and due-soon candidates, daily summaries, purges.
+
+Candidates are locked with SKIP LOCKED in batches, so two overlapping runs split the work
+instead of doing it twice, and a run that dies leaves the rest for the next one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tasks_service.adapters.persistence.tables import idempotency_keys, tasks
+from tasks_service.adapters.persistence.tasks import LOAD_TASK, task_from_row
+from tasks_service.application.notification_ports import SummaryTask, UserSummary
+from tasks_service.domain.model import CLOSED, Task
+
+_OPEN = tasks.c.status.not_in([status.value for status in CLOSED])
+
+SUMMARIES = """
+WITH zones AS MATERIALIZED (SELECT name FROM pg_timezone_names),
+people AS (
+    SELECT u.id, u.email, u.display_name, z.zone,
+           (CAST(:now AS timestamptz) AT TIME ZONE z.zone)::date AS local_day
+    FROM tasks.replica_users u
+    -- A zone PostgreSQL does not know (its tz database may lag Python's) falls back to UTC.
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN u.timezone IN (SELECT name FROM zones) THEN u.timezone ELSE 'UTC' END
+            AS zone
+    ) z
+    WHERE u.is_active
+      AND coalesce((u.notification_preferences ->> 'daily_summary')::boolean, true)
+      AND extract(hour FROM CAST(:now AS timestamptz) AT TIME ZONE z.zone) = :hour
+      AND (CAST(:after AS uuid) IS NULL OR u.id > CAST(:after AS uuid))
+    ORDER BY u.id
+    LIMIT :limit
+)
+SELECT p.id, p.email, p.display_name, p.zone, p.local_day,
+       f.open_count, f.due_today_count, f.overdue_count, c.completed_count, l.open_tasks
+FROM people p
+CROSS JOIN LATERAL (
+    SELECT count(*) AS open_count,
+           count(*) FILTER (
+               WHERE (t.due_date AT TIME ZONE p.zone)::date = p.local_day
+           ) AS due_today_count,
+           count(*) FILTER (WHERE t.due_date < CAST(:now AS timestamptz)) AS overdue_count
+    FROM tasks.task_assignments a JOIN tasks.tasks t ON t.id = a.task_id
+    WHERE a.user_id = p.id AND NOT t.is_archived AND t.status NOT IN ('done', 'cancelled')
+) f
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT h.task_id) AS completed_count
+    FROM tasks.task_assignments a JOIN tasks.task_history h ON h.task_id = a.task_id
+    WHERE a.user_id = p.id
+      AND h.action = 'status_changed'
+      AND h.changes -> 'status' ->> 'new' = 'done'
+      AND h.at >= ((p.local_day - 1)::timestamp AT TIME ZONE p.zone)
+      AND h.at < (p.local_day::timestamp AT TIME ZONE p.zone)
+) c
+CROSS JOIN LATERAL (
+    SELECT coalesce(json_agg(json_build_object(
+               'id', x.id, 'title', x.title, 'status', x.status, 'priority', x.priority,
+               'due_date', x.due_date, 'is_overdue', x.is_overdue
+           ) ORDER BY x.due_date NULLS LAST, x.id), '[]') AS open_tasks
+    FROM (
+        SELECT t.id, t.title, t.status, t.priority, t.due_date, t.is_overdue
+        FROM tasks.task_assignments a JOIN tasks.tasks t ON t.id = a.task_id
+        WHERE a.user_id = p.id AND NOT t.is_archived AND t.status NOT IN ('done', 'cancelled')
+        ORDER BY t.due_date NULLS LAST, t.id
+        LIMIT :listed
+    ) x
+) l
+ORDER BY p.id
+"""
+LISTED_TASKS = 10
+
+
+def _summary_task(item: dict[str, Any]) -> SummaryTask:
+    due = item.get("due_date")
+    return SummaryTask(
+        id=uuid.UUID(item["id"]),
+        title=item["title"],
+        status=item["status"],
+        priority=item["priority"],
+        due_date=datetime.fromisoformat(due) if due else None,
+        is_overdue=bool(item["is_overdue"]),
+    )
+
+
+class SqlAlchemyTaskJobs:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
+        rows = self._session.execute(
+            LOAD_TASK.where(
+                _OPEN,
+                tasks.c.is_archived.is_(False),
+                tasks.c.is_overdue.is_(False),
+                tasks.c.due_date <= now,
+            )
+            .order_by(tasks.c.due_date, tasks.c.id)
+            .limit(limit)
+            .with_for_update(of=tasks, skip_locked=True)
+        )
+        return [task_from_row(row) for row in rows]
+
+    def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
+        rows = self._session.execute(
+            LOAD_TASK.where(
+                _OPEN,
+                tasks.c.is_archived.is_(False),
+                tasks.c.due_date > now,
+                tasks.c.due_date <= until,
+                tasks.c.due_soon_notified_for.is_distinct_from(tasks.c.due_date),
+            )
+            .order_by(tasks.c.due_date, tasks.c.id)
+            .limit(limit)
+            .with_for_update(of=tasks, skip_locked=True)
+        )
+        return [task_from_row(row) for row in rows]
+
+    def mark_due_soon_notified(self, task_id: uuid.UUID, due_date: datetime) -> None:
+        self._session.execute(
+            tasks.update().where(tasks.c.id == task_id).values(due_soon_notified_for=due_date)
+        )
+
+    def summaries(
+        self, now: datetime, hour: int, after: uuid.UUID | None, limit: int
+    ) -> list[UserSummary]:
+        rows = self._session.execute(
+            sa.text(SUMMARIES),
+            {"now": now, "hour": hour, "after": after, "limit": limit, "listed": LISTED_TASKS},
+        )
+        return [
+            UserSummary(
+                user_id=row.id,
+                email=row.email,
+                display_name=row.display_name,
+                timezone=row.zone,
+                local_day=row.local_day,
+                open_count=row.open_count,
+                due_today_count=row.due_today_count,
+                overdue_count=row.overdue_count,
+                completed_yesterday_count=row.completed_count,
+                open_tasks=tuple(_summary_task(item) for item in row.open_tasks),
+            )
+            for row in rows
+        ]
+
+    def purge_idempotency_keys(self, created_before: datetime, limit: int) -> int:
+        doomed = (
+            sa.select(idempotency_keys.c.principal, idempotency_keys.c.key)
+            .where(idempotency_keys.c.created_at < created_before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .subquery()
+        )
+        result = self._session.execute(
+            idempotency_keys.delete().where(
+                sa.tuple_(idempotency_keys.c.principal, idempotency_keys.c.key).in_(
+                    sa.select(doomed.c.principal, doomed.c.key)
+                )
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,130 @@
+"""Ports of the background jobs: the notification log, the job-side task queries, the mailer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from tasks_service.domain.model import Task
+from tasks_service.domain.notifications import NotificationStatus, NotificationType
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotification:
+    id: uuid.UUID
+    recipient_id: uuid.UUID
+    recipient_email: str
+    task_id: uuid.UUID | None
+    kind: NotificationType
+    occasion: str
+    context: Mapping[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    id: uuid.UUID
+    recipient_id: uuid.UUID
+    recipient_email: str
+    task_id: uuid.UUID | None
+    kind: NotificationType
+    occasion: str
+    status: NotificationStatus
+    subject: str
+    context: Mapping[str, Any]
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationFilter:
+    recipient_id: uuid.UUID | None = None
+    task_id: uuid.UUID | None = None
+    status: NotificationStatus | None = None
+    kind: NotificationType | None = None
+
+
+class NotificationLog(Protocol):
+    def add(self, notifications: Sequence[NewNotification]) -> list[uuid.UUID]:
+        """Insert the ones not recorded yet (same recipient, kind, occasion); their ids."""
+        ...
+
+    def pending_for(
+        self, task_id: uuid.UUID, kind: NotificationType, occasion: str
+    ) -> list[uuid.UUID]: ...
+
+    def claim(self, notification_id: uuid.UUID) -> NotificationRecord | None:
+        """Lock a pending row for this transaction; None if sent, failed or being sent."""
+        ...
+
+    def mark_sent(self, notification_id: uuid.UUID, subject: str, at: datetime) -> None: ...
+
+    def mark_failed_attempt(
+        self, notification_id: uuid.UUID, error: str, *, give_up: bool
+    ) -> None: ...
+
+    def stale_pending(self, created_before: datetime, limit: int) -> list[uuid.UUID]: ...
+
+    def page(
+        self,
+        wanted: NotificationFilter,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[NotificationRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryTask:
+    id: uuid.UUID
+    title: str
+    status: str
+    priority: str
+    due_date: datetime | None
+    is_overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    timezone: str
+    local_day: date
+    open_count: int
+    due_today_count: int
+    overdue_count: int
+    completed_yesterday_count: int
+    open_tasks: Sequence[SummaryTask] = field(default_factory=tuple)
+    """The first open tasks by due date (the email lists a few, and counts the rest)."""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.open_count or self.completed_yesterday_count)
+
+
+class TaskJobs(Protocol):
+    """The queries of the scheduled jobs, in the unit of work's transaction."""
+
+    def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
+        """Open, unarchived tasks past due not flagged yet, locked (SKIP LOCKED)."""
+        ...
+
+    def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
+        """Open tasks due in (now, until] not reminded for their due date, locked."""
+        ...
+
+    def mark_due_soon_notified(self, task_id: uuid.UUID, due_date: datetime) -> None: ...
+
+    def summaries(
+        self, now: datetime, hour: int, after: uuid.UUID | None, limit: int
+    ) -> list[UserSummary]:
+        """Active users whose local hour is `hour` at `now` and who want the summary,
+        in id order after `after`, with their figures."""
+        ...
+
+    def purge_idempotency_keys(self, created_before: datetime, limit: int) -> int: ...

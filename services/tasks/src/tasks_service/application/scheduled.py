@@ -1,0 +1,181 @@
+"""The scheduled jobs of tasks (DESIGN §7), each safe to run twice or to interrupt.
+
+Every job works in batches of one transaction each, taking rows with SKIP LOCKED: an
+overlapping run takes other rows, a killed run loses at most its open batch (rolled back),
+and what a batch changed is marked so that the next run does not do it again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from taskhive_shared.ids import uuid7
+from tasks_service.application.common import record
+from tasks_service.application.events import TASK_DUE_SOON, TASK_OVERDUE, task_data
+from tasks_service.application.notification_ports import NewNotification, UserSummary
+from tasks_service.application.notify import NotificationDispatcher
+from tasks_service.application.ports import Clock, UnitOfWorkFactory
+from tasks_service.domain.model import Change
+from tasks_service.domain.notifications import NotificationType
+
+DEFAULT_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOverdueTasks:
+    """Flag open tasks past their due date, once each: history row + `tasks.task.overdue.v1`
+    (whose consumer notifies the assignees)."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    def __call__(self, now: datetime | None = None, batch_size: int = DEFAULT_BATCH) -> int:
+        at = now or self.clock.now()
+        flagged = 0
+        while True:
+            with self.uow() as uow:
+                batch = uow.jobs.overdue_candidates(at, batch_size)
+                for task in batch:
+                    if not task.mark_overdue(at):
+                        continue
+                    read_version = task.version
+                    task.mark_changed(at)
+                    uow.tasks.save(task, expected_version=read_version)
+                    record(uow, task.id, "overdue", None, at, [Change("is_overdue", False, True)])
+                    uow.outbox.add_event(TASK_OVERDUE, str(task.id), task_data(task, None, at))
+                    flagged += 1
+                uow.commit()
+            if len(batch) < batch_size:
+                return flagged
+
+
+@dataclass(frozen=True, slots=True)
+class RemindDueSoonTasks:
+    """Announce open tasks due within the horizon, once per due date (`tasks.task.due_soon.v1`)."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    horizon: timedelta = timedelta(hours=24)
+
+    def __call__(self, now: datetime | None = None, batch_size: int = DEFAULT_BATCH) -> int:
+        at = now or self.clock.now()
+        reminded = 0
+        while True:
+            with self.uow() as uow:
+                batch = uow.jobs.due_soon_candidates(at, at + self.horizon, batch_size)
+                for task in batch:
+                    assert task.due_date is not None
+                    uow.jobs.mark_due_soon_notified(task.id, task.due_date)
+                    uow.outbox.add_event(TASK_DUE_SOON, str(task.id), task_data(task, None, at))
+                    reminded += 1
+                uow.commit()
+            if len(batch) < batch_size:
+                return reminded
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateDailySummaries:
+    """Record one summary per active user whose local time is `hour`, who wants it and has
+    something to read; the deliveries are enqueued per batch once it is committed."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    dispatcher: NotificationDispatcher
+    hour: int = 7
+
+    def __call__(
+        self, now: datetime | None = None, batch_size: int = DEFAULT_BATCH
+    ) -> dict[str, int]:
+        at = now or self.clock.now()
+        after: uuid.UUID | None = None
+        counts = {"users": 0, "recorded": 0, "skipped_empty": 0}
+        while True:
+            with self.uow() as uow:
+                people = uow.jobs.summaries(at, self.hour, after, batch_size)
+                worth_sending = [p for p in people if not p.is_empty]
+                created = uow.notifications.add(
+                    [_summary_notification(p, at) for p in worth_sending]
+                )
+                if created:
+                    uow.after_commit(partial(self.dispatcher.deliver, created))
+                uow.commit()
+            counts["users"] += len(people)
+            counts["recorded"] += len(created)
+            counts["skipped_empty"] += len(people) - len(worth_sending)
+            if len(people) < batch_size:
+                return counts
+            after = people[-1].user_id
+
+
+def _summary_notification(summary: UserSummary, at: datetime) -> NewNotification:
+    context: dict[str, Any] = {
+        "recipient_name": summary.display_name,
+        "local_day": summary.local_day.isoformat(),
+        "timezone": summary.timezone,
+        "open_count": summary.open_count,
+        "due_today_count": summary.due_today_count,
+        "overdue_count": summary.overdue_count,
+        "completed_yesterday_count": summary.completed_yesterday_count,
+        "open_tasks": [
+            {
+                "id": str(task.id),
+                "title": task.title,
+                "status": task.status,
+                "priority": task.priority,
+                "due_date": task.due_date.isoformat() if task.due_date else None,
+                "is_overdue": task.is_overdue,
+            }
+            for task in summary.open_tasks
+        ],
+    }
+    return NewNotification(
+        id=uuid7(),
+        recipient_id=summary.user_id,
+        recipient_email=summary.email,
+        task_id=None,
+        kind=NotificationType.DAILY_SUMMARY,
+        # One per person and local day, whatever the number of runs.
+        occasion=f"day:{summary.local_day.isoformat()}",
+        context=context,
+        created_at=at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RetryStaleNotifications:
+    """Re-enqueue pending notifications nobody delivered (lost enqueue, retries exhausted by
+    a worker restart): the delivery job itself is idempotent."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    dispatcher: NotificationDispatcher
+    older_than: timedelta = timedelta(minutes=10)
+
+    def __call__(self, limit: int = 5000) -> int:
+        with self.uow() as uow:
+            stale = uow.notifications.stale_pending(self.clock.now() - self.older_than, limit)
+        for start in range(0, len(stale), 100):
+            self.dispatcher.deliver(stale[start : start + 100])
+        return len(stale)
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeIdempotencyKeys:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ttl: timedelta
+
+    def __call__(self, batch_size: int = 5000) -> int:
+        cutoff = self.clock.now() - self.ttl
+        purged = 0
+        while True:
+            with self.uow() as uow:
+                removed = uow.jobs.purge_idempotency_keys(cutoff, batch_size)
+                uow.commit()
+            purged += removed
+            if removed < batch_size:
+                return purged

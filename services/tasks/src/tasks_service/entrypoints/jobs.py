@@ -1,0 +1,152 @@
+"""The tasks service's Celery jobs: names, schedules, and the thin glue to the use cases.
+
+Jobs take and return plain JSON; each one is idempotent (see application/scheduled.py and
+application/deliver.py), so Celery's at-least-once delivery (acks_late, requeue when a
+worker dies) never doubles an effect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import Celery, Task
+from celery.schedules import crontab
+
+from taskhive_shared.jobs.app import job
+from tasks_service.application.deliver import DeliverNotifications, DeliveryReport
+from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
+from tasks_service.application.scheduled import (
+    CheckOverdueTasks,
+    GenerateDailySummaries,
+    PurgeIdempotencyKeys,
+    RemindDueSoonTasks,
+    RetryStaleNotifications,
+)
+from tasks_service.domain.notifications import NotificationType
+
+SERVICE = "tasks"
+SEND_TASK_NOTIFICATION = "tasks.send_task_notification"
+DELIVER_NOTIFICATIONS = "tasks.deliver_notifications"
+CHECK_OVERDUE_TASKS = "tasks.check_overdue_tasks"
+REMIND_DUE_SOON_TASKS = "tasks.remind_due_soon_tasks"
+GENERATE_DAILY_SUMMARY = "tasks.generate_daily_summary"
+CLEANUP_ARCHIVED_TASKS = "tasks.cleanup_archived_tasks"
+RETRY_STALE_NOTIFICATIONS = "tasks.retry_stale_notifications"
+PURGE_IDEMPOTENCY_KEYS = "tasks.purge_idempotency_keys"
+
+# Delivery retries (SMTP down or 4xx): 30 s, 1 min, 2 min, 4 min, 8 min; then the sweeper.
+RETRY_BASE_SECONDS = 30
+MAX_RETRIES = 5
+
+SCHEDULE: dict[str, dict[str, Any]] = {
+    "check-overdue-tasks": {"task": CHECK_OVERDUE_TASKS, "schedule": crontab(minute=5)},
+    "remind-due-soon-tasks": {"task": REMIND_DUE_SOON_TASKS, "schedule": crontab(minute=10)},
+    # Hourly: each run takes the people whose local hour is TASKS_DAILY_SUMMARY_HOUR.
+    "generate-daily-summary": {"task": GENERATE_DAILY_SUMMARY, "schedule": crontab(minute=0)},
+    "cleanup-archived-tasks": {
+        "task": CLEANUP_ARCHIVED_TASKS,
+        "schedule": crontab(minute=30, hour=3, day_of_week=0),
+    },
+    "retry-stale-notifications": {
+        "task": RETRY_STALE_NOTIFICATIONS,
+        "schedule": crontab(minute="*/10"),
+    },
+    "purge-idempotency-keys": {
+        "task": PURGE_IDEMPOTENCY_KEYS,
+        "schedule": crontab(minute=45, hour=4),
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TasksJobs:
+    deliver: DeliverNotifications
+    check_overdue: CheckOverdueTasks
+    remind_due_soon: RemindDueSoonTasks
+    daily_summary: GenerateDailySummaries
+    retry_stale: RetryStaleNotifications
+    purge_idempotency: PurgeIdempotencyKeys
+    purge_archived: PurgeArchivedTasksHandler
+    archive_retention: timedelta
+
+
+class CeleryNotificationDispatcher:
+    """The NotificationDispatcher port on Celery: enqueue, never deliver inline."""
+
+    def __init__(self, app: Celery) -> None:
+        self._app = app
+
+    def send_task_notification(
+        self, task_id: uuid.UUID, kind: NotificationType, occasion: str
+    ) -> None:
+        self._app.tasks[SEND_TASK_NOTIFICATION].apply_async(
+            kwargs={
+                "task_id": str(task_id),
+                "notification_type": kind.value,
+                "occasion": occasion,
+            }
+        )
+
+    def deliver(self, notification_ids: Sequence[uuid.UUID]) -> None:
+        self._app.tasks[DELIVER_NOTIFICATIONS].apply_async(
+            kwargs={"notification_ids": [str(i) for i in notification_ids]}
+        )
+
+
+def _report(job: Task, report: DeliveryReport) -> dict[str, int]:
+    if report.to_retry:
+        # Only the rows still pending are tried again (delivery is idempotent per row).
+        countdown = RETRY_BASE_SECONDS * 2**job.request.retries
+        raise job.retry(countdown=countdown, max_retries=MAX_RETRIES)
+    return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}
+
+
+def _when(now: str | None) -> datetime | None:
+    return datetime.fromisoformat(now) if now else None
+
+
+def register_jobs(app: Celery, jobs: Callable[[], TasksJobs]) -> None:
+    """`jobs()` builds the use cases on first call in each worker process (after fork)."""
+
+    @job(app, SEND_TASK_NOTIFICATION, bind=True)
+    def send_task_notification(
+        self: Task, task_id: str, notification_type: str, occasion: str
+    ) -> dict[str, int]:
+        deliver = jobs().deliver
+        pending = deliver.pending_of_task(
+            uuid.UUID(task_id), NotificationType(notification_type), occasion
+        )
+        return _report(self, deliver(pending))
+
+    @job(app, DELIVER_NOTIFICATIONS, bind=True)
+    def deliver_notifications(self: Task, notification_ids: list[str]) -> dict[str, int]:
+        return _report(self, jobs().deliver([uuid.UUID(i) for i in notification_ids]))
+
+    @job(app, CHECK_OVERDUE_TASKS)
+    def check_overdue_tasks(now: str | None = None) -> dict[str, int]:
+        return {"flagged": jobs().check_overdue(_when(now))}
+
+    @job(app, REMIND_DUE_SOON_TASKS)
+    def remind_due_soon_tasks(now: str | None = None) -> dict[str, int]:
+        return {"reminded": jobs().remind_due_soon(_when(now))}
+
+    @job(app, GENERATE_DAILY_SUMMARY)
+    def generate_daily_summary(now: str | None = None) -> dict[str, int]:
+        return jobs().daily_summary(_when(now))
+
+    @job(app, CLEANUP_ARCHIVED_TASKS)
+    def cleanup_archived_tasks() -> dict[str, int]:
+        services = jobs()
+        return {"deleted": services.purge_archived(services.archive_retention)}
+
+    @job(app, RETRY_STALE_NOTIFICATIONS)
+    def retry_stale_notifications() -> dict[str, int]:
+        return {"re_enqueued": jobs().retry_stale()}
+
+    @job(app, PURGE_IDEMPOTENCY_KEYS)
+    def purge_idempotency_keys() -> dict[str, int]:
+        return {"purged": jobs().purge_idempotency()}

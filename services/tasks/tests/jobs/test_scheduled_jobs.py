@@ -1,0 +1,154 @@
+"""Daily summary, cleanup, the stale-notification sweeper and the delivery log API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tasks_service.domain.notifications import NotificationType
+from tasks_service.entrypoints.jobs import GENERATE_DAILY_SUMMARY
+
+KINDS = [kind.value for kind in NotificationType]
+
+
+def _summary_mail(mail, user) -> list:
+    return [
+        m for m in mail.messages_to(f"{user.username}@example.org") if "Your day" in m["Subject"]
+    ]
+
+
+def _seven_am_in(zone: str, day_offset: int = 0) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = datetime.now(ZoneInfo(zone)).replace(hour=7, minute=0, second=0, microsecond=0)
+    return (local + timedelta(days=day_offset)).astimezone(UTC).isoformat()
+
+
+def test_the_daily_summary_goes_once_to_people_with_tasks_and_skips_the_others(
+    client, make_user, relay, mail, jobs_app
+) -> None:
+    ann = make_user(timezone="Asia/Tokyo")
+    idle = make_user(timezone="Asia/Tokyo")
+    unwilling = make_user(
+        timezone="Asia/Tokyo",
+        notification_preferences=dict.fromkeys(KINDS, True) | {"daily_summary": False},
+    )
+    for title in ("Alpha", "Beta"):
+        client.post(
+            "/api/v1/tasks",
+            json={"title": title, "assignee_ids": [str(ann.id), str(unwilling.id)]},
+            headers=ann.auth,
+        )
+    relay()
+    at_seven = _seven_am_in("Asia/Tokyo")
+    for _ in range(2):
+        result = jobs_app.tasks[GENERATE_DAILY_SUMMARY].apply(kwargs={"now": at_seven}, throw=True)
+    assert result.result["recorded"] == 0  # the second run finds everything done
+    [summary] = _summary_mail(mail, ann)
+    assert summary["Subject"].startswith("[Taskhive] Your day: 2 open")
+    text = summary.get_body(("plain",)).get_content()
+    assert "Alpha" in text and "Beta" in text
+    assert _summary_mail(mail, idle) == []
+    assert _summary_mail(mail, unwilling) == []
+    # An hour when it is not 7 in Tokyo: nobody there is summarised.
+    eight = (datetime.fromisoformat(at_seven) + timedelta(hours=1)).isoformat()
+    jobs_app.tasks[GENERATE_DAILY_SUMMARY].apply(kwargs={"now": eight}, throw=True)
+    assert len(_summary_mail(mail, ann)) == 1
+
+
+def test_cleanup_removes_only_tasks_archived_more_than_30_days_ago(
+    client, make_user, admin_engine, jobs_app
+) -> None:
+    ann = make_user()
+    ids = []
+    for title in ("Old", "Recent", "Kept"):
+        task = client.post("/api/v1/tasks", json={"title": title}, headers=ann.auth).get_json()
+        client.post(f"/api/v1/tasks/{task['id']}/comments", json={"body": "x"}, headers=ann.auth)
+        ids.append(task["id"])
+    for task_id in ids[:2]:
+        assert client.delete(f"/api/v1/tasks/{task_id}", headers=ann.auth).status_code == 204
+    with admin_engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE tasks.tasks SET archived_at = now() - interval '31 days' WHERE id = :i"),
+            {"i": ids[0]},
+        )
+        connection.execute(
+            sa.text("UPDATE tasks.tasks SET archived_at = now() - interval '29 days' WHERE id = :i"),
+            {"i": ids[1]},
+        )
+    result = jobs_app.tasks["tasks.cleanup_archived_tasks"].apply(throw=True)
+    assert result.result["deleted"] >= 1
+    with admin_engine.connect() as connection:
+        left = set(
+            connection.execute(
+                sa.text("SELECT id::text FROM tasks.tasks WHERE id = ANY(CAST(:ids AS uuid[]))"),
+                {"ids": ids},
+            ).scalars()
+        )
+        orphans = connection.execute(
+            sa.text(
+                "SELECT (SELECT count(*) FROM tasks.comments WHERE task_id = :i) + "
+                "(SELECT count(*) FROM tasks.task_history WHERE task_id = :i)"
+            ),
+            {"i": ids[0]},
+        ).scalar_one()
+        deleted_events = connection.execute(
+            sa.text(
+                "SELECT count(*) FROM tasks.outbox "
+                "WHERE type = 'tasks.task.deleted.v1' AND subject = :i"
+            ),
+            {"i": ids[0]},
+        ).scalar_one()
+    assert left == {ids[1], ids[2]}
+    assert orphans == 0
+    assert deleted_events == 1
+
+
+def test_the_sweeper_re_enqueues_forgotten_pending_notifications(
+    client, make_user, relay, mail, jobs_app, admin_engine
+) -> None:
+    ann, bob = make_user(), make_user()
+    mail.reply = "421 4.4.2 closing"
+    client.post(
+        "/api/v1/tasks", json={"title": "Swept", "assignee_ids": [str(bob.id)]}, headers=ann.auth
+    )
+    relay()
+    mail.reply = "250 OK"
+    with admin_engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE tasks.notifications SET created_at = now() - interval '1 hour' "
+                "WHERE recipient_id = :id"
+            ),
+            {"id": bob.id},
+        )
+    jobs_app.tasks["tasks.retry_stale_notifications"].apply(throw=True)
+    assert len(mail.messages_to(f"{bob.username}@example.org")) == 1
+
+
+def test_admins_list_every_notification_and_members_only_their_own(
+    client, make_user, relay, mail
+) -> None:
+    ann, bob, admin = make_user(), make_user(), make_user("admin")
+    task = client.post(
+        "/api/v1/tasks", json={"title": "Logged", "assignee_ids": [str(bob.id)]}, headers=ann.auth
+    ).get_json()
+    relay()
+    mine = client.get("/api/v1/notifications/", headers=bob.auth).get_json()
+    assert [n["task_id"] for n in mine["items"]] == [task["id"]]
+    assert mine["items"][0]["status"] == "sent"
+    assert mine["items"][0]["notification_type"] == "task_created"
+    # A member asking for someone else's still sees only their own.
+    theirs = client.get(
+        f"/api/v1/notifications/?recipient_id={bob.id}", headers=ann.auth
+    ).get_json()
+    assert theirs["items"] == []
+    seen = client.get(
+        f"/api/v1/notifications/?task_id={task['id']}&status=sent", headers=admin.auth
+    ).get_json()
+    assert {n["recipient_id"] for n in seen["items"]} == {str(bob.id)}
+    bad = client.get("/api/v1/notifications/?status=lost", headers=admin.auth)
+    assert bad.status_code == 422
+    assert bad.content_type == "application/problem+json"
+    assert client.get("/api/v1/notifications/").status_code == 401

@@ -1,0 +1,106 @@
+"""`<service>-service jobs worker|beat|run|list`: the job processes and the operator's trigger."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from celery import Celery
+from redis import Redis
+
+from taskhive_shared.jobs.app import job_queue, service_jobs
+from taskhive_shared.jobs.beat import BeatLeadership, beat_lock_name, run_beat
+
+
+@dataclass(frozen=True)
+class JobsWiring:
+    service: str
+    app: Celery
+    broker_url: str | None
+    key_prefix: str = ""
+
+
+def job_commands(load: Callable[[], JobsWiring]) -> click.Group:
+    @click.group()
+    def jobs() -> None:
+        """Background jobs: the worker, the beat (one per service) and manual runs."""
+
+    @jobs.command()
+    @click.option("--concurrency", type=click.IntRange(1, 64), default=None)
+    @click.option("--loglevel", default="INFO", show_default=True)
+    def worker(concurrency: int | None, loglevel: str) -> None:
+        """Run a Celery worker on this service's queue (SIGTERM: finish the job, then stop)."""
+        wiring = _require_broker(load())
+        argv = ["worker", "-Q", job_queue(wiring.service), f"--loglevel={loglevel}"]
+        argv += ["-n", f"{wiring.service}@%h", "--without-gossip", "--without-mingle"]
+        if concurrency is not None:
+            argv.append(f"--concurrency={concurrency}")
+        wiring.app.worker_main(argv)
+
+    @jobs.command()
+    @click.option(
+        "--schedule-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path(".data/beat/schedule.db"),
+        show_default=True,
+        help="Where beat remembers the last run of each entry.",
+    )
+    @click.option("--lock-ttl", type=click.FloatRange(3, 600), default=30.0, show_default=True)
+    @click.option("--loglevel", default="INFO", show_default=True)
+    def beat(schedule_file: Path, lock_ttl: float, loglevel: str) -> None:
+        """Run the scheduler; a second one waits as standby until the first stops."""
+        wiring = _require_broker(load())
+        assert wiring.broker_url is not None
+        redis = Redis.from_url(wiring.broker_url)
+        leadership = BeatLeadership(
+            redis, beat_lock_name(wiring.service, wiring.key_prefix), lock_ttl
+        )
+        run_beat(wiring.app, leadership, schedule_file, loglevel)
+
+    @jobs.command("list")
+    def list_jobs() -> None:
+        """The jobs this service offers, and their schedules."""
+        wiring = load()
+        schedules = {
+            entry["task"]: str(entry["schedule"])
+            for entry in wiring.app.conf.beat_schedule.values()
+        }
+        for short, full in service_jobs(wiring.app, wiring.service).items():
+            click.echo(f"{short}\t{schedules.get(full, 'on demand')}")
+
+    @jobs.command("run")
+    @click.argument("name")
+    @click.option("--kwargs", "kwargs_json", default="{}", help="JSON object of arguments.")
+    @click.option(
+        "--enqueue", is_flag=True, help="Hand the job to the workers instead of running it here."
+    )
+    def run(name: str, kwargs_json: str, enqueue: bool) -> None:
+        """Run one job now, in this process (or --enqueue it for the workers)."""
+        wiring = load()
+        known = service_jobs(wiring.app, wiring.service)
+        if name not in known:
+            raise click.BadParameter(f"unknown job; one of: {', '.join(known)}", param_hint="NAME")
+        try:
+            kwargs = json.loads(kwargs_json)
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--kwargs") from exc
+        if not isinstance(kwargs, dict):
+            raise click.BadParameter("must be a JSON object", param_hint="--kwargs")
+        task = wiring.app.tasks[known[name]]
+        if enqueue:
+            _require_broker(wiring)
+            click.echo(f"{name}: enqueued as {task.apply_async(kwargs=kwargs).id}")
+            return
+        result = task.apply(kwargs=kwargs, throw=True)
+        click.echo(f"{name}: {json.dumps(result.result, default=str)}")
+
+    return jobs
+
+
+def _require_broker(wiring: JobsWiring) -> JobsWiring:
+    if wiring.broker_url is None:
+        raise click.UsageError("set <SERVICE>_JOBS_BROKER_URL (a Redis database) first")
+    return wiring

@@ -64,3 +64,19 @@ def test_provisioning_is_idempotent(vhost):
     provision_broker(DEFAULT_AMQP_ADMIN_URL, vhost, RabbitmqctlAdmin())
     channel = _channel(vhost, "auth")
     assert channel.queue_declare("auth.users-events", passive=True).method.message_count == 0
+
+
+def test_a_retired_queue_goes_when_empty_and_stays_while_messages_wait(vhost):
+    admin = pika.BlockingConnection(pika.URLParameters(f"{DEFAULT_AMQP_ADMIN_URL}/{vhost}"))
+    channel = admin.channel()
+    channel.queue_declare("tasks.users-events", durable=True)
+    channel.queue_declare("tasks.users-events.dlq", durable=True)
+    channel.basic_publish("", "tasks.users-events.dlq", b"unfinished business")
+    provision_broker(DEFAULT_AMQP_ADMIN_URL, vhost, RabbitmqctlAdmin())
+    probe = admin.channel()
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+        probe.queue_declare("tasks.users-events", passive=True)
+    kept = admin.channel().queue_declare("tasks.users-events.dlq", passive=True)
+    assert kept.method.message_count == 1
+    admin.channel().queue_delete("tasks.users-events.dlq")
+    admin.close()

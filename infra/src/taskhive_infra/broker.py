@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import pika
+import pika.exceptions
 
 from taskhive_shared.events.publisher import exchange_of
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
@@ -113,21 +114,48 @@ class ManagementApiAdmin:
         )
 
 
+RETIRED_QUEUES = (
+    "tasks.users-events",
+    "tasks.users-events.retry.1",
+    "tasks.users-events.retry.2",
+    "tasks.users-events.retry.3",
+    "tasks.users-events.dlq",
+)
+"""Queues an earlier version declared (renamed to `tasks.events-in` with issue 5)."""
+
+
 def declare_topology(
     admin_amqp_url: str, producers: Iterable[str], consumers: Iterable[ConsumerTopology]
-) -> None:
+) -> list[str]:
     """Every producer's exchange, and every consumer's queues and bindings, before any process
     starts: an event published before its consumer first connected would otherwise find no
-    queue and be dropped by the broker."""
+    queue and be dropped by the broker. Retired queues go once empty (else they would fill up
+    with nobody reading them); returns those kept because messages still wait in them."""
     connection = pika.BlockingConnection(pika.URLParameters(admin_amqp_url))
+    kept: list[str] = []
     try:
         channel = connection.channel()
         for producer in producers:
             channel.exchange_declare(exchange_of(producer), exchange_type="topic", durable=True)
         for topology in consumers:
             topology.declare(channel)
+        for queue in RETIRED_QUEUES:
+            if not _delete_if_empty(connection, queue):
+                kept.append(queue)
     finally:
         connection.close()
+    return kept
+
+
+def _delete_if_empty(connection: pika.BlockingConnection, queue: str) -> bool:
+    """True when the queue is gone (or never existed); a refusal closes only its channel."""
+    channel = connection.channel()
+    try:
+        channel.queue_delete(queue, if_empty=True)
+    except pika.exceptions.ChannelClosedByBroker as refused:
+        return bool(refused.reply_code == 404)  # NOT_FOUND: nothing to retire
+    channel.close()
+    return True
 
 
 def service_amqp_url(host_url: str, service: str, password: str, vhost: str) -> str:

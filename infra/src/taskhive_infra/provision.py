@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
@@ -75,11 +76,17 @@ def provision_broker(admin_amqp_url: str, vhost: str, admin: BrokerAdmin) -> Non
             vhost, service.name, permissions_for(service.name, service.consumes_from)
         )
     base = admin_amqp_url.rstrip("/")
-    declare_topology(
+    kept = declare_topology(
         f"{base}/{quote(vhost, safe='')}",
         [s.name for s in SERVICES],
         [s.topology() for s in SERVICES if s.topology is not None],
     )
+    for queue in kept:
+        print(
+            f"taskhive-provision: retired queue {queue} still holds messages: dead-letter or "
+            "redrive them, delete it, then run `users-service publish-snapshots` (operations §5.4)",
+            file=sys.stderr,
+        )
 
 
 def main() -> None:

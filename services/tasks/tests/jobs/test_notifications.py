@@ -143,9 +143,7 @@ def test_the_overdue_check_run_twice_sends_one_email_per_task(
         assert [e["action"] for e in history["items"]].count("overdue") == 1
 
 
-def test_due_soon_is_reminded_once_per_due_date(
-    client, make_user, relay, mail, jobs_app
-) -> None:
+def test_due_soon_is_reminded_once_per_due_date(client, make_user, relay, mail, jobs_app) -> None:
     ann, bob = make_user(), make_user()
     soon = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
     task = client.post(

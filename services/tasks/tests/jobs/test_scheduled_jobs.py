@@ -48,7 +48,8 @@ def test_the_daily_summary_goes_once_to_people_with_tasks_and_skips_the_others(
     [summary] = _summary_mail(mail, ann)
     assert summary["Subject"].startswith("[Taskhive] Your day: 2 open")
     text = summary.get_body(("plain",)).get_content()
-    assert "Alpha" in text and "Beta" in text
+    assert "Alpha" in text
+    assert "Beta" in text
     assert _summary_mail(mail, idle) == []
     assert _summary_mail(mail, unwilling) == []
     # An hour when it is not 7 in Tokyo: nobody there is summarised.
@@ -70,11 +71,15 @@ def test_cleanup_removes_only_tasks_archived_more_than_30_days_ago(
         assert client.delete(f"/api/v1/tasks/{task_id}", headers=ann.auth).status_code == 204
     with admin_engine.begin() as connection:
         connection.execute(
-            sa.text("UPDATE tasks.tasks SET archived_at = now() - interval '31 days' WHERE id = :i"),
+            sa.text(
+                "UPDATE tasks.tasks SET archived_at = now() - interval '31 days' WHERE id = :i"
+            ),
             {"i": ids[0]},
         )
         connection.execute(
-            sa.text("UPDATE tasks.tasks SET archived_at = now() - interval '29 days' WHERE id = :i"),
+            sa.text(
+                "UPDATE tasks.tasks SET archived_at = now() - interval '29 days' WHERE id = :i"
+            ),
             {"i": ids[1]},
         )
     result = jobs_app.tasks["tasks.cleanup_archived_tasks"].apply(throw=True)

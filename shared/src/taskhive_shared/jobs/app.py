@@ -20,6 +20,8 @@ JobFunction = TypeVar("JobFunction", bound=Callable[..., Any])
 def job(app: Celery, name: str, **options: Any) -> Callable[[JobFunction], JobFunction]:
     """`@job(app, "tasks.x")`: registers the function as a Celery task, keeping its type
     (Celery's own decorator is untyped)."""
+    # shared=False: a second app in the same process (tests, embedded) keeps its own function.
+    options.setdefault("shared", False)
     register_task: Callable[[Callable[..., Any]], Any] = app.task(name=name, **options)
 
     def decorator(function: JobFunction) -> JobFunction:

@@ -34,8 +34,9 @@ class LocalSmtpServer:
         self._changed = threading.Condition()
         self.reply: str = "250 OK"
         """What DATA answers; a test sets e.g. `451 try later` to exercise retries."""
-        self.before_accept: Callable[[], None] | None = None
-        """Called before a message is accepted (a test blocks here to stall a sender)."""
+        self.before_accept: Callable[[], str | None] | None = None
+        """Called before a message is accepted; a reply it returns (e.g. `451 ...`) is sent
+        instead of accepting. A test blocks here to stall a sender mid-delivery."""
 
     @property
     def host(self) -> str:
@@ -62,7 +63,9 @@ class LocalSmtpServer:
 
     def _accept(self, envelope: Envelope) -> str:
         if self.before_accept is not None:
-            self.before_accept()
+            override = self.before_accept()
+            if override is not None:
+                return override
         if not self.reply.startswith("250"):
             return self.reply
         raw = envelope.content if isinstance(envelope.content, bytes) else b""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,14 @@ class MailDeliveryError(Exception):
     def __init__(self, reason: str, *, permanent: bool) -> None:
         super().__init__(reason)
         self.permanent = permanent
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable (Celery ships exceptions between processes) despite the keyword argument.
+        return (_rebuild_delivery_error, (str(self), self.permanent))
+
+
+def _rebuild_delivery_error(reason: str, permanent: bool) -> MailDeliveryError:
+    return MailDeliveryError(reason, permanent=permanent)
 
 
 class Mailer(Protocol):

@@ -27,21 +27,50 @@ from auth_service.adapters.signing import (
 from auth_service.domain.model import Role as AuthRole
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.ids import uuid7
+from taskhive_shared.mail.local_server import LocalSmtpServer
 from taskhive_shared.security.denylist import RedisTokenDenylist
 from taskhive_shared.security.tokens import LocalKeyResolver
 from users_service.bootstrap import UsersRuntime, build_http_app, build_runtime, migrate
 from users_service.config import UsersSettings
 from users_service.entrypoints.events import USER_REGISTERED, event_handlers
 
-USERS_TABLES = ("profiles", "teams", "team_memberships", "idempotency_keys", "outbox", "inbox")
+USERS_TABLES = (
+    "profiles",
+    "teams",
+    "team_memberships",
+    "idempotency_keys",
+    "welcome_emails",
+    "outbox",
+    "inbox",
+)
 
 
 @pytest.fixture(scope="session")
-def users_settings(test_database: Any) -> UsersSettings:
+def smtp_server() -> Iterator[LocalSmtpServer]:
+    """Real SMTP on loopback: every welcome email of the session lands here."""
+    with LocalSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(smtp_server: LocalSmtpServer) -> Iterator[LocalSmtpServer]:
+    """The session's SMTP server, answering 250 again after the test."""
+    yield smtp_server
+    smtp_server.reply = "250 OK"
+    smtp_server.before_accept = None
+
+
+@pytest.fixture(scope="session")
+def users_settings(test_database: Any, smtp_server: LocalSmtpServer) -> UsersSettings:
+    """No USERS_JOBS_BROKER_URL: jobs run in-process, so registering a profile sends its
+    welcome email to `smtp_server` right after the commit."""
     settings = UsersSettings(
         database_url=test_database.url("users_app"),
         migrator_database_url=test_database.url("users_migrator"),
         jwks_url=None,
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        public_base_url="https://taskhive.test/",
     )
     migrate(settings)
     return settings

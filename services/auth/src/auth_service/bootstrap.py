@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
+from celery import Celery
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -28,6 +31,7 @@ from auth_service.application.change_password import ChangePasswordHandler
 from auth_service.application.create_admin import CreateAdminHandler
 from auth_service.application.login import LoginUserHandler
 from auth_service.application.logout import LogoutUserHandler
+from auth_service.application.purge_refresh_tokens import PurgeRefreshTokensHandler
 from auth_service.application.refresh import RefreshTokensHandler
 from auth_service.application.register import RegisterUserHandler
 from auth_service.application.services import AuthServices
@@ -40,6 +44,11 @@ from auth_service.config import AuthSettings
 from auth_service.domain.passwords import PasswordPolicy
 from auth_service.entrypoints.events import CONSUMED, QUEUE, USERS_EXCHANGE, event_handlers
 from auth_service.entrypoints.http.app import create_app
+from auth_service.entrypoints.jobs import (
+    AuthJobs,
+    beat_schedule,
+    register_jobs,
+)
 from taskhive_shared.db.engine import create_db_engine, database_ready
 from taskhive_shared.db.migrations import upgrade_to_head
 from taskhive_shared.events.cli import EventWiring
@@ -49,6 +58,8 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.jobs.app import create_jobs_app
+from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
@@ -59,6 +70,9 @@ from taskhive_shared.security.denylist import (
 from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+JOBS_SERVICE = "auth"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +200,48 @@ def event_wiring(settings: AuthSettings) -> EventWiring:
         relay=lambda publisher: build_relay(runtime, publisher),
         processor=lambda: build_event_processor(runtime),
         topology=consumer_topology,
+    )
+
+
+def once_per_process(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()` on the first call in each process: a prefork worker child never inherits the
+    parent's database connections, and importing the app connects to nothing."""
+    built: dict[int, T] = {}
+    lock = threading.Lock()
+
+    def get() -> T:
+        pid = os.getpid()
+        with lock:
+            if pid not in built:
+                built.clear()
+                built[pid] = build()
+            return built[pid]
+
+    return get
+
+
+def build_jobs_app(settings: AuthSettings) -> Celery:
+    """Auth's Celery app with its tasks registered (`auth.purge_refresh_tokens`, daily)."""
+    app = create_jobs_app(JOBS_SERVICE, settings, beat_schedule(settings.purge_refresh_tokens_hour))
+
+    def jobs() -> AuthJobs:
+        runtime = build_event_runtime(settings)
+        return AuthJobs(
+            purge_refresh_tokens=PurgeRefreshTokensHandler(
+                runtime.unit_of_work, runtime.clock, batch_size=settings.purge_batch_size
+            )
+        )
+
+    register_jobs(app, once_per_process(jobs))
+    return app
+
+
+def jobs_wiring(settings: AuthSettings) -> JobsWiring:
+    return JobsWiring(
+        service=JOBS_SERVICE,
+        app=build_jobs_app(settings),
+        broker_url=settings.jobs_broker_url,
+        key_prefix=settings.jobs_key_prefix,
     )
 
 

@@ -25,6 +25,15 @@ class AuthSettings(CommonSettings):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
     argon2_parallelism: int = Field(default=4, ge=1, le=64)
+    purge_refresh_tokens_hour: int = Field(
+        default=3,
+        ge=0,
+        le=23,
+        description="UTC hour of the daily `auth.purge_refresh_tokens` job (at minute 15).",
+    )
+    purge_batch_size: int = Field(
+        default=1000, ge=1, le=100_000, description="Rows deleted per purge transaction."
+    )
 
     @field_validator("signing_key_files")
     @classmethod

@@ -21,7 +21,7 @@ from auth_service.application.change_password import ChangePasswordHandler
 from auth_service.application.create_admin import CreateAdminHandler
 from auth_service.application.login import LoginUserHandler
 from auth_service.application.logout import LogoutUserHandler
-from auth_service.application.ports import IssuedAccessToken
+from auth_service.application.ports import IssuedAccessToken, PurgedRefreshTokens
 from auth_service.application.refresh import RefreshTokensHandler
 from auth_service.application.register import RegisterUser, RegisterUserHandler
 from auth_service.application.results import Session
@@ -189,6 +189,19 @@ class FakeRefreshTokenRepository:
                 family.revoked_reason = reason
                 count += 1
         return count
+
+    def purge_expired(self, before: datetime, limit: int) -> PurgedRefreshTokens:
+        doomed = sorted(
+            (t for t in self._state.tokens.values() if t.expires_at < before),
+            key=lambda t: t.expires_at,
+        )[:limit]
+        for token in doomed:
+            del self._state.tokens[token.id]
+        left = {t.family_id for t in self._state.tokens.values()}
+        empty = {t.family_id for t in doomed} - left
+        for family_id in empty:
+            self._state.families.pop(family_id, None)
+        return PurgedRefreshTokens(tokens=len(doomed), families=len(empty))
 
 
 class FakeOutbox:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
+from celery import Celery
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -20,7 +24,11 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.jobs.app import create_jobs_app
+from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
+from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
+from taskhive_shared.mail.templates import EmailTemplates
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
@@ -34,21 +42,41 @@ from taskhive_shared.security.tokens import (
     SigningKeyResolver,
 )
 from users_service.adapters.clock import SystemClock
+from users_service.adapters.jobs import CeleryWelcomeEmailQueue
 from users_service.adapters.persistence.tables import SCHEMA, inbox, outbox
 from users_service.adapters.persistence.unit_of_work import SqlAlchemyUsersUnitOfWork
 from users_service.application.create_profile import CreateProfileFromRegistrationHandler
 from users_service.application.create_team import CreateTeamHandler
 from users_service.application.publish_snapshots import PublishSnapshotsHandler
+from users_service.application.purge_idempotency_keys import PurgeIdempotencyKeysHandler
 from users_service.application.queries import TeamQueries, UserQueries
 from users_service.application.services import UsersServices
 from users_service.application.team_members import AddTeamMemberHandler, RemoveTeamMemberHandler
 from users_service.application.update_profile import UpdateProfileHandler
 from users_service.application.update_team import DeleteTeamHandler, UpdateTeamHandler
+from users_service.application.welcome_email import (
+    SendWelcomeEmailHandler,
+    SweepWelcomeEmailsHandler,
+)
 from users_service.config import UsersSettings
 from users_service.entrypoints.events import AUTH_EXCHANGE, CONSUMED, QUEUE, event_handlers
 from users_service.entrypoints.http.app import create_app
+from users_service.entrypoints.jobs import (
+    PURGE_IDEMPOTENCY_KEYS,
+    SEND_PENDING_WELCOME_EMAILS,
+    SEND_WELCOME_EMAIL,
+    RetryPolicy,
+    UsersJobs,
+    beat_schedule,
+    register_jobs,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+EMAIL_TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "email"
+JOBS_SERVICE = "users"
+JOB_NAMES = (SEND_WELCOME_EMAIL, SEND_PENDING_WELCOME_EMAILS, PURGE_IDEMPOTENCY_KEYS)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +89,9 @@ class UsersRuntime:
     readiness: dict[str, ReadinessCheck]
     unit_of_work: Callable[[], SqlAlchemyUsersUnitOfWork]
     """`runtime.unit_of_work()`: a new, unopened unit of work (the event consumer's)."""
+    jobs: UsersJobs
+    jobs_app: Celery
+    """Where the welcome emails are enqueued (eager without USERS_JOBS_BROKER_URL)."""
 
 
 def build_runtime(
@@ -68,9 +99,13 @@ def build_runtime(
     *,
     key_resolver: SigningKeyResolver | None = None,
     denylist: TokenDenylist | None = None,
+    jobs_app: Celery | None = None,
 ) -> UsersRuntime:
     """`key_resolver` and `denylist` are given by the embedded mode and tests; else the
-    verifier fetches auth's JWKS from USERS_JWKS_URL and the denylist is Redis."""
+    verifier fetches auth's JWKS from USERS_JWKS_URL and the denylist is Redis.
+
+    `jobs_app` is given by a worker (whose tasks build this runtime); else a new app whose
+    in-process tasks (eager mode) use this runtime."""
     if key_resolver is None:
         if not settings.jwks_url:
             raise ValueError("USERS_JWKS_URL is required to verify access tokens")
@@ -96,11 +131,43 @@ def build_runtime(
         return SqlAlchemyUsersUnitOfWork(session_factory, outbox_writer)
 
     clock = SystemClock()
+    built: list[UsersRuntime] = []
+    if jobs_app is None:
+        jobs_app = build_jobs_app(settings, runtime=lambda: built[0])
+    welcome_queue = CeleryWelcomeEmailQueue(jobs_app, SEND_WELCOME_EMAIL)
+    jobs = UsersJobs(
+        send_welcome_email=SendWelcomeEmailHandler(
+            unit_of_work,
+            mailer=SmtpMailer(
+                SmtpConfig(
+                    host=settings.smtp_host,
+                    port=settings.smtp_port,
+                    sender=settings.mail_sender,
+                    starttls=settings.smtp_starttls,
+                    username=settings.smtp_username,
+                    password=settings.smtp_password,
+                )
+            ),
+            templates=EmailTemplates(EMAIL_TEMPLATES_DIR),
+            clock=clock,
+            sign_in_url=settings.public_base_url,
+            max_attempts=settings.welcome_email_max_attempts,
+        ),
+        sweep_welcome_emails=SweepWelcomeEmailsHandler(
+            unit_of_work,
+            welcome_queue,
+            clock,
+            lookback=timedelta(days=settings.welcome_email_sweep_days),
+        ),
+        purge_idempotency_keys=PurgeIdempotencyKeysHandler(
+            unit_of_work, clock, timedelta(hours=settings.idempotency_key_ttl_hours)
+        ),
+    )
     verifier = AccessTokenVerifier(
         key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
     services = UsersServices(
-        create_profile_from_registration=CreateProfileFromRegistrationHandler(clock),
+        create_profile_from_registration=CreateProfileFromRegistrationHandler(clock, welcome_queue),
         update_profile=UpdateProfileHandler(unit_of_work, clock),
         users=UserQueries(unit_of_work),
         teams=TeamQueries(unit_of_work),
@@ -114,7 +181,7 @@ def build_runtime(
         publish_snapshots=PublishSnapshotsHandler(unit_of_work),
         verifier=verifier,
     )
-    return UsersRuntime(
+    runtime = UsersRuntime(
         settings=settings,
         engine=engine,
         services=services,
@@ -122,12 +189,71 @@ def build_runtime(
         denylist=denylist,
         readiness=readiness,
         unit_of_work=unit_of_work,
+        jobs=jobs,
+        jobs_app=jobs_app,
+    )
+    built.append(runtime)
+    return runtime
+
+
+def build_offline_runtime(
+    settings: UsersSettings, *, jobs_app: Celery | None = None
+) -> UsersRuntime:
+    """For processes that serve no HTTP (CLI, event consumer, job worker): needs no JWKS and
+    no Redis denylist."""
+    return build_runtime(
+        settings,
+        key_resolver=RefuseAllKeys(),
+        denylist=InMemoryTokenDenylist(),
+        jobs_app=jobs_app,
     )
 
 
-def build_offline_runtime(settings: UsersSettings) -> UsersRuntime:
-    """For processes that serve no HTTP (CLI, event consumer): needs no JWKS and no Redis."""
-    return build_runtime(settings, key_resolver=RefuseAllKeys(), denylist=InMemoryTokenDenylist())
+def once_per_process(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()` on the first call in each process: a prefork worker child never inherits the
+    parent's database connections, and importing the app connects to nothing."""
+    built: dict[int, T] = {}
+    lock = threading.Lock()
+
+    def get() -> T:
+        pid = os.getpid()
+        with lock:
+            if pid not in built:
+                built.clear()
+                built[pid] = build()
+            return built[pid]
+
+    return get
+
+
+def build_jobs_app(
+    settings: UsersSettings, *, runtime: Callable[[], UsersRuntime] | None = None
+) -> Celery:
+    """Users' Celery app with its tasks registered. Its tasks use `runtime()` when given (the
+    process's own runtime, in-process mode), else build an offline runtime on their first run
+    in each worker process."""
+    app = create_jobs_app(
+        JOBS_SERVICE, settings, beat_schedule(settings.purge_idempotency_keys_hour)
+    )
+    if runtime is None:
+        runtime = once_per_process(lambda: build_offline_runtime(settings, jobs_app=app))
+    own_runtime = runtime
+    retry = RetryPolicy(
+        backoff_seconds=settings.welcome_email_retry_backoff_seconds,
+        backoff_max_seconds=settings.welcome_email_retry_backoff_max_seconds,
+        max_retries=settings.welcome_email_max_retries,
+    )
+    register_jobs(app, lambda: own_runtime().jobs, retry)
+    return app
+
+
+def jobs_wiring(settings: UsersSettings) -> JobsWiring:
+    return JobsWiring(
+        service=JOBS_SERVICE,
+        app=build_jobs_app(settings),
+        broker_url=settings.jobs_broker_url,
+        key_prefix=settings.jobs_key_prefix,
+    )
 
 
 def build_http_app(runtime: UsersRuntime) -> Flask:

@@ -27,3 +27,29 @@ class UsersSettings(CommonSettings):
         le=24 * 30,
         description="How long an Idempotency-Key replays its first response.",
     )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8080/",
+        description="Where people sign in to Taskhive: the link of the welcome email.",
+    )
+    welcome_email_sweep_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="The welcome-email sweeper looks at profiles created in the last N days.",
+    )
+    welcome_email_max_attempts: int = Field(
+        default=12, ge=1, le=100, description="Transient failures before a welcome email fails."
+    )
+    welcome_email_retry_backoff_seconds: int = Field(
+        default=30, ge=1, le=3600, description="First retry delay (doubling each time)."
+    )
+    welcome_email_retry_backoff_max_seconds: int = Field(default=1800, ge=1, le=6 * 3600)
+    welcome_email_max_retries: int = Field(
+        default=6, ge=0, le=50, description="Celery retries of one job (the sweeper retries later)."
+    )
+    purge_idempotency_keys_hour: int = Field(
+        default=3,
+        ge=0,
+        le=23,
+        description="UTC hour of the daily `users.purge_idempotency_keys` job (at minute 30).",
+    )

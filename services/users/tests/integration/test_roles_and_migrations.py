@@ -8,7 +8,15 @@ import pytest
 from taskhive_shared.db.provisioning import provision_service
 from users_service.bootstrap import migrate
 
-TABLES = {"profiles", "teams", "team_memberships", "idempotency_keys", "outbox", "inbox"}
+TABLES = {
+    "profiles",
+    "teams",
+    "team_memberships",
+    "idempotency_keys",
+    "welcome_emails",
+    "outbox",
+    "inbox",
+}
 
 
 def test_users_app_cannot_read_the_auth_schema(test_database, users_settings) -> None:
@@ -62,5 +70,5 @@ def test_migrations_and_provisioning_are_idempotent(test_database, users_setting
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'users'"
             )
         }
-    assert version == [("0001",)]
+    assert version == [("0002",)]
     assert tables >= TABLES

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -20,6 +20,8 @@ from typing import Any, Self
 
 from taskhive_shared.events.contracts import ContractRegistry
 from taskhive_shared.idempotency import IdempotencyRecord, RecordedResponse
+from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
+from taskhive_shared.mail.templates import RenderedEmail
 from users_service.application.create_profile import (
     CreateProfileFromRegistration,
     CreateProfileFromRegistrationHandler,
@@ -30,12 +32,19 @@ from users_service.application.ports import (
     ProfileSearch,
     TeamPosition,
     TeamSearch,
+    WelcomeEmailRecord,
+    WelcomeStatus,
 )
 from users_service.application.publish_snapshots import PublishSnapshotsHandler
+from users_service.application.purge_idempotency_keys import PurgeIdempotencyKeysHandler
 from users_service.application.queries import TeamQueries, UserQueries
 from users_service.application.team_members import AddTeamMemberHandler, RemoveTeamMemberHandler
 from users_service.application.update_profile import UpdateProfileHandler
 from users_service.application.update_team import DeleteTeamHandler, UpdateTeamHandler
+from users_service.application.welcome_email import (
+    SendWelcomeEmailHandler,
+    SweepWelcomeEmailsHandler,
+)
 from users_service.domain.errors import StaleVersion, TeamNameTaken
 from users_service.domain.model import Membership, Profile, Role, Team
 
@@ -58,11 +67,22 @@ class IdempotencyRow:
 
 
 @dataclass
+class WelcomeRow:
+    status: WelcomeStatus
+    attempts: int
+    updated_at: datetime
+    message_id: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass
 class StoreState:
     profiles: dict[uuid.UUID, Profile] = field(default_factory=dict)
     teams: dict[uuid.UUID, Team] = field(default_factory=dict)
     idempotency: dict[tuple[uuid.UUID, str], IdempotencyRow] = field(default_factory=dict)
     events: list[OutboxEvent] = field(default_factory=list)
+    welcome: dict[uuid.UUID, WelcomeRow] = field(default_factory=dict)
 
 
 class FakeStore:
@@ -252,6 +272,70 @@ class FakeIdempotencyStore:
         self._state.idempotency[(principal, key)].response = copy.deepcopy(response)
 
 
+class FakeWelcomeEmailRepository:
+    """No locks here: the unit tests are single-threaded (the integration tests race)."""
+
+    def __init__(self, state: StoreState) -> None:
+        self._state = state
+
+    def claim(self, user_id: uuid.UUID, at: datetime) -> WelcomeEmailRecord:
+        if user_id not in self._state.profiles:
+            raise LookupError(f"no profile {user_id}")  # the foreign key
+        row = self._state.welcome.setdefault(user_id, WelcomeRow(WelcomeStatus.PENDING, 0, at))
+        return WelcomeEmailRecord(user_id, row.status, row.attempts, row.message_id, row.last_error)
+
+    def mark_sent(self, user_id: uuid.UUID, message_id: str, at: datetime) -> None:
+        row = self._state.welcome[user_id]
+        row.status, row.message_id, row.sent_at = WelcomeStatus.SENT, message_id, at
+        row.attempts += 1
+        row.last_error, row.updated_at = None, at
+
+    def mark_failed(self, user_id: uuid.UUID, error: str, at: datetime, *, final: bool) -> None:
+        row = self._state.welcome[user_id]
+        row.status = WelcomeStatus.FAILED if final else WelcomeStatus.PENDING
+        row.attempts += 1
+        row.last_error, row.updated_at = error, at
+
+    def mark_skipped(self, user_id: uuid.UUID, reason: str, at: datetime) -> None:
+        row = self._state.welcome[user_id]
+        row.status, row.last_error, row.updated_at = WelcomeStatus.SKIPPED, reason, at
+
+    def due(
+        self,
+        *,
+        created_after: datetime,
+        created_before: datetime,
+        stale_before: datetime,
+        limit: int,
+    ) -> list[uuid.UUID]:
+        def wanted(profile: Profile) -> bool:
+            if not (created_after <= profile.created_at < created_before and profile.is_active):
+                return False
+            row = self._state.welcome.get(profile.id)
+            return row is None or (
+                row.status is WelcomeStatus.PENDING and row.updated_at < stale_before
+            )
+
+        found = sorted(
+            (p for p in self._state.profiles.values() if wanted(p)), key=lambda p: p.created_at
+        )
+        return [p.id for p in found[:limit]]
+
+
+class FakeExpiredIdempotencyKeys:
+    def __init__(self, state: StoreState) -> None:
+        self._state = state
+
+    def delete_batch(self, created_before: datetime, limit: int) -> int:
+        doomed = sorted(
+            (k for k, row in self._state.idempotency.items() if row.created_at < created_before),
+            key=lambda k: self._state.idempotency[k].created_at,
+        )[:limit]
+        for key in doomed:
+            del self._state.idempotency[key]
+        return len(doomed)
+
+
 class FakeOutbox:
     def __init__(self, state: StoreState) -> None:
         self._state = state
@@ -280,6 +364,12 @@ class FakeUnitOfWork:
         self.teams = FakeTeamRepository(store.state)
         self.idempotency = FakeIdempotencyStore(store.state)
         self.outbox = FakeOutbox(store.state)
+        self.welcome_emails = FakeWelcomeEmailRepository(store.state)
+        self.expired_idempotency_keys = FakeExpiredIdempotencyKeys(store.state)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
 
     def __enter__(self) -> Self:
         if self._snapshot is not None:
@@ -292,6 +382,9 @@ class FakeUnitOfWork:
             raise RuntimeError("commit outside the unit of work")
         self._snapshot = copy.deepcopy(self._store.state)
         self._store.commits += 1
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     def __exit__(
         self,
@@ -307,7 +400,9 @@ class FakeUnitOfWork:
             state.teams = restored.teams
             state.idempotency = restored.idempotency
             state.events = restored.events
+            state.welcome = restored.welcome
         self._snapshot = None
+        self._after_commit = []
 
 
 class FakeClock:
@@ -319,6 +414,45 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class FakeWelcomeQueue:
+    def __init__(self) -> None:
+        self.enqueued: list[uuid.UUID] = []
+
+    def enqueue(self, user_id: uuid.UUID) -> None:
+        self.enqueued.append(user_id)
+
+
+class FakeMailer:
+    """Records what it accepted; `failures` are raised first, one per send."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.failures: list[MailDeliveryError] = []
+        self.attempts = 0
+
+    def send(self, email: OutgoingEmail) -> None:
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(email)
+
+
+class FakeRenderer:
+    def __init__(self) -> None:
+        self.contexts: list[tuple[str, dict[str, object]]] = []
+
+    def render(self, name: str, context: Mapping[str, object]) -> RenderedEmail:
+        self.contexts.append((name, dict(context)))
+        return RenderedEmail(
+            subject=f"subject {context['display_name']}",
+            text=f"text {context['display_name']} {context['sign_in_url']}",
+            html=f"<p>{context['display_name']}</p>",
+        )
+
+
+SIGN_IN_URL = "https://taskhive.example/"
 
 
 @dataclass
@@ -335,6 +469,12 @@ class UsersHarness:
     add_member: AddTeamMemberHandler
     remove_member: RemoveTeamMemberHandler
     publish_snapshots: PublishSnapshotsHandler
+    welcome_queue: FakeWelcomeQueue
+    mailer: FakeMailer
+    renderer: FakeRenderer
+    send_welcome: SendWelcomeEmailHandler
+    sweep_welcome: SweepWelcomeEmailsHandler
+    purge_idempotency: PurgeIdempotencyKeysHandler
 
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store)
@@ -374,10 +514,13 @@ def build_harness() -> UsersHarness:
     def uow() -> FakeUnitOfWork:
         return FakeUnitOfWork(store)
 
+    welcome_queue = FakeWelcomeQueue()
+    mailer = FakeMailer()
+    renderer = FakeRenderer()
     return UsersHarness(
         store=store,
         clock=clock,
-        create_profile=CreateProfileFromRegistrationHandler(clock),
+        create_profile=CreateProfileFromRegistrationHandler(clock, welcome_queue),
         update_profile=UpdateProfileHandler(uow, clock),
         users=UserQueries(uow),
         teams=TeamQueries(uow),
@@ -387,4 +530,14 @@ def build_harness() -> UsersHarness:
         add_member=AddTeamMemberHandler(uow, clock),
         remove_member=RemoveTeamMemberHandler(uow, clock),
         publish_snapshots=PublishSnapshotsHandler(uow),
+        welcome_queue=welcome_queue,
+        mailer=mailer,
+        renderer=renderer,
+        send_welcome=SendWelcomeEmailHandler(
+            uow, mailer, renderer, clock, sign_in_url=SIGN_IN_URL, max_attempts=3
+        ),
+        sweep_welcome=SweepWelcomeEmailsHandler(uow, welcome_queue, clock),
+        purge_idempotency=PurgeIdempotencyKeysHandler(
+            uow, clock, timedelta(hours=24), batch_size=2
+        ),
     )

@@ -40,6 +40,14 @@ class AccountRepository(Protocol):
         full profile event of the same change (it may arrive later). True if it applied."""
 
 
+@dataclass(frozen=True, slots=True)
+class PurgedRefreshTokens:
+    """What one purge batch deleted."""
+
+    tokens: int
+    families: int
+
+
 class RefreshTokenRepository(Protocol):
     def add_family(self, family: RefreshTokenFamily) -> None: ...
 
@@ -57,6 +65,11 @@ class RefreshTokenRepository(Protocol):
     def revoke_families_of_user(
         self, user_id: uuid.UUID, reason: str, at: datetime, *, keep: uuid.UUID | None = None
     ) -> int: ...
+
+    def purge_expired(self, before: datetime, limit: int) -> PurgedRefreshTokens:
+        """Delete up to `limit` tokens that expired before `before` (spent, revoked or not),
+        skipping rows another transaction holds, then the families of those tokens that are
+        left without any token. Tokens still valid stay, even in a revoked family."""
 
 
 class AuthUnitOfWork(Protocol):

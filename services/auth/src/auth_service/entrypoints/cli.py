@@ -1,4 +1,5 @@
-"""`auth-service` command line for operators: migrate, create-admin, generate-signing-key."""
+"""`auth-service` command line for operators: migrate, create-admin, generate-signing-key,
+the event processes and the background jobs (`jobs worker|beat|list|run`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import click
 
 from taskhive_shared.events.cli import EventWiring, event_commands
+from taskhive_shared.jobs.cli import JobsWiring, job_commands
 from taskhive_shared.logging import configure_logging
 
 
@@ -28,6 +30,18 @@ def _event_wiring() -> EventWiring:
 
 for _command in event_commands(_event_wiring):
     main.add_command(_command)
+
+
+def _jobs_wiring() -> JobsWiring:
+    from auth_service.bootstrap import jobs_wiring
+    from auth_service.config import AuthSettings
+
+    settings = AuthSettings()  # type: ignore[call-arg]
+    configure_logging("auth", settings.log_level)
+    return jobs_wiring(settings)
+
+
+main.add_command(job_commands(_jobs_wiring), "jobs")
 
 
 @main.command()

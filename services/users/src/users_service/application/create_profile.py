@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from users_service.application.events import USER_CREATED, user_data
-from users_service.application.ports import Clock, UsersUnitOfWork
+from users_service.application.ports import Clock, UsersUnitOfWork, WelcomeEmailQueue
 from users_service.domain.model import Profile, Role
 
 
@@ -40,9 +40,11 @@ class CreateProfileFromRegistration:
 @dataclass(frozen=True, slots=True)
 class CreateProfileFromRegistrationHandler:
     """Runs inside the caller's unit of work and never commits: the event consumer
-    commits it together with its inbox row."""
+    commits it together with its inbox row. The welcome email is enqueued once that commit
+    happened (a lost enqueue is found by the welcome-email sweeper)."""
 
     clock: Clock
+    welcome_emails: WelcomeEmailQueue
 
     def __call__(self, command: CreateProfileFromRegistration, uow: UsersUnitOfWork) -> bool:
         """True when the profile was created now; False when it already existed."""
@@ -63,4 +65,5 @@ class CreateProfileFromRegistrationHandler:
             user_data(profile, []),
             causation_id=command.causation_id,
         )
+        uow.after_commit(lambda: self.welcome_emails.enqueue(profile.id))
         return True

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
 from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
+from taskhive_shared.mail.templates import RenderedEmail
 from users_service.domain.model import Membership, Profile, Role, Team
 
 
@@ -99,6 +101,54 @@ class TeamRepository(Protocol):
     def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Team]: ...
 
 
+class WelcomeStatus(StrEnum):
+    PENDING = "pending"
+    """Claimed, not sent yet (a transient failure leaves it so, for a retry)."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Refused for good (a 5xx) or given up after too many attempts."""
+    SKIPPED = "skipped"
+    """Never to be sent (deactivated account, registered before welcome emails)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeEmailRecord:
+    user_id: uuid.UUID
+    status: WelcomeStatus
+    attempts: int
+    message_id: str | None = None
+    last_error: str | None = None
+
+
+class WelcomeEmailRepository(Protocol):
+    def claim(self, user_id: uuid.UUID, at: datetime) -> WelcomeEmailRecord:
+        """The profile's welcome row, created pending if absent, locked until the unit of
+        work ends: a concurrent claim of the same row waits, then sees the outcome."""
+
+    def mark_sent(self, user_id: uuid.UUID, message_id: str, at: datetime) -> None: ...
+
+    def mark_failed(self, user_id: uuid.UUID, error: str, at: datetime, *, final: bool) -> None:
+        """Count the attempt; `final` makes it failed, else it stays pending for a retry."""
+
+    def mark_skipped(self, user_id: uuid.UUID, reason: str, at: datetime) -> None: ...
+
+    def due(
+        self,
+        *,
+        created_after: datetime,
+        created_before: datetime,
+        stale_before: datetime,
+        limit: int,
+    ) -> list[uuid.UUID]:
+        """Active profiles created in the window without a welcome row, or whose pending
+        row was last touched before `stale_before` (a lost job or exhausted retries)."""
+
+
+class ExpiredIdempotencyKeys(Protocol):
+    def delete_batch(self, created_before: datetime, limit: int) -> int:
+        """Delete up to `limit` records created before the cut-off, skipping locked ones."""
+
+
 class UsersUnitOfWork(Protocol):
     @property
     def profiles(self) -> ProfileRepository: ...
@@ -111,6 +161,15 @@ class UsersUnitOfWork(Protocol):
 
     @property
     def outbox(self) -> EventOutbox: ...
+
+    @property
+    def welcome_emails(self) -> WelcomeEmailRepository: ...
+
+    @property
+    def expired_idempotency_keys(self) -> ExpiredIdempotencyKeys: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed (never after a rollback)."""
 
     def __enter__(self) -> Self: ...
 
@@ -130,3 +189,12 @@ UnitOfWorkFactory = Callable[[], UsersUnitOfWork]
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class WelcomeEmailQueue(Protocol):
+    def enqueue(self, user_id: uuid.UUID) -> None:
+        """Ask for the welcome email of this profile to be sent (by a background job)."""
+
+
+class EmailRenderer(Protocol):
+    def render(self, name: str, context: Mapping[str, object]) -> RenderedEmail: ...

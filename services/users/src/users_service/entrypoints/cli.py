@@ -1,11 +1,12 @@
-"""`users-service` command line: migrate, publish-snapshots, and the event processes
-(`relay`, `consume`, `dlq list|redrive`)."""
+"""`users-service` command line: migrate, publish-snapshots, the event processes
+(`relay`, `consume`, `dlq list|redrive`) and the background jobs (`jobs worker|beat|list|run`)."""
 
 from __future__ import annotations
 
 import click
 
 from taskhive_shared.events.cli import EventWiring, event_commands
+from taskhive_shared.jobs.cli import JobsWiring, job_commands
 from taskhive_shared.logging import configure_logging
 
 
@@ -25,6 +26,18 @@ def _event_wiring() -> EventWiring:
 
 for _command in event_commands(_event_wiring):
     main.add_command(_command)
+
+
+def _jobs_wiring() -> JobsWiring:
+    from users_service.bootstrap import jobs_wiring
+    from users_service.config import UsersSettings
+
+    settings = UsersSettings()  # type: ignore[call-arg]
+    configure_logging("users", settings.log_level)
+    return jobs_wiring(settings)
+
+
+main.add_command(job_commands(_jobs_wiring), "jobs")
 
 
 @main.command()

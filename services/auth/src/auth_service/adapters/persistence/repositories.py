@@ -15,6 +15,7 @@ from auth_service.adapters.persistence.tables import (
     refresh_token_families,
     refresh_tokens,
 )
+from auth_service.application.ports import PurgedRefreshTokens
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
 
@@ -188,3 +189,36 @@ class SqlAlchemyRefreshTokenRepository:
             .values(revoked_at=at, revoked_reason=reason)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def purge_expired(self, before: datetime, limit: int) -> PurgedRefreshTokens:
+        # `ix_refresh_tokens_expires` finds the batch; SKIP LOCKED leaves a token that a
+        # refresh is rotating right now (it is the next run's, if it is still expired then).
+        batch = (
+            sa.select(refresh_tokens.c.id)
+            .where(refresh_tokens.c.expires_at < before)
+            .order_by(refresh_tokens.c.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        deleted = list(
+            self._session.execute(
+                refresh_tokens.delete()
+                .where(refresh_tokens.c.id.in_(batch.scalar_subquery()))
+                .returning(refresh_tokens.c.family_id)
+            ).scalars()
+        )
+        family_ids = set(deleted)
+        families = 0
+        if family_ids:
+            # A family with a live token always still has that token (a refresh only marks
+            # the presented one spent), so an empty family can never be extended again.
+            still_used = sa.exists().where(
+                refresh_tokens.c.family_id == refresh_token_families.c.id
+            )
+            result = self._session.execute(
+                refresh_token_families.delete().where(
+                    refresh_token_families.c.id.in_(family_ids), ~still_used
+                )
+            )
+            families = int(result.rowcount)  # type: ignore[attr-defined]
+        return PurgedRefreshTokens(tokens=len(deleted), families=families)

@@ -54,5 +54,18 @@ team_memberships = sa.Table(
 
 idempotency_keys = idempotency_table(metadata)
 
+welcome_emails = sa.Table(
+    "welcome_emails",
+    metadata,
+    sa.Column("user_id", UUID, sa.ForeignKey(f"{SCHEMA}.profiles.id"), primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("message_id", sa.Text),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("sent_at", TIMESTAMP),
+)
+
 outbox = outbox_table(metadata, SCHEMA)
 inbox = inbox_table(metadata, SCHEMA)

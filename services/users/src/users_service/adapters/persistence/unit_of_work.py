@@ -1,4 +1,5 @@
-"""Users' unit of work: profiles, teams, idempotency keys and the outbox in one transaction."""
+"""Users' unit of work: profiles, teams, idempotency keys, welcome emails and the outbox in
+one transaction."""
 
 from __future__ import annotations
 
@@ -9,14 +10,22 @@ from taskhive_shared.idempotency import SqlAlchemyIdempotencyStore
 from users_service.adapters.persistence.profiles import SqlAlchemyProfileRepository
 from users_service.adapters.persistence.tables import idempotency_keys
 from users_service.adapters.persistence.teams import SqlAlchemyTeamRepository
+from users_service.adapters.persistence.welcome_emails import (
+    SqlAlchemyExpiredIdempotencyKeys,
+    SqlAlchemyWelcomeEmailRepository,
+)
 
 
 class SqlAlchemyUsersUnitOfWork(SqlAlchemyUnitOfWork):
     profiles: SqlAlchemyProfileRepository
     teams: SqlAlchemyTeamRepository
     idempotency: SqlAlchemyIdempotencyStore
+    welcome_emails: SqlAlchemyWelcomeEmailRepository
+    expired_idempotency_keys: SqlAlchemyExpiredIdempotencyKeys
 
     def _open_repositories(self, session: Session) -> None:
         self.profiles = SqlAlchemyProfileRepository(session)
         self.teams = SqlAlchemyTeamRepository(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session, idempotency_keys)
+        self.welcome_emails = SqlAlchemyWelcomeEmailRepository(session)
+        self.expired_idempotency_keys = SqlAlchemyExpiredIdempotencyKeys(session)

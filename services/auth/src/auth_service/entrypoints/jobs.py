@@ -1,0 +1,41 @@
+"""Auth's background jobs as Celery tasks: thin glue from a task name to a use case.
+
+The tasks get their use cases from `jobs`, a factory the composition root hands over; it
+builds the runtime the first time a task runs in a process (after the worker forked), never at
+import. Every job is idempotent: Celery acknowledges late and may run one twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab
+
+from auth_service.application.purge_refresh_tokens import PurgeRefreshTokensHandler
+
+PURGE_REFRESH_TOKENS = "auth.purge_refresh_tokens"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthJobs:
+    purge_refresh_tokens: PurgeRefreshTokensHandler
+
+
+def beat_schedule(purge_hour: int) -> dict[str, dict[str, Any]]:
+    return {
+        "purge-refresh-tokens-daily": {
+            "task": PURGE_REFRESH_TOKENS,
+            "schedule": crontab(minute=15, hour=purge_hour),
+        },
+    }
+
+
+def register_jobs(app: Celery, jobs: Callable[[], AuthJobs]) -> None:
+    @app.task(name=PURGE_REFRESH_TOKENS, shared=False)  # type: ignore[untyped-decorator]
+    def purge_refresh_tokens() -> dict[str, int]:
+        """Delete expired refresh tokens (and the families left empty), in batches."""
+        result = jobs().purge_refresh_tokens()
+        return {"tokens": result.tokens, "families": result.families, "batches": result.batches}

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
 
 from celery import Celery
 from flask import Flask
@@ -58,7 +56,7 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
-from taskhive_shared.jobs.app import create_jobs_app
+from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
@@ -71,8 +69,6 @@ from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolve
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOBS_SERVICE = "auth"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,23 +199,6 @@ def event_wiring(settings: AuthSettings) -> EventWiring:
     )
 
 
-def once_per_process(build: Callable[[], T]) -> Callable[[], T]:
-    """`build()` on the first call in each process: a prefork worker child never inherits the
-    parent's database connections, and importing the app connects to nothing."""
-    built: dict[int, T] = {}
-    lock = threading.Lock()
-
-    def get() -> T:
-        pid = os.getpid()
-        with lock:
-            if pid not in built:
-                built.clear()
-                built[pid] = build()
-            return built[pid]
-
-    return get
-
-
 def build_jobs_app(settings: AuthSettings) -> Celery:
     """Auth's Celery app with its tasks registered (`auth.purge_refresh_tokens`, daily)."""
     app = create_jobs_app(JOBS_SERVICE, settings, beat_schedule(settings.purge_refresh_tokens_hour))
@@ -237,12 +216,7 @@ def build_jobs_app(settings: AuthSettings) -> Celery:
 
 
 def jobs_wiring(settings: AuthSettings) -> JobsWiring:
-    return JobsWiring(
-        service=JOBS_SERVICE,
-        app=build_jobs_app(settings),
-        broker_url=settings.jobs_broker_url,
-        key_prefix=settings.jobs_key_prefix,
-    )
+    return JobsWiring.of(JOBS_SERVICE, build_jobs_app(settings), settings)
 
 
 def migrate(settings: AuthSettings) -> None:

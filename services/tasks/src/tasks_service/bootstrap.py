@@ -21,7 +21,7 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
-from taskhive_shared.jobs.app import create_jobs_app
+from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.mail.message import Mailer
@@ -245,19 +245,6 @@ def event_wiring(settings: TasksSettings) -> EventWiring:
     )
 
 
-def smtp_mailer(settings: TasksSettings) -> SmtpMailer:
-    return SmtpMailer(
-        SmtpConfig(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.mail_sender,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-        )
-    )
-
-
 def build_tasks_jobs(
     settings: TasksSettings,
     runtime: TasksRuntime,
@@ -294,31 +281,20 @@ def build_jobs_app(
     builds them after forking), on `runtime` when given (embedded mode, tests)."""
     app = create_jobs_app(SERVICE, settings, SCHEDULE)
     dispatcher = CeleryNotificationDispatcher(app)
-    built: list[TasksJobs] = []
-
-    def jobs() -> TasksJobs:
-        if not built:
-            built.append(
-                build_tasks_jobs(
-                    settings,
-                    runtime or build_offline_runtime(settings),
-                    dispatcher,
-                    mailer or smtp_mailer(settings),
-                )
-            )
-        return built[0]
-
+    jobs = once_per_process(
+        lambda: build_tasks_jobs(
+            settings,
+            runtime or build_offline_runtime(settings),
+            dispatcher,
+            mailer or SmtpMailer(SmtpConfig.from_settings(settings)),
+        )
+    )
     register_jobs(app, jobs)
     return app
 
 
 def jobs_wiring(settings: TasksSettings) -> JobsWiring:
-    return JobsWiring(
-        service=SERVICE,
-        app=build_jobs_app(settings),
-        broker_url=settings.jobs_broker_url,
-        key_prefix=settings.jobs_key_prefix,
-    )
+    return JobsWiring.of(SERVICE, build_jobs_app(settings), settings)
 
 
 def migrate(settings: TasksSettings) -> None:

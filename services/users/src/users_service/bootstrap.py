@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
 
 from celery import Celery
 from flask import Flask
@@ -24,7 +21,7 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
-from taskhive_shared.jobs.app import create_jobs_app
+from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
@@ -75,8 +72,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 EMAIL_TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "email"
 JOBS_SERVICE = "users"
 JOB_NAMES = (SEND_WELCOME_EMAIL, SEND_PENDING_WELCOME_EMAILS, PURGE_IDEMPOTENCY_KEYS)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,16 +133,7 @@ def build_runtime(
     jobs = UsersJobs(
         send_welcome_email=SendWelcomeEmailHandler(
             unit_of_work,
-            mailer=SmtpMailer(
-                SmtpConfig(
-                    host=settings.smtp_host,
-                    port=settings.smtp_port,
-                    sender=settings.mail_sender,
-                    starttls=settings.smtp_starttls,
-                    username=settings.smtp_username,
-                    password=settings.smtp_password,
-                )
-            ),
+            mailer=SmtpMailer(SmtpConfig.from_settings(settings)),
             templates=EmailTemplates(EMAIL_TEMPLATES_DIR),
             clock=clock,
             sign_in_url=settings.public_base_url,
@@ -209,23 +195,6 @@ def build_offline_runtime(
     )
 
 
-def once_per_process(build: Callable[[], T]) -> Callable[[], T]:
-    """`build()` on the first call in each process: a prefork worker child never inherits the
-    parent's database connections, and importing the app connects to nothing."""
-    built: dict[int, T] = {}
-    lock = threading.Lock()
-
-    def get() -> T:
-        pid = os.getpid()
-        with lock:
-            if pid not in built:
-                built.clear()
-                built[pid] = build()
-            return built[pid]
-
-    return get
-
-
 def build_jobs_app(
     settings: UsersSettings, *, runtime: Callable[[], UsersRuntime] | None = None
 ) -> Celery:
@@ -248,12 +217,7 @@ def build_jobs_app(
 
 
 def jobs_wiring(settings: UsersSettings) -> JobsWiring:
-    return JobsWiring(
-        service=JOBS_SERVICE,
-        app=build_jobs_app(settings),
-        broker_url=settings.jobs_broker_url,
-        key_prefix=settings.jobs_key_prefix,
-    )
+    return JobsWiring.of(JOBS_SERVICE, build_jobs_app(settings), settings)
 
 
 def build_http_app(runtime: UsersRuntime) -> Flask:

@@ -7,6 +7,8 @@ the services make a second run harmless with a unique row in their database.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -29,6 +31,26 @@ def job(app: Celery, name: str, **options: Any) -> Callable[[JobFunction], JobFu
         return function
 
     return decorator
+
+
+T = TypeVar("T")
+
+
+def once_per_process(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()` on the first call in each process: a prefork worker child never inherits the
+    parent's database connections, and importing the app connects to nothing."""
+    built: dict[int, T] = {}
+    lock = threading.Lock()
+
+    def get() -> T:
+        pid = os.getpid()
+        with lock:
+            if pid not in built:
+                built.clear()
+                built[pid] = build()
+            return built[pid]
+
+    return get
 
 
 def job_queue(service: str) -> str:

@@ -13,6 +13,7 @@ from redis import Redis
 
 from taskhive_shared.jobs.app import job_queue, service_jobs
 from taskhive_shared.jobs.beat import BeatLeadership, beat_lock_name, run_beat
+from taskhive_shared.settings import CommonSettings
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class JobsWiring:
     app: Celery
     broker_url: str | None
     key_prefix: str = ""
+
+    @classmethod
+    def of(cls, service: str, app: Celery, settings: CommonSettings) -> JobsWiring:
+        return cls(service, app, settings.jobs_broker_url, settings.jobs_key_prefix)
 
 
 def job_commands(load: Callable[[], JobsWiring]) -> click.Group:

@@ -6,6 +6,7 @@ import smtplib
 from dataclasses import dataclass
 
 from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
+from taskhive_shared.settings import CommonSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,17 @@ class SmtpConfig:
     starttls: bool = False
     username: str | None = None
     password: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: CommonSettings) -> SmtpConfig:
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_sender,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
 
 
 class SmtpMailer:

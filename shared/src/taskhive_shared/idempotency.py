@@ -1,15 +1,17 @@
 """Idempotency-Key records (DESIGN §4): the first response to a key, replayed to retries.
 
 Technical plumbing shared by every service that accepts the header on its creates: the record
-types, the store port, the table shape and its PostgreSQL implementation.
+types, the store port, the table shape, its PostgreSQL implementation and the daily purge.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -45,6 +47,51 @@ class IdempotencyStore(Protocol):
         concurrent claim of the same key waits for the first transaction to end."""
 
     def complete(self, principal: uuid.UUID, key: str, response: RecordedResponse) -> None: ...
+
+    def purge(self, created_before: datetime, limit: int) -> int:
+        """Delete up to `limit` records older than the cut-off (skipping locked ones)."""
+        ...
+
+
+class IdempotencyUnitOfWork(Protocol):
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeExpiredIdempotencyKeys:
+    """The daily job: delete records past their replay window, one transaction per batch.
+
+    An expired record is already ignored (a new request with its key reclaims it), so
+    deleting it changes no answer; the purge only keeps the table small.
+    """
+
+    uow: Callable[[], IdempotencyUnitOfWork]
+    now: Callable[[], datetime]
+    ttl: timedelta
+    batch_size: int = 1000
+
+    def __call__(self) -> int:
+        created_before = self.now() - self.ttl
+        purged = 0
+        while True:
+            with self.uow() as uow:
+                removed = uow.idempotency.purge(created_before, self.batch_size)
+                uow.commit()
+            purged += removed
+            if removed < self.batch_size:
+                return purged
 
 
 def idempotency_table(metadata: sa.MetaData) -> sa.Table:
@@ -109,3 +156,24 @@ class SqlAlchemyIdempotencyStore:
             .where(self._table.c.principal == principal, self._table.c.key == key)
             .values(response_status=response.status, response_body=response.body)
         )
+
+    def purge(self, created_before: datetime, limit: int) -> int:
+        # The created_at index finds the batch; a key being claimed right now is locked and
+        # skipped (its claim takes it over anyway).
+        table = self._table
+        batch = (
+            sa.select(table.c.principal, table.c.key)
+            .where(table.c.created_at < created_before)
+            .order_by(table.c.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .subquery()
+        )
+        result = self._session.execute(
+            table.delete().where(
+                sa.tuple_(table.c.principal, table.c.key).in_(
+                    sa.select(batch.c.principal, batch.c.key)
+                )
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
@@ -61,7 +62,6 @@ from tasks_service.application.replica import ReplicaSync
 from tasks_service.application.scheduled import (
     CheckOverdueTasks,
     GenerateDailySummaries,
-    PurgeIdempotencyKeys,
     RemindDueSoonTasks,
     RetryStaleNotifications,
 )
@@ -264,8 +264,8 @@ def build_tasks_jobs(
         remind_due_soon=RemindDueSoonTasks(uow, clock),
         daily_summary=GenerateDailySummaries(uow, clock, dispatcher, settings.daily_summary_hour),
         retry_stale=RetryStaleNotifications(uow, clock, dispatcher),
-        purge_idempotency=PurgeIdempotencyKeys(
-            uow, clock, timedelta(hours=settings.idempotency_key_ttl_hours)
+        purge_idempotency=PurgeExpiredIdempotencyKeys(
+            uow, clock.now, timedelta(hours=settings.idempotency_key_ttl_hours)
         ),
         purge_archived=runtime.services.purge_archived,
         archive_retention=timedelta(days=settings.archive_retention_days),

@@ -157,3 +157,29 @@ def test_admins_list_every_notification_and_members_only_their_own(
     assert bad.status_code == 422
     assert bad.content_type == "application/problem+json"
     assert client.get("/api/v1/notifications/").status_code == 401
+
+
+def test_expired_idempotency_keys_are_purged_and_fresh_ones_kept(
+    client, make_user, admin_engine, jobs_app
+) -> None:
+    ann = make_user()
+    for key in ("old-key", "fresh-key"):
+        created = client.post(
+            "/api/v1/tasks", json={"title": key}, headers=ann.headers(idempotency_key=key)
+        )
+        assert created.status_code == 201
+    with admin_engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE tasks.idempotency_keys SET created_at = now() - interval '25 hours' "
+                "WHERE principal = :p AND key = 'old-key'"
+            ),
+            {"p": ann.id},
+        )
+    result = jobs_app.tasks["tasks.purge_idempotency_keys"].apply(throw=True)
+    assert result.result["purged"] >= 1
+    with admin_engine.connect() as connection:
+        left = connection.execute(
+            sa.text("SELECT key FROM tasks.idempotency_keys WHERE principal = :p"), {"p": ann.id}
+        ).scalars()
+        assert list(left) == ["fresh-key"]

@@ -21,6 +21,7 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.logging import configure_logging
@@ -45,7 +46,6 @@ from users_service.adapters.persistence.unit_of_work import SqlAlchemyUsersUnitO
 from users_service.application.create_profile import CreateProfileFromRegistrationHandler
 from users_service.application.create_team import CreateTeamHandler
 from users_service.application.publish_snapshots import PublishSnapshotsHandler
-from users_service.application.purge_idempotency_keys import PurgeIdempotencyKeysHandler
 from users_service.application.queries import TeamQueries, UserQueries
 from users_service.application.services import UsersServices
 from users_service.application.team_members import AddTeamMemberHandler, RemoveTeamMemberHandler
@@ -145,8 +145,8 @@ def build_runtime(
             clock,
             lookback=timedelta(days=settings.welcome_email_sweep_days),
         ),
-        purge_idempotency_keys=PurgeIdempotencyKeysHandler(
-            unit_of_work, clock, timedelta(hours=settings.idempotency_key_ttl_hours)
+        purge_idempotency_keys=PurgeExpiredIdempotencyKeys(
+            unit_of_work, clock.now, timedelta(hours=settings.idempotency_key_ttl_hours)
         ),
     )
     verifier = AccessTokenVerifier(

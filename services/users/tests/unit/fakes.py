@@ -19,7 +19,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from taskhive_shared.events.contracts import ContractRegistry
-from taskhive_shared.idempotency import IdempotencyRecord, RecordedResponse
+from taskhive_shared.idempotency import (
+    IdempotencyRecord,
+    PurgeExpiredIdempotencyKeys,
+    RecordedResponse,
+)
 from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
 from taskhive_shared.mail.templates import RenderedEmail
 from users_service.application.create_profile import (
@@ -36,7 +40,6 @@ from users_service.application.ports import (
     WelcomeStatus,
 )
 from users_service.application.publish_snapshots import PublishSnapshotsHandler
-from users_service.application.purge_idempotency_keys import PurgeIdempotencyKeysHandler
 from users_service.application.queries import TeamQueries, UserQueries
 from users_service.application.team_members import AddTeamMemberHandler, RemoveTeamMemberHandler
 from users_service.application.update_profile import UpdateProfileHandler
@@ -271,6 +274,15 @@ class FakeIdempotencyStore:
     def complete(self, principal: uuid.UUID, key: str, response: RecordedResponse) -> None:
         self._state.idempotency[(principal, key)].response = copy.deepcopy(response)
 
+    def purge(self, created_before: datetime, limit: int) -> int:
+        doomed = sorted(
+            (k for k, row in self._state.idempotency.items() if row.created_at < created_before),
+            key=lambda k: self._state.idempotency[k].created_at,
+        )[:limit]
+        for key in doomed:
+            del self._state.idempotency[key]
+        return len(doomed)
+
 
 class FakeWelcomeEmailRepository:
     """No locks here: the unit tests are single-threaded (the integration tests race)."""
@@ -322,20 +334,6 @@ class FakeWelcomeEmailRepository:
         return [p.id for p in found[:limit]]
 
 
-class FakeExpiredIdempotencyKeys:
-    def __init__(self, state: StoreState) -> None:
-        self._state = state
-
-    def delete_batch(self, created_before: datetime, limit: int) -> int:
-        doomed = sorted(
-            (k for k, row in self._state.idempotency.items() if row.created_at < created_before),
-            key=lambda k: self._state.idempotency[k].created_at,
-        )[:limit]
-        for key in doomed:
-            del self._state.idempotency[key]
-        return len(doomed)
-
-
 class FakeOutbox:
     def __init__(self, state: StoreState) -> None:
         self._state = state
@@ -365,7 +363,6 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyStore(store.state)
         self.outbox = FakeOutbox(store.state)
         self.welcome_emails = FakeWelcomeEmailRepository(store.state)
-        self.expired_idempotency_keys = FakeExpiredIdempotencyKeys(store.state)
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:
@@ -474,7 +471,7 @@ class UsersHarness:
     renderer: FakeRenderer
     send_welcome: SendWelcomeEmailHandler
     sweep_welcome: SweepWelcomeEmailsHandler
-    purge_idempotency: PurgeIdempotencyKeysHandler
+    purge_idempotency: PurgeExpiredIdempotencyKeys
 
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store)
@@ -537,7 +534,7 @@ def build_harness() -> UsersHarness:
             uow, mailer, renderer, clock, sign_in_url=SIGN_IN_URL, max_attempts=3
         ),
         sweep_welcome=SweepWelcomeEmailsHandler(uow, welcome_queue, clock),
-        purge_idempotency=PurgeIdempotencyKeysHandler(
-            uow, clock, timedelta(hours=24), batch_size=2
+        purge_idempotency=PurgeExpiredIdempotencyKeys(
+            uow, clock.now, timedelta(hours=24), batch_size=2
         ),
     )

@@ -161,21 +161,3 @@ class RetryStaleNotifications:
         for start in range(0, len(stale), 100):
             self.dispatcher.deliver(stale[start : start + 100])
         return len(stale)
-
-
-@dataclass(frozen=True, slots=True)
-class PurgeIdempotencyKeys:
-    uow: UnitOfWorkFactory
-    clock: Clock
-    ttl: timedelta
-
-    def __call__(self, batch_size: int = 5000) -> int:
-        cutoff = self.clock.now() - self.ttl
-        purged = 0
-        while True:
-            with self.uow() as uow:
-                removed = uow.jobs.purge_idempotency_keys(cutoff, batch_size)
-                uow.commit()
-            purged += removed
-            if removed < batch_size:
-                return purged

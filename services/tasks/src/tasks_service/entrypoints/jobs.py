@@ -16,13 +16,13 @@ from typing import Any
 from celery import Celery, Task
 from celery.schedules import crontab
 
+from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import job
 from tasks_service.application.deliver import DeliverNotifications, DeliveryReport
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.scheduled import (
     CheckOverdueTasks,
     GenerateDailySummaries,
-    PurgeIdempotencyKeys,
     RemindDueSoonTasks,
     RetryStaleNotifications,
 )
@@ -69,7 +69,7 @@ class TasksJobs:
     remind_due_soon: RemindDueSoonTasks
     daily_summary: GenerateDailySummaries
     retry_stale: RetryStaleNotifications
-    purge_idempotency: PurgeIdempotencyKeys
+    purge_idempotency: PurgeExpiredIdempotencyKeys
     purge_archived: PurgeArchivedTasksHandler
     archive_retention: timedelta
 

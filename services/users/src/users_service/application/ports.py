@@ -144,11 +144,6 @@ class WelcomeEmailRepository(Protocol):
         row was last touched before `stale_before` (a lost job or exhausted retries)."""
 
 
-class ExpiredIdempotencyKeys(Protocol):
-    def delete_batch(self, created_before: datetime, limit: int) -> int:
-        """Delete up to `limit` records created before the cut-off, skipping locked ones."""
-
-
 class UsersUnitOfWork(Protocol):
     @property
     def profiles(self) -> ProfileRepository: ...
@@ -164,9 +159,6 @@ class UsersUnitOfWork(Protocol):
 
     @property
     def welcome_emails(self) -> WelcomeEmailRepository: ...
-
-    @property
-    def expired_idempotency_keys(self) -> ExpiredIdempotencyKeys: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit of work has committed (never after a rollback)."""

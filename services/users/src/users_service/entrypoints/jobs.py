@@ -15,8 +15,8 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
+from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.mail.message import MailDeliveryError
-from users_service.application.purge_idempotency_keys import PurgeIdempotencyKeysHandler
 from users_service.application.welcome_email import (
     SendWelcomeEmailHandler,
     SweepWelcomeEmailsHandler,
@@ -31,7 +31,7 @@ PURGE_IDEMPOTENCY_KEYS = "users.purge_idempotency_keys"
 class UsersJobs:
     send_welcome_email: SendWelcomeEmailHandler
     sweep_welcome_emails: SweepWelcomeEmailsHandler
-    purge_idempotency_keys: PurgeIdempotencyKeysHandler
+    purge_idempotency_keys: PurgeExpiredIdempotencyKeys
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tasks_service.adapters.persistence.tables import idempotency_keys, tasks
+from tasks_service.adapters.persistence.tables import tasks
 from tasks_service.adapters.persistence.tasks import LOAD_TASK, task_from_row
 from tasks_service.application.notification_ports import SummaryTask, UserSummary
 from tasks_service.domain.model import CLOSED, Task
@@ -149,20 +149,3 @@ class SqlAlchemyTaskJobs:
             )
             for row in rows
         ]
-
-    def purge_idempotency_keys(self, created_before: datetime, limit: int) -> int:
-        doomed = (
-            sa.select(idempotency_keys.c.principal, idempotency_keys.c.key)
-            .where(idempotency_keys.c.created_at < created_before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .subquery()
-        )
-        result = self._session.execute(
-            idempotency_keys.delete().where(
-                sa.tuple_(idempotency_keys.c.principal, idempotency_keys.c.key).in_(
-                    sa.select(doomed.c.principal, doomed.c.key)
-                )
-            )
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -11,7 +11,6 @@ from users_service.adapters.persistence.profiles import SqlAlchemyProfileReposit
 from users_service.adapters.persistence.tables import idempotency_keys
 from users_service.adapters.persistence.teams import SqlAlchemyTeamRepository
 from users_service.adapters.persistence.welcome_emails import (
-    SqlAlchemyExpiredIdempotencyKeys,
     SqlAlchemyWelcomeEmailRepository,
 )
 
@@ -21,11 +20,9 @@ class SqlAlchemyUsersUnitOfWork(SqlAlchemyUnitOfWork):
     teams: SqlAlchemyTeamRepository
     idempotency: SqlAlchemyIdempotencyStore
     welcome_emails: SqlAlchemyWelcomeEmailRepository
-    expired_idempotency_keys: SqlAlchemyExpiredIdempotencyKeys
 
     def _open_repositories(self, session: Session) -> None:
         self.profiles = SqlAlchemyProfileRepository(session)
         self.teams = SqlAlchemyTeamRepository(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session, idempotency_keys)
         self.welcome_emails = SqlAlchemyWelcomeEmailRepository(session)
-        self.expired_idempotency_keys = SqlAlchemyExpiredIdempotencyKeys(session)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from users_service.adapters.persistence.tables import idempotency_keys, profiles, welcome_emails
+from users_service.adapters.persistence.tables import profiles, welcome_emails
 from users_service.application.ports import WelcomeEmailRecord, WelcomeStatus
 
 ERROR_MAX = 500
@@ -107,25 +107,3 @@ class SqlAlchemyWelcomeEmailRepository:
             .limit(limit)
         )
         return list(self._session.execute(query).scalars())
-
-
-class SqlAlchemyExpiredIdempotencyKeys:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def delete_batch(self, created_before: datetime, limit: int) -> int:
-        # `ix_idempotency_keys_created_at` finds the batch; a key being claimed right now is
-        # locked and skipped (its claim takes it over anyway).
-        batch = (
-            sa.select(idempotency_keys.c.principal, idempotency_keys.c.key)
-            .where(idempotency_keys.c.created_at < created_before)
-            .order_by(idempotency_keys.c.created_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        result = self._session.execute(
-            idempotency_keys.delete().where(
-                sa.tuple_(idempotency_keys.c.principal, idempotency_keys.c.key).in_(batch)
-            )
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .data/tools/bin/uv)
 
-.PHONY: help install run stack test test-unit lint fmt migrate openapi bench bench-tasks check-services haproxy
+.PHONY: help install run stack test test-unit lint fmt migrate openapi bench bench-tasks bench-jobs bench-web check-services haproxy chromium wrk
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ stack: install haproxy check-services ## gunicorn per service + HAProxy on :8080
 migrate: install ## database, schemas, roles, migrations; RabbitMQ vhost, users, queues (rabbitmqctl)
 	$(BIN)/taskhive-provision
 
-test: install haproxy check-services ## the whole test suite (needs PostgreSQL, Redis, RabbitMQ)
+test: install haproxy chromium check-services ## the whole test suite (needs PostgreSQL, Redis, RabbitMQ)
 	$(BIN)/pytest
 
 test-unit: install ## unit tests only (no servers)
@@ -44,7 +44,7 @@ test-unit: install ## unit tests only (no servers)
 lint: install ## ruff, mypy, import-linter, committed OpenAPI up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p taskhive_shared -p auth_service -p users_service -p taskhive_gateway -p taskhive_infra
+	$(BIN)/mypy -p taskhive_shared -p auth_service -p users_service -p tasks_service -p web_service -p taskhive_gateway -p taskhive_infra
 	$(BIN)/lint-imports
 	$(BIN)/taskhive-openapi --check
 
@@ -59,14 +59,29 @@ bench: install haproxy check-services ## auth and event-path benchmarks (docs/pe
 	$(BIN)/python -m bench.auth_bench
 	$(BIN)/python -m bench.event_latency_bench
 
-bench-tasks: install haproxy check-services ## tasks API at 10k and 1M tasks with wrk (~8 min)
-	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk (apt-get)…"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get install -y -qq wrk >/dev/null; }
+bench-tasks: install haproxy wrk check-services ## tasks API at 10k and 1M tasks with wrk (~8 min)
 	$(BIN)/python -m bench.tasks_bench
+
+bench-jobs: install haproxy wrk check-services ## daily summary at 1M tasks, assignment → email latency (~10 min)
+	$(BIN)/python -m bench.jobs_bench
 
 check-services: install
 	@$(BIN)/python infra/scripts/check_services.py
+
+# Browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+bench-web: install haproxy wrk check-services ## web UI task list page render under load (~2 min)
+	$(BIN)/python -m bench.web_bench
 
 haproxy:
 	@command -v haproxy >/dev/null 2>&1 || { \

@@ -3,6 +3,7 @@ on a throwaway database and free ports, reached only through the gateway."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import random
@@ -20,6 +21,8 @@ from typing import Any
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
+
+from taskhive_shared.mail.local_server import LocalSmtpServer
 
 ADMIN_URL = os.environ.get(
     "TASKHIVE_TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -49,10 +52,10 @@ def _free_port() -> int:
 
 
 def _free_port_offset() -> int:
-    from taskhive_infra.services import SERVICES
+    from taskhive_infra.services import SERVICES, WEB
     from taskhive_infra.stack import STATS_PORT
 
-    ports = [service.port for service in SERVICES] + [STATS_PORT]
+    ports = [service.port for service in SERVICES] + [WEB.port, STATS_PORT]
     for _ in range(100):
         offset = random.randrange(20_000, 50_000, 100)
         if all(_port_free(port + offset) for port in ports):
@@ -98,6 +101,8 @@ class Stack:
     base_url: str
     log_path: Path
     auth_rate_limit: int = AUTH_RATE_LIMIT
+    mail: LocalSmtpServer | None = None
+    """The SMTP server every process of this stack sends its email to (in this process)."""
 
     def client(self) -> Client:
         return Client(self.base_url, next(_client_addresses))
@@ -156,19 +161,49 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
         return process.wait()
 
 
+def _drop_job_keys(prefix: str) -> None:
+    from redis import Redis
+
+    from taskhive_infra.stack import JOBS_REDIS_DBS
+
+    for db in JOBS_REDIS_DBS.values():
+        redis = Redis(host="127.0.0.1", port=6379, db=db)
+        keys = list(redis.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            redis.delete(*keys)
+        redis.close()
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def running_stack(
+    tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
     from taskhive_shared.db.provisioning import drop_database
 
     database = f"taskhive_e2e_{uuid.uuid4().hex[:10]}"
     vhost = database  # queues of its own: a developer's stack must not consume our events
     gateway_port = _free_port()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
-    stack = Stack(base_url=f"http://127.0.0.1:{gateway_port}", log_path=log_path)
+    mail = LocalSmtpServer().start()
+    stack = Stack(base_url=f"http://127.0.0.1:{gateway_port}", log_path=log_path, mail=mail)
+    env = _stack_env(database, vhost, gateway_port, _free_port_offset())
+    env.update(
+        TASKHIVE_SMTP_HOST=mail.host,
+        TASKHIVE_SMTP_PORT=str(mail.port),
+        # Job queues of its own in the shared Redis databases.
+        TASKHIVE_JOBS_KEY_PREFIX=f"{database}:",
+    )
+    env.update(extra_env or {})
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "taskhive-stack")],
-            env=_stack_env(database, vhost, gateway_port, _free_port_offset()),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -178,6 +213,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
     finally:
         code = _stop(process)
+        mail.stop()
+        _drop_job_keys(f"{database}:")
         drop_database(ADMIN_URL, database)
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, timeout=60)
     assert code == 0, f"taskhive-stack did not stop cleanly ({code}):\n{stack.log_tail()}"

@@ -134,7 +134,7 @@ def profile_journey(client: Client) -> None:
     assert "items" in listed.json()
 
 
-def tasks_journey(client: Client) -> None:
+def tasks_journey(client: Client) -> dict[str, Any]:
     """Create a task, find it by search, assign a colleague, change status, see the history;
     the colleague (once in the tasks replica) sees it, a stranger gets 404."""
     owner, colleague, stranger = register(client), register(client), register(client)
@@ -176,3 +176,4 @@ def tasks_journey(client: Client) -> None:
     assert seen.status_code == 200, seen.text
     hidden = client.get(f"/api/v1/tasks/{task_id}", headers=bearer(stranger["access_token"]))
     assert_problem(hidden, 404)
+    return {"task_id": task_id, "owner": owner, "colleague": colleague}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -39,6 +40,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.update(
         TASKHIVE_DATA_DIR=str(data_dir),
         TASKHIVE_PORT=str(port),
+        TASKHIVE_SMTP_PORT=str(_free_port()),
         GATEWAY_AUTH_RATE_LIMIT=str(AUTH_RATE_LIMIT),
         AUTH_ARGON2_MEMORY_KIB="1024",
         AUTH_ARGON2_TIME_COST="1",
@@ -93,7 +95,29 @@ def test_registration_reaches_the_users_service(client: Client) -> None:
 
 
 def test_a_task_journey_through_the_gateway(client: Client) -> None:
-    tasks_journey(client)
+    journey = tasks_journey(client)
+    # Jobs run in-process: the assignment was emailed through the embedded SMTP server.
+    colleague = journey["colleague"]["email"]
+    deadline = time.monotonic() + 20
+    while True:
+        mail = client.get("/dev/mail").json()
+        assigned = [m for m in mail if m["to"] == colleague and "assigned you" in m["subject"]]
+        if assigned or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(assigned) == 1, mail
+    assert any(colleague in m["to"] and "Welcome" in m["subject"] for m in mail), mail
+
+
+def test_a_developer_runs_a_job_by_hand(client: Client) -> None:
+    listed = client.get("/dev/jobs").json()
+    assert "check_overdue_tasks" in listed["tasks"]
+    assert "purge_refresh_tokens" in listed["auth"]
+    ran = client.post("/dev/jobs/tasks/check_overdue_tasks", json={})
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["job"] == "tasks.check_overdue_tasks"
+    assert isinstance(ran.json()["result"]["flagged"], int)
+    assert client.post("/dev/jobs/tasks/no_such_job").status_code == 404
 
 
 def test_demo_accounts_are_seeded(client: Client) -> None:
@@ -134,12 +158,38 @@ def test_gateway_policies_match_haproxy(client: Client, embedded: str) -> None:
         ]
         == "rid-1"
     )
-    missing = client.get("/nowhere")
+    missing = client.get("/api/v1/nowhere")
     assert_problem(missing, 404)
     too_big = client.post(
         "/api/v1/auth/register", data=b"x" * 1_100_000, headers={"Content-Type": "application/json"}
     )
     assert_problem(too_big, 413)
+
+
+def test_the_web_ui_is_served_in_process(client: Client) -> None:
+    """`make run` serves the pages too: sign in as a demo user and see the seeded tasks."""
+    login_page = client.get("/login")
+    assert login_page.status_code == 200
+    assert "script-src 'self'" in login_page.headers["Content-Security-Policy"]
+    assert client.get("/static/app.css").status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text)
+    assert token is not None
+    signed_in = client.post(
+        "/login",
+        data={"username": "alice", "password": "taskhive-demo-2026", "csrf_token": token[1]},
+        allow_redirects=False,
+    )
+    assert signed_in.status_code == 302, signed_in.text
+    assert signed_in.headers["Location"].endswith("/tasks")
+    deadline = time.monotonic() + 30
+    while True:
+        tasks = client.get("/tasks")
+        assert tasks.status_code == 200
+        if "Write the quarterly report" in tasks.text or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert "Write the quarterly report" in tasks.text
+    assert "Fix the login page layout on mobile" not in tasks.text
 
 
 def test_login_is_rate_limited(embedded: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import time
 import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -35,8 +36,31 @@ def test_registration_reaches_the_users_service(client: Client) -> None:
     profile_journey(client)
 
 
-def test_a_task_journey_through_the_gateway(client: Client) -> None:
-    tasks_journey(client)
+def test_a_task_journey_through_the_gateway(client: Client, stack: Stack) -> None:
+    journey = tasks_journey(client)
+    # The assignment reaches the colleague by email: relay → RabbitMQ → tasks consumer →
+    # Celery (Redis) → worker → SMTP, once.
+    assert stack.mail is not None
+    colleague = journey["colleague"]["email"]
+    deadline = time.monotonic() + 30
+    while not _subjects(stack, colleague, "assigned you") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # a duplicate would arrive within this
+    [subject] = _subjects(stack, colleague, "assigned you")
+    assert "Quarterly budget review" in subject
+    owner = journey["owner"]["email"]
+    assert _subjects(stack, owner, "assigned you") == []
+    # Everyone registered got one welcome email from the users service.
+    assert len(_subjects(stack, colleague, "Welcome")) == 1
+
+
+def _subjects(stack: Stack, address: str, containing: str) -> list[str]:
+    assert stack.mail is not None
+    return [
+        str(m["Subject"])
+        for m in stack.mail.messages_to(address)
+        if containing in str(m["Subject"])
+    ]
 
 
 def test_wrong_password_is_refused(client: Client) -> None:
@@ -119,13 +143,28 @@ def test_malformed_request_id_is_replaced(client: Client) -> None:
     assert UUID_RE.match(response.headers["X-Request-ID"])
 
 
-@pytest.mark.parametrize("path", ["/api/v1/auth/jwks.json", "/no/such/path"])
+@pytest.mark.parametrize("path", ["/api/v1/auth/jwks.json", "/api/v1/no/such/path"])
 def test_security_headers_on_api_responses(client: Client, path: str) -> None:
     response = client.get(path)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Content-Security-Policy"] == STRICT_CSP
+    assert "Server" not in response.headers
+
+
+def test_web_pages_keep_their_own_policy(client: Client) -> None:
+    """The gateway adds its headers to pages too, but leaves the web UI's CSP and referrer
+    policy (it allows the UI's own scripts and styles, still no inline code)."""
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
     assert "Server" not in response.headers
 
 
@@ -170,9 +209,17 @@ def test_declared_length_over_the_limit_is_refused_before_the_body(stack: Stack)
         connection.close()
 
 
-@pytest.mark.parametrize("path", ["/no/such/path", "/api/v1/nothing/here", "/api/nothing"])
-def test_unknown_path_is_a_problem(client: Client, path: str) -> None:
+@pytest.mark.parametrize("path", ["/api/v1/nothing/here", "/api/nothing", "/gateway/nothing"])
+def test_unknown_api_path_is_a_problem(client: Client, path: str) -> None:
     assert_problem(client.get(path), 404)
+
+
+def test_other_paths_belong_to_the_web_ui(client: Client) -> None:
+    # The web UI is the default backend: its own 404 page, under its own CSP.
+    missing = client.get("/no/such/path")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in missing.headers["Content-Security-Policy"]
 
 
 def test_client_forwarding_headers_do_not_reach_the_rate_limit(stack: Stack) -> None:

@@ -29,7 +29,9 @@ def create_dev_app(jobs: Mapping[str, Celery], mail: LocalSmtpServer) -> Flask:
         known = service_jobs(jobs[service], service) if service in jobs else {}
         if name not in known:
             abort(404)
-        kwargs: dict[str, Any] = request.get_json(silent=True) or {}
+        kwargs: Any = request.get_json(silent=True) or {}
+        if not isinstance(kwargs, dict):
+            return jsonify({"detail": "the body must be a JSON object of job arguments"}), 400
         result = jobs[service].tasks[known[name]].apply(kwargs=kwargs, throw=True)
         return jsonify({"job": f"{service}.{name}", "result": result.result})
 

@@ -17,32 +17,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from celery import Celery
 from sqlalchemy.engine import make_url
 
 from auth_service.bootstrap import AuthRuntime, write_signing_key
 from auth_service.bootstrap import build_event_processor as build_auth_processor
 from auth_service.bootstrap import build_http_app as build_auth_http_app
+from auth_service.bootstrap import build_jobs_app as build_auth_jobs_app
 from auth_service.bootstrap import build_relay as build_auth_relay
 from auth_service.bootstrap import build_runtime as build_auth
 from auth_service.bootstrap import migrate as migrate_auth
 from auth_service.config import AuthSettings
 from auth_service.entrypoints import events as auth_events
-from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route
+from taskhive_gateway.dev import create_dev_app
+from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route, not_found_app
 from taskhive_infra.seed import seed_demo_accounts, seed_demo_tasks
 from taskhive_shared.db.provisioning import ensure_database, provision_service
 from taskhive_shared.events.relay import OutboxRelay
+from taskhive_shared.jobs.inprocess import InProcessBeat
 from taskhive_shared.logging import configure_logging
+from taskhive_shared.mail.local_server import LocalSmtpServer
 from taskhive_shared.messaging.inmemory import InMemoryBroker
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
 from taskhive_shared.security.tokens import LocalKeyResolver
 from tasks_service.bootstrap import TasksRuntime
 from tasks_service.bootstrap import build_event_processor as build_tasks_processor
 from tasks_service.bootstrap import build_http_app as build_tasks_http_app
+from tasks_service.bootstrap import build_jobs_app as build_tasks_jobs_app
 from tasks_service.bootstrap import build_relay as build_tasks_relay
 from tasks_service.bootstrap import build_runtime as build_tasks
 from tasks_service.bootstrap import migrate as migrate_tasks
 from tasks_service.config import TasksSettings
 from tasks_service.entrypoints import events as tasks_events
+from tasks_service.entrypoints.jobs import CeleryNotificationDispatcher
 from users_service.bootstrap import UsersRuntime
 from users_service.bootstrap import build_event_processor as build_users_processor
 from users_service.bootstrap import build_http_app as build_users_http_app
@@ -51,6 +58,9 @@ from users_service.bootstrap import build_runtime as build_users
 from users_service.bootstrap import migrate as migrate_users
 from users_service.config import UsersSettings
 from users_service.entrypoints import events as users_events
+from web_service.adapters.wsgi_transport import WsgiTransport
+from web_service.bootstrap import build_app as build_web_app
+from web_service.config import WebSettings
 
 logger = logging.getLogger("taskhive.embedded")
 
@@ -63,6 +73,7 @@ class EmbeddedConfig:
     admin_url: str | None
     database: str
     seed: bool
+    smtp_port: int
 
     @classmethod
     def from_env(cls) -> EmbeddedConfig:
@@ -73,6 +84,7 @@ class EmbeddedConfig:
             admin_url=os.environ.get("DATABASE_URL") or None,
             database=os.environ.get("TASKHIVE_DATABASE_NAME", "taskhive"),
             seed=os.environ.get("TASKHIVE_SEED", "true").lower() in ("1", "true", "yes"),
+            smtp_port=int(os.environ.get("TASKHIVE_SMTP_PORT", "1025")),
         )
 
 
@@ -102,15 +114,26 @@ class Platform:
     tasks: TasksRuntime
     broker: InMemoryBroker
     relays: list[OutboxRelay]
+    jobs: dict[str, Celery]
+    """Service → its eager Celery app: jobs run in this process, on their schedules."""
+    mail: LocalSmtpServer
     stop: threading.Event = field(default_factory=threading.Event)
 
     def start_event_loops(self) -> None:
         for relay in self.relays:
             threading.Thread(target=relay.run, args=(self.stop,), daemon=True).start()
+        for service, app in self.jobs.items():
+            threading.Thread(
+                target=InProcessBeat(app).run,
+                args=(self.stop,),
+                name=f"beat-{service}",
+                daemon=True,
+            ).start()
 
     def shutdown(self) -> None:
         self.stop.set()
         self.broker.stop()
+        self.mail.stop()
 
 
 def _provision(target_url: str, service: str) -> None:
@@ -122,7 +145,18 @@ def _provision(target_url: str, service: str) -> None:
     )
 
 
+def _developer_routes(
+    config: EmbeddedConfig, jobs: dict[str, Celery], mail: LocalSmtpServer
+) -> list[Route]:
+    # Unauthenticated by design (a developer's own machine): never offered off loopback.
+    if config.host not in ("127.0.0.1", "localhost", "::1"):
+        return []
+    return [Route("/dev/", create_dev_app(jobs, mail))]
+
+
 def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
+    # Real SMTP on loopback: every email lands in .data/mail/*.eml and at /dev/mail.
+    mail = LocalSmtpServer(port=config.smtp_port, folder=config.data_dir / "mail").start()
     ensure_database(admin_url, config.database)
     target = make_url(admin_url).set(database=config.database).render_as_string(hide_password=False)
     for service in ("auth", "users", "tasks"):
@@ -139,11 +173,19 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
         database_url=role_url(admin_url, config.database, "users_app"),
         migrator_database_url=role_url(admin_url, config.database, "users_migrator"),
         denylist_redis_url=None,
+        jobs_broker_url=None,
+        smtp_host=mail.host,
+        smtp_port=mail.port,
+        public_base_url=f"http://{config.host}:{config.port}",
     )
     tasks_settings = TasksSettings(
         database_url=role_url(admin_url, config.database, "tasks_app"),
         migrator_database_url=role_url(admin_url, config.database, "tasks_migrator"),
         denylist_redis_url=None,
+        jobs_broker_url=None,
+        smtp_host=mail.host,
+        smtp_port=mail.port,
+        public_base_url=f"http://{config.host}:{config.port}",
     )
     migrate_auth(auth_settings)
     migrate_users(users_settings)
@@ -157,14 +199,30 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     tasks = build_tasks(tasks_settings, key_resolver=keys, denylist=denylist)
     users_app = build_users_http_app(users)
     tasks_app = build_tasks_http_app(tasks)
+    jobs = {
+        "auth": build_auth_jobs_app(auth_settings),
+        "users": users.jobs_app,
+        "tasks": build_tasks_jobs_app(tasks_settings, tasks),
+    }
+    # The web UI calls the API through this same router, in-process, as the browser's address
+    # (so the sign-in limit counts each browser); nothing sits in front of it to trust.
+    web_app = build_web_app(
+        WebSettings(session_redis_url=None, trusted_proxies=0),
+        transport=WsgiTransport(lambda: router),
+    )
     router = GatewayRouter(
         [
+            Route("/", web_app),
+            # Unknown API paths stay problem+json 404s, as in HAProxy (web owns the rest).
+            Route("/api/", not_found_app),
+            *_developer_routes(config, jobs, mail),
             Route("/api/v1/auth/", build_auth_http_app(auth)),
             Route("/api/v1/users/", users_app),
             Route("/api/v1/teams/", users_app),
             Route("/api/v1/tasks/", tasks_app),
             Route("/api/v1/tags/", tasks_app),
             Route("/api/v1/task-templates/", tasks_app),
+            Route("/api/v1/notifications/", tasks_app),
         ],
         max_body_bytes=int(os.environ.get("GATEWAY_MAX_BODY_BYTES", "1048576")),
         auth_limiter=FixedWindowLimiter(
@@ -175,13 +233,15 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     broker = InMemoryBroker()
     broker.bind(users_events.QUEUE, users_events.AUTH_EXCHANGE, build_users_processor(users))
     broker.bind(auth_events.QUEUE, auth_events.USERS_EXCHANGE, build_auth_processor(auth))
-    broker.bind(tasks_events.QUEUE, tasks_events.USERS_EXCHANGE, build_tasks_processor(tasks))
+    tasks_processor = build_tasks_processor(tasks, CeleryNotificationDispatcher(jobs["tasks"]))
+    broker.bind(tasks_events.QUEUE, tasks_events.USERS_EXCHANGE, tasks_processor)
+    broker.bind(tasks_events.QUEUE, tasks_events.TASKS_EXCHANGE, tasks_processor)
     relays = [
         build_auth_relay(auth, broker),
         build_users_relay(users, broker),
         build_tasks_relay(tasks, broker),
     ]
-    return Platform(router, auth, users, tasks, broker, relays)
+    return Platform(router, auth, users, tasks, broker, relays, jobs, mail)
 
 
 def main() -> None:

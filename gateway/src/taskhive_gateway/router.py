@@ -70,6 +70,13 @@ def _problem(
     return f"{status} {title}", headers, body.encode()
 
 
+def not_found_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """HAProxy's `be_not_found`: no API at this path (the web UI answers every other path)."""
+    status, headers, body = _problem(404, "Not Found", "No resource at this path.")
+    start_response(status, headers)
+    return [body]
+
+
 class GatewayRouter:
     def __init__(
         self,

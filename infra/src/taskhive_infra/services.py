@@ -26,6 +26,16 @@ class ServiceSpec:
         return ("relay", "consume") if self.consumes_from else ("relay",)
 
 
+@dataclass(frozen=True, slots=True)
+class WebSpec:
+    """The web UI: an HTTP process only (no schema, roles, migrations, broker user or events),
+    hence kept out of SERVICES, whose every entry provisioning gives all of those."""
+
+    name: str
+    port: int
+    wsgi: str
+
+
 def _auth_topology() -> ConsumerTopology:
     from auth_service.bootstrap import consumer_topology
 
@@ -94,3 +104,5 @@ SERVICES: tuple[ServiceSpec, ...] = (
         topology=_tasks_topology,
     ),
 )
+
+WEB = WebSpec(name="web", port=8104, wsgi="web_service.bootstrap:wsgi_app()")

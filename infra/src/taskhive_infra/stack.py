@@ -2,12 +2,15 @@
 
 Settings come from the environment, with defaults for one machine running PostgreSQL, Redis
 and RabbitMQ on localhost. Each service runs its API (gunicorn), its outbox relay and, when it
-consumes events, its consumer. The first child to die, or SIGINT/SIGTERM, stops the whole stack.
+consumes events, its consumer; its Celery worker and beat. The first child to die, or
+SIGINT/SIGTERM, stops the whole stack. Email goes to an in-process SMTP catcher (files under
+.data/mail) unless TASKHIVE_SMTP_HOST names a real server or another catcher.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -36,13 +39,16 @@ from taskhive_infra.provision import (
     provision_broker,
     role_password,
 )
-from taskhive_infra.services import SERVICES, ServiceSpec
+from taskhive_infra.services import SERVICES, WEB, ServiceSpec, WebSpec
 from taskhive_shared.events.relay import relay_is_active
+from taskhive_shared.mail.local_server import LocalSmtpServer
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 LOCALHOST = "127.0.0.1"
 STATS_PORT = 8404  # the gateway's operator listener (stats page, Prometheus metrics)
+JOBS_REDIS_DBS = {"auth": 1, "users": 2, "tasks": 3}
+"""One Redis database per service's job queues (DESIGN §7); 0 holds the token denylist."""
 
 
 class StackError(Exception):
@@ -68,6 +74,12 @@ class StackConfig:
     amqp_admin_url: str
     vhost: str
     app_server: str
+    jobs_redis_url: str
+    """Redis of the job queues; each service takes its own database number (JOBS_REDIS_DBS)."""
+    jobs_key_prefix: str
+    smtp_host: str | None
+    """None: the stack runs its own catcher on smtp_port."""
+    smtp_port: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -85,9 +97,13 @@ class StackConfig:
             amqp_admin_url=env.get("TASKHIVE_AMQP_ADMIN_URL", DEFAULT_AMQP_ADMIN_URL),
             vhost=env.get("TASKHIVE_AMQP_VHOST", "/"),
             app_server=env.get("TASKHIVE_APP_SERVER", "gunicorn"),
+            jobs_redis_url=env.get("TASKHIVE_JOBS_REDIS_URL", "redis://127.0.0.1:6379"),
+            jobs_key_prefix=env.get("TASKHIVE_JOBS_KEY_PREFIX", ""),
+            smtp_host=env.get("TASKHIVE_SMTP_HOST") or None,
+            smtp_port=int(env.get("TASKHIVE_SMTP_PORT", "1025")),
         )
 
-    def port(self, service: ServiceSpec) -> int:
+    def port(self, service: ServiceSpec | WebSpec) -> int:
         return service.port + self.port_offset
 
 
@@ -112,6 +128,19 @@ def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
         # Services verify tokens with auth's public keys (cached; the only cross-service call).
         auth_port = config.port(SERVICES[0])
         defaults[f"{prefix}_JWKS_URL"] = f"http://{LOCALHOST}:{auth_port}/api/v1/auth/jwks.json"
+        jobs_db = JOBS_REDIS_DBS[service.name]
+        defaults[f"{prefix}_JOBS_BROKER_URL"] = f"{config.jobs_redis_url.rstrip('/')}/{jobs_db}"
+        defaults[f"{prefix}_JOBS_KEY_PREFIX"] = config.jobs_key_prefix
+        defaults[f"{prefix}_SMTP_HOST"] = config.smtp_host or LOCALHOST
+        defaults[f"{prefix}_SMTP_PORT"] = str(config.smtp_port)
+        defaults[f"{prefix}_PUBLIC_BASE_URL"] = f"http://{LOCALHOST}:{config.gateway_port}"
+    # The web UI reaches the API through the gateway, and vouches for browsers' addresses
+    # with a secret the gateway shares (a fresh one per stack unless one is configured).
+    web_secret = env.get("GATEWAY_WEB_SECRET") or env.get("WEB_GATEWAY_SECRET")
+    web_secret = web_secret or secrets.token_urlsafe(32)
+    defaults["GATEWAY_WEB_SECRET"] = defaults["WEB_GATEWAY_SECRET"] = web_secret
+    defaults["WEB_API_BASE_URL"] = f"http://{LOCALHOST}:{config.gateway_port}"
+    defaults["WEB_SESSION_REDIS_URL"] = config.redis_url
     if "AUTH_SIGNING_KEY_FILES" not in env:
         defaults["AUTH_SIGNING_KEY_FILES"] = str(config.data_dir / "keys" / "auth-1.pem")
     return {**defaults, **env}
@@ -188,7 +217,7 @@ class Supervisor:
                 process.wait()
 
 
-def app_server_argv(config: StackConfig, service: ServiceSpec, port: int) -> list[str]:
+def app_server_argv(config: StackConfig, service: ServiceSpec | WebSpec, port: int) -> list[str]:
     """gunicorn (sync workers) or granian (WSGI, a Rust HTTP server: ADR 0013)."""
     if config.app_server == "granian":
         module, _, factory = service.wsgi.partition(":")
@@ -198,6 +227,9 @@ def app_server_argv(config: StackConfig, service: ServiceSpec, port: int) -> lis
         return [*argv, f"{module}:{factory.removesuffix('()')}"]
     # One control socket per user by default: several gunicorns would fight over it.
     argv = [str(BIN / "gunicorn"), "--no-control-socket", "--workers", str(config.workers)]
+    if isinstance(service, WebSpec):
+        # A page mostly waits for the API: threads keep the CPU busy meanwhile (ADR 0015).
+        argv += ["--worker-class", "gthread", "--threads", "4"]
     # Workers finish their requests within our stop timeout, before any SIGKILL.
     argv += ["--graceful-timeout", str(max(1, int(config.stop_timeout) - 5))]
     return [*argv, "--bind", f"{LOCALHOST}:{port}", "--name", f"{service.name}-api", service.wsgi]
@@ -269,17 +301,32 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     for service in SERVICES:
         for process in service.event_processes:
             supervisor.start(f"{service.name}-{process}", [str(BIN / service.cli), process], env)
+    for service in SERVICES:
+        worker = [str(BIN / service.cli), "jobs", "worker", "--concurrency", "1"]
+        supervisor.start(f"{service.name}-worker", worker, env)
+        schedule = config.data_dir / "beat" / f"{service.name}-{config.port_offset}.db"
+        beat = [str(BIN / service.cli), "jobs", "beat", "--schedule-file", str(schedule)]
+        supervisor.start(f"{service.name}-beat", beat, env)
     # Ready means events flow: every relay holds its lock, every queue has its consumer.
     supervisor.wait_until(
         "event processes", lambda: event_path_ready(config), config.startup_timeout
     )
+
+    # The web UI needs only its session store to be ready; the gateway then health-checks it.
+    web_port = config.port(WEB)
+    gateway_env["WEB_UPSTREAM"] = f"{LOCALHOST}:{web_port}"
+    supervisor.start("web", app_server_argv(config, WEB, web_port), env)
+    supervisor.wait_ready("web", f"http://{LOCALHOST}:{web_port}/readyz", config.startup_timeout)
 
     argv = [haproxy_binary(), "-W", "-db", "-f", str(config.haproxy_config)]
     supervisor.start("gateway", argv, gateway_env)
     gateway = f"http://{LOCALHOST}:{config.gateway_port}"
     supervisor.wait_ready("gateway", f"{gateway}/gateway/readyz", config.startup_timeout)
     docs = f"{gateway}/api/v1/{SERVICES[0].name}/docs/"
-    print(f"taskhive-stack: ready at {gateway} (API docs: {docs}; Ctrl-C stops)", flush=True)
+    print(
+        f"taskhive-stack: ready at {gateway} (web UI: {gateway}/, API docs: {docs}; Ctrl-C stops)",
+        flush=True,
+    )
     while True:
         supervisor.check_alive()
         time.sleep(0.5)
@@ -303,7 +350,12 @@ def main() -> None:
     signal.signal(signal.SIGINT, _request_stop)
     signal.signal(signal.SIGTERM, _request_stop)
     code = 0
+    catcher: LocalSmtpServer | None = None
     try:
+        if config.smtp_host is None:
+            folder = config.data_dir / "mail"
+            catcher = LocalSmtpServer(LOCALHOST, config.smtp_port, folder=folder).start()
+            print(f"taskhive-stack: mail catcher on :{config.smtp_port} ({folder})", flush=True)
         run(config, env, supervisor)
     except StopRequested as stop:
         print(f"taskhive-stack: {stop} received", flush=True)
@@ -313,6 +365,8 @@ def main() -> None:
     finally:
         _ignore_stop_signals()
         supervisor.stop(config.stop_timeout)
+        if catcher is not None:
+            catcher.stop()
     sys.exit(code)
 
 

@@ -1,0 +1,1 @@
+"""Outbound adapters: the API transport (HTTP or in-process WSGI), session stores."""

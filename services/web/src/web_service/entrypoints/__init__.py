@@ -1,0 +1,1 @@
+"""Inbound adapters: the Flask app serving the pages."""

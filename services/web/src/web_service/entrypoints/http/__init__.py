@@ -1,0 +1,1 @@
+"""The Flask app: views, templates, static assets, CSRF and security headers."""

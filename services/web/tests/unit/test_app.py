@@ -1,0 +1,316 @@
+"""The Flask app over a fake API: sessions, CSRF, headers, errors as pages, the forms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.web.tests.unit.fakes import FakeTransport, json_response, problem, token_body
+from web_service.adapters.memory_store import InMemorySessionStore
+from web_service.bootstrap import build_app
+from web_service.config import WebSettings
+
+TASK_ID = "0194bbbb-0000-7000-8000-000000000001"
+ME = token_body()["user"]["id"]
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def task(**overrides: Any) -> dict[str, Any]:
+    return {
+        "id": TASK_ID,
+        "title": "Ship release",
+        "description": "",
+        "status": "todo",
+        "priority": "high",
+        "due_date": None,
+        "estimated_hours": None,
+        "actual_hours": None,
+        "created_by": ME,
+        "team_id": None,
+        "parent_task_id": None,
+        "tags": ["ops"],
+        "assignee_ids": [],
+        "assignees": [],
+        "is_archived": False,
+        "archived_at": None,
+        "is_overdue": False,
+        "created_at": "2026-11-24T09:30:00+00:00",
+        "updated_at": "2026-11-24T09:30:00+00:00",
+        "version": 3,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app(transport: FakeTransport) -> Flask:
+    transport.on("POST", "/api/v1/auth/login", json_response(200, token_body()))
+    transport.on("GET", "/api/v1/users/me", problem(404))
+    transport.on("GET", "/api/v1/users/", json_response(200, {"items": [], "next_cursor": None}))
+    transport.on("GET", "/api/v1/teams/", json_response(200, {"items": [], "next_cursor": None}))
+    transport.on(
+        "GET", "/api/v1/tasks/", json_response(200, {"items": [task()], "next_cursor": None})
+    )
+    transport.on("GET", f"/api/v1/tasks/{TASK_ID}", json_response(200, task()))
+    app = build_app(
+        WebSettings(trusted_proxies=1), transport=transport, store=InMemorySessionStore()
+    )
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf(client: FlaskClient, path: str = "/login") -> str:
+    found = TOKEN.search(client.get(path).get_data(as_text=True))
+    assert found is not None
+    return found[1]
+
+
+def sign_in(client: FlaskClient) -> None:
+    response = client.post(
+        "/login", data={"username": "ann", "password": "pw", "csrf_token": csrf(client)}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks"
+
+
+def test_pages_need_a_sign_in(client: FlaskClient) -> None:
+    response = client.get("/tasks?status=done")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/tasks?status%3Ddone"
+
+
+def test_the_session_cookie_is_opaque_httponly_and_samesite(client: FlaskClient) -> None:
+    sign_in(client)
+    cookie = client.get_cookie("taskhive_session")
+    assert cookie is not None
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+    assert "access" not in cookie.value
+
+
+def test_every_page_carries_the_security_headers(client: FlaskClient) -> None:
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "<script>" not in response.get_data(as_text=True)  # no inline script anywhere
+    assert 'style="' not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}],
+)
+def test_posts_without_a_valid_token_or_from_elsewhere_are_refused(
+    client: FlaskClient, transport: FakeTransport, headers: dict[str, str]
+) -> None:
+    token = csrf(client)
+    data = {"username": "ann", "password": "pw", "csrf_token": "" if not headers else token}
+    response = client.post("/login", data=data, headers=headers)
+    assert response.status_code == 403
+    assert "Form refused" in response.get_data(as_text=True)
+    assert transport.paths("POST") == []
+
+
+def test_same_origin_posts_pass(client: FlaskClient) -> None:
+    token = csrf(client)
+    response = client.post(
+        "/login",
+        data={"username": "ann", "password": "pw", "csrf_token": token},
+        headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 302
+
+
+def test_next_is_never_an_open_redirect(client: FlaskClient) -> None:
+    token = csrf(client)
+    response = client.post(
+        "/login",
+        data={"username": "ann", "password": "pw", "csrf_token": token, "next": "//evil.example"},
+    )
+    assert response.headers["Location"] == "/tasks"
+
+
+def test_a_wrong_password_is_explained(client: FlaskClient, transport: FakeTransport) -> None:
+    transport.on("POST", "/api/v1/auth/login", problem(401, "Unauthorized"))
+    response = client.post(
+        "/login", data={"username": "ann", "password": "bad", "csrf_token": csrf(client)}
+    )
+    assert response.status_code == 401
+    assert "username or password is not right" in response.get_data(as_text=True)
+
+
+def test_the_browser_address_travels_to_the_api(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    token = csrf(client)
+    client.post(
+        "/login",
+        data={"username": "ann", "password": "pw", "csrf_token": token},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    login = next(r for r in transport.sent if r.path == "/api/v1/auth/login")
+    assert login.client_ip == "203.0.113.9"
+
+
+def test_the_list_and_the_detail_render(client: FlaskClient, transport: FakeTransport) -> None:
+    sign_in(client)
+    listed = client.get("/tasks?q=ship&priority=high")
+    assert listed.status_code == 200
+    assert "Ship release" in listed.get_data(as_text=True)
+    query = next(
+        r for r in transport.sent if r.path == "/api/v1/tasks/" and ("q", "ship") in r.params
+    )
+    assert ("priority", "high") in query.params
+    for path in ("comments", "history", "subtasks"):
+        transport.on(
+            "GET",
+            f"/api/v1/tasks/{TASK_ID}/{path}",
+            json_response(200, {"items": [], "next_cursor": None}),
+        )
+    detail = client.get(f"/tasks/{TASK_ID}").get_data(as_text=True)
+    # Only the moves the workflow allows from `todo`.
+    for label in ("In progress", "Blocked", "Done", "Cancelled"):
+        assert f">{label}</button>" in detail
+    assert ">In review</button>" not in detail
+
+
+@pytest.mark.parametrize(
+    ("api_answer", "status", "text"),
+    [
+        (problem(404, "Not Found"), 404, "Page not found"),
+        (problem(403, "Forbidden"), 403, "Not allowed"),
+        (problem(500, "Internal Server Error"), 503, "Temporarily unavailable"),
+    ],
+)
+def test_api_errors_become_pages(
+    client: FlaskClient, transport: FakeTransport, api_answer: Any, status: int, text: str
+) -> None:
+    sign_in(client)
+    transport.on("GET", f"/api/v1/tasks/{TASK_ID}", api_answer)
+    response = client.get(f"/tasks/{TASK_ID}")
+    assert response.status_code == status
+    assert text in response.get_data(as_text=True)
+
+
+def test_an_unreachable_api_is_a_503_page(client: FlaskClient, transport: FakeTransport) -> None:
+    sign_in(client)
+    transport.down = True
+    response = client.get("/tasks")
+    assert response.status_code == 503
+
+
+def test_bad_ids_and_unknown_paths_are_404_pages(client: FlaskClient) -> None:
+    sign_in(client)
+    assert client.get("/tasks/not-an-id").status_code == 404
+    assert client.get("/nowhere").status_code == 404
+
+
+def test_a_stale_edit_is_explained_not_saved(client: FlaskClient, transport: FakeTransport) -> None:
+    sign_in(client)
+    token = csrf(client, f"/tasks/{TASK_ID}/edit")
+    transport.on("PATCH", f"/api/v1/tasks/{TASK_ID}", problem(412, "Precondition Failed"))
+    transport.on(
+        "GET", f"/api/v1/tasks/{TASK_ID}", json_response(200, task(title="Theirs", version=4))
+    )
+    response = client.post(
+        f"/tasks/{TASK_ID}/edit",
+        data={"csrf_token": token, "version": "3", "title": "Mine", "priority": "high"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "not saved" in page
+    assert "Theirs" in page
+    assert 'value="Mine"' in page
+    assert 'name="version" value="4"' in page  # saving again is a deliberate overwrite
+    patch = next(r for r in transport.sent if r.method == "PATCH")
+    assert patch.headers["If-Match"] == '"v3"'
+
+
+def test_validation_errors_are_shown_next_to_their_fields(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    transport.on(
+        "GET", "/api/v1/task-templates/", json_response(200, {"items": [], "next_cursor": None})
+    )
+    token = csrf(client, "/tasks/new")
+    transport.on(
+        "POST",
+        "/api/v1/tasks/",
+        problem(422, "Unprocessable Content", errors={"title": ["Must not be empty."]}),
+    )
+    response = client.post("/tasks/new", data={"csrf_token": token, "title": "T" * 300})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="title-error"' in page
+    assert "Must not be empty." in page
+    assert 'aria-describedby="title-error"' in page
+
+
+def test_a_task_is_created_from_a_template(client: FlaskClient, transport: FakeTransport) -> None:
+    template_id = "0194cccc-0000-7000-8000-000000000001"
+    transport.on(
+        "GET",
+        f"/api/v1/task-templates/{template_id}",
+        json_response(
+            200,
+            {
+                "id": template_id,
+                "name": "Onboarding",
+                "title": "Onboard {name}",
+                "priority": "medium",
+                "variables": ["name"],
+            },
+        ),
+    )
+    transport.on(
+        "POST",
+        f"/api/v1/task-templates/{template_id}/instantiate",
+        json_response(201, task(title="Onboard Ann")),
+    )
+    sign_in(client)
+    form_page = client.get(f"/tasks/new/template/{template_id}").get_data(as_text=True)
+    assert 'name="var_name"' in form_page
+    token = TOKEN.search(form_page)
+    assert token is not None
+    response = client.post(
+        f"/tasks/new/template/{template_id}",
+        data={
+            "csrf_token": token[1],
+            "var_name": "Ann",
+            "priority": "high",
+            "idempotency_key": "a" * 32,
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/tasks/{TASK_ID}"
+    sent = next(r for r in transport.sent if r.path.endswith("/instantiate"))
+    assert sent.json == {"variables": {"name": "Ann"}, "priority": "high"}
+    assert sent.headers["Idempotency-Key"] == "a" * 32
+
+
+def test_keyset_pages_link_forward_and_back(client: FlaskClient, transport: FakeTransport) -> None:
+    sign_in(client)
+    transport.on(
+        "GET", "/api/v1/tasks/", json_response(200, {"items": [task()], "next_cursor": "c2"})
+    )
+    first = client.get("/tasks?priority=high").get_data(as_text=True)
+    assert 'rel="next" href="/tasks?priority=high&amp;cursor=c2&amp;trail=-"' in first
+    assert 'rel="prev"' not in first
+    second = client.get("/tasks?priority=high&cursor=c2&trail=-").get_data(as_text=True)
+    assert 'rel="prev" href="/tasks?priority=high"' in second
+    listed = [
+        r for r in transport.sent if r.path == "/api/v1/tasks/" and ("cursor", "c2") in r.params
+    ]
+    assert listed, "the cursor was not passed on to the API"

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -33,9 +34,9 @@ class BenchStack:
 
 @contextmanager
 def running_stack(
-    port: int = 18480, port_offset: int = 10400, **settings: str
+    port: int = 18480, port_offset: int = 10400, log_path: Path | None = None, **settings: str
 ) -> Iterator[BenchStack]:
-    """Everything is stopped and dropped afterwards."""
+    """Everything is stopped and dropped afterwards; the stack's output goes to `log_path`."""
     from taskhive_shared.db.provisioning import drop_database
 
     name = f"taskhive_bench_{uuid.uuid4().hex[:8]}"
@@ -48,16 +49,23 @@ def running_stack(
         "GATEWAY_RATE_LIMIT": "1000000",
         "AUTH_LOG_LEVEL": "WARNING",
         "USERS_LOG_LEVEL": "WARNING",
+        # Job queues of its own in the shared Redis databases (dropped afterwards).
+        "TASKHIVE_JOBS_KEY_PREFIX": f"{name}:",
         **settings,
     }
-    process = subprocess.Popen(
-        [str(BIN / "taskhive-stack")],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    output: IO[bytes] | int = log_path.open("wb") if log_path else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            [str(BIN / "taskhive-stack")],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        if not isinstance(output, int):
+            output.close()  # the stack holds its own descriptor
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -77,4 +85,21 @@ def running_stack(
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
         drop_database(ADMIN_URL, name)
+        drop_job_keys(env["TASKHIVE_JOBS_KEY_PREFIX"])
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], check=False, timeout=60)
+
+
+def drop_job_keys(prefix: str) -> None:
+    """The Celery queues and bindings a stack left in Redis under its key prefix."""
+    from redis import Redis
+
+    from taskhive_infra.stack import JOBS_REDIS_DBS
+
+    if not prefix:
+        return
+    for db in JOBS_REDIS_DBS.values():
+        redis = Redis(host="127.0.0.1", port=6379, db=db)
+        keys = list(redis.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            redis.delete(*keys)
+        redis.close()

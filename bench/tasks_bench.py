@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 import requests
 
+from bench.seed import TASKS_SQL
 from bench.stack import running_stack
 from bench.wrk import run
 
@@ -34,7 +35,7 @@ TARGETS = {
     "patch task": "≥ 600 req/s, p99 ≤ 60 ms",
 }
 
-SEED_SQL = """
+CREATORS_AND_TAGS_SQL = """
 INSERT INTO tasks.replica_users (id, username, display_name, email, role, is_active, version,
                                  updated_at)
 SELECT gen_random_uuid(), 'creator' || n, 'Creator ' || n, 'creator' || n || '@bench.local',
@@ -50,28 +51,9 @@ SELECT gen_random_uuid(), 'tag' || n, '#336699', %(member)s, now()
 FROM generate_series(1, 50) AS n;
 
 CREATE TEMP TABLE tag_ids AS SELECT id, row_number() OVER (ORDER BY id) - 1 AS slot FROM tasks.tags;
+"""
 
-INSERT INTO tasks.tasks (id, title, description, status, priority, due_date, estimated_hours,
-                         created_by, metadata, created_at, updated_at, version)
-SELECT gen_random_uuid(),
-       (ARRAY['Prepare', 'Review', 'Fix', 'Write', 'Plan'])[1 + n %% 5] || ' ' ||
-         (ARRAY['release notes', 'invoice batch', 'login page', 'onboarding guide',
-                'database backup', 'quarterly report'])[1 + n %% 6] || ' #' || n,
-       'Task number ' || n || ' with some words to search: ' ||
-         (ARRAY['budget', 'customer', 'deploy', 'security', 'design'])[1 + n %% 5] ||
-         -- A selective term, as a real search is: 1 task in 2,000 mentions an escalation.
-         CASE WHEN n %% 2000 = 0 THEN ' escalation' ELSE '' END,
-       (ARRAY['todo', 'in_progress', 'in_review', 'blocked', 'done', 'cancelled'])[1 + n %% 6],
-       (ARRAY['low', 'medium', 'high', 'urgent'])[1 + n %% 4],
-       CASE WHEN n %% 3 = 0 THEN NULL ELSE now() + ((n %% 60) - 20) * interval '1 day' END,
-       (n %% 40) / 2.0,
-       (SELECT id FROM creators WHERE slot = n %% 19),
-       '{}'::jsonb,
-       now() - n * interval '1 second',
-       now() - n * interval '1 second',
-       1
-FROM generate_series(1, %(count)s) AS n;
-
+ASSIGNMENTS_AND_TAGS_SQL = """
 INSERT INTO tasks.task_assignments (task_id, user_id, assigned_by, assigned_at, task_created_at)
 SELECT t.id, %(member)s, t.created_by, t.created_at, t.created_at
 FROM tasks.tasks t WHERE t.created_by <> %(member)s AND abs(hashtext(t.id::text)) %% 50 = 0;
@@ -81,6 +63,8 @@ SELECT t.id, g.id FROM tasks.tasks t
 JOIN tag_ids g
   ON g.slot IN (abs(hashtext(t.id::text)) %% 50, (abs(hashtext(t.id::text)) + 7) %% 50);
 """
+# Creators and tags, the tasks (shared with bench.jobs_bench), then assignments and tags.
+SEED_SQL = (CREATORS_AND_TAGS_SQL, TASKS_SQL, ASSIGNMENTS_AND_TAGS_SQL)
 
 
 def register(base: str, name: str) -> dict[str, Any]:
@@ -120,9 +104,11 @@ def wait_for_replica(database_url: str, user_ids: list[str]) -> None:
 def seed(database_url: str, count: int, member: str, manager: str) -> float:
     started = time.perf_counter()
     with psycopg.connect(database_url, autocommit=True) as connection:
-        # Client-side binding: the seed is several statements in one round trip.
+        # Client-side binding: several statements per round trip.
         with psycopg.ClientCursor(connection) as cursor:
-            cursor.execute(SEED_SQL, {"count": count, "member": member, "manager": manager})
+            params = {"count": count, "creators": 19, "member": member, "manager": manager}
+            for statements in SEED_SQL:
+                cursor.execute(statements, params)
         connection.execute("VACUUM ANALYZE tasks.tasks, tasks.task_assignments, tasks.task_tags")
     return time.perf_counter() - started
 

@@ -68,3 +68,30 @@ def test_smtp_sends_both_parts_and_classifies_failures() -> None:
     copy = pickle.loads(pickle.dumps(permanent.value))  # noqa: S301 (our own bytes)
     assert copy.permanent is True
     assert str(copy) == str(permanent.value)
+
+
+def test_a_long_non_ascii_subject_arrives_intact() -> None:
+    # Folded by Python 3.11's default policy into encoded words that decode with a changed
+    # space (CPython gh-144156).
+    words = " ".join(f"word{n}" for n in range(13))
+    subject = f"[Taskhive] uxxxxxxxxxx assigned you to “{words}”"
+    with LocalSmtpServer() as server:
+        mailer = SmtpMailer(SmtpConfig(server.host, server.port, "t@example.org"))
+        mailer.send(OutgoingEmail("ann@example.org", subject, "x", "<p>x</p>"))
+        [message] = server.wait_for(1)
+    assert str(message["Subject"]) == subject
+
+
+def test_one_connection_carries_many_messages_and_a_dropped_one_is_reopened() -> None:
+    with LocalSmtpServer() as server:
+        mailer = SmtpMailer(SmtpConfig(server.host, server.port, "t@example.org"))
+        for n in range(3):
+            mailer.send(OutgoingEmail(f"p{n}@example.org", "Hi", "x", "<p>x</p>"))
+        assert len(set(server.peers)) == 1
+        smtp = mailer._connection.smtp
+        assert smtp is not None
+        smtp.close()  # as if the server had dropped it while idle: the next use fails
+        mailer.send(OutgoingEmail("late@example.org", "Hi", "x", "<p>x</p>"))
+        assert len(server.wait_for(4)) == 4
+        assert len(set(server.peers)) == 2
+        mailer.close()

@@ -94,18 +94,18 @@ def upgrade() -> None:
         ["recipient_id", sa.text("created_at DESC"), sa.text("id DESC")],
         schema=SCHEMA,
     )
-    # Completed-yesterday of the daily summary: status moves by time.
+    # Completed-yesterday of the daily summary: a person's tasks' status moves by time.
     op.create_index(
-        "ix_task_history_status_at",
+        "ix_task_history_status_task",
         "task_history",
-        ["at"],
+        ["task_id", "at"],
         schema=SCHEMA,
         postgresql_where=sa.text("action = 'status_changed'"),
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_task_history_status_at", table_name="task_history", schema=SCHEMA)
+    op.drop_index("ix_task_history_status_task", table_name="task_history", schema=SCHEMA)
     op.drop_table("notifications", schema=SCHEMA)
     op.drop_column("tasks", "due_soon_notified_for", schema=SCHEMA)
     op.drop_column("replica_users", "notification_preferences", schema=SCHEMA)

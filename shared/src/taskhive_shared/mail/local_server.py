@@ -22,8 +22,8 @@ class _Collector:
     def __init__(self, server: LocalSmtpServer) -> None:
         self._server = server
 
-    async def handle_DATA(self, _smtp: SMTP, _session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
-        return self._server._accept(envelope)
+    async def handle_DATA(self, _smtp: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        return self._server._accept(envelope, session.peer)
 
 
 class LocalSmtpServer:
@@ -31,6 +31,8 @@ class LocalSmtpServer:
         self._controller = Controller(_Collector(self), hostname=host, port=port)
         self._folder = folder
         self._messages: list[EmailMessage] = []
+        self.peers: list[object] = []
+        """The client address of each accepted message: one per connection that sent it."""
         self._changed = threading.Condition()
         self.reply: str = "250 OK"
         """What DATA answers; a test sets e.g. `451 try later` to exercise retries."""
@@ -61,7 +63,7 @@ class LocalSmtpServer:
     def __exit__(self, *_exc: Any) -> None:
         self.stop()
 
-    def _accept(self, envelope: Envelope) -> str:
+    def _accept(self, envelope: Envelope, peer: object) -> str:
         if self.before_accept is not None:
             override = self.before_accept()
             if override is not None:
@@ -72,6 +74,7 @@ class LocalSmtpServer:
         message = message_from_bytes(raw, _class=EmailMessage, policy=policy.default)
         with self._changed:
             self._messages.append(message)
+            self.peers.append(peer)
             count = len(self._messages)
             self._changed.notify_all()
         if self._folder is not None:

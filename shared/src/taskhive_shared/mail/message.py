@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any, Protocol
+
+_UNFOLDED = policy.default.clone(max_line_length=998)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +24,9 @@ class OutgoingEmail:
     headers: dict[str, str] = field(default_factory=dict)
 
     def to_mime(self, sender: str) -> EmailMessage:
-        message = EmailMessage()
+        # Python 3.11 drops a space where it folds a long non-ASCII header into two encoded
+        # words (CPython gh-144156); RFC 5322's hard limit of 998 characters avoids folding.
+        message = EmailMessage(policy=_UNFOLDED)
         message["From"] = sender
         message["To"] = self.to
         message["Subject"] = self.subject

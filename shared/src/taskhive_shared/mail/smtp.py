@@ -1,8 +1,15 @@
-"""SMTP adapter of the Mailer port (smtplib): one connection per message, bounded waits."""
+"""SMTP adapter of the Mailer port (smtplib), with bounded waits.
+
+Each thread keeps its connection open between messages (a worker sending a batch pays for one
+TCP and SMTP handshake, not one per email) and opens a new one after a pause longer than
+`reuse_seconds`, or when the server closed the old one.
+"""
 
 from __future__ import annotations
 
 import smtplib
+import threading
+import time
 from dataclasses import dataclass
 
 from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
@@ -18,6 +25,8 @@ class SmtpConfig:
     starttls: bool = False
     username: str | None = None
     password: str | None = None
+    reuse_seconds: float = 30.0
+    """An idle connection older than this is closed rather than reused (servers drop them)."""
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> SmtpConfig:
@@ -31,20 +40,29 @@ class SmtpConfig:
         )
 
 
+class _Connection(threading.local):
+    smtp: smtplib.SMTP | None = None
+    last_used: float = 0.0
+
+
 class SmtpMailer:
     def __init__(self, config: SmtpConfig) -> None:
         self._config = config
+        self._connection = _Connection()
 
     def send(self, email: OutgoingEmail) -> None:
-        config = self._config
-        message = email.to_mime(config.sender)
+        message = email.to_mime(self._config.sender)
         try:
-            with smtplib.SMTP(config.host, config.port, timeout=config.timeout_seconds) as smtp:
-                if config.starttls:
-                    smtp.starttls()
-                if config.username:
-                    smtp.login(config.username, config.password or "")
-                smtp.send_message(message)
+            reused = self._take_connection()
+            try:
+                self._smtp().send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                self.close()
+                if not reused:
+                    raise
+                # The server dropped the idle connection before this message: once more.
+                self._take_connection()
+                self._smtp().send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailDeliveryError(f"recipient refused: {exc.recipients}", permanent=True) from exc
         except smtplib.SMTPResponseException as exc:
@@ -53,5 +71,39 @@ class SmtpMailer:
             raise MailDeliveryError(
                 f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent
             ) from exc
-        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
             raise MailDeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        self._connection.last_used = time.monotonic()
+
+    def close(self) -> None:
+        """Close this thread's connection (a later send opens a new one)."""
+        smtp, self._connection.smtp = self._connection.smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def _take_connection(self) -> bool:
+        """Make sure this thread has an open connection; True when an old one is reused."""
+        idle = time.monotonic() - self._connection.last_used
+        if self._connection.smtp is not None and idle <= self._config.reuse_seconds:
+            return True
+        self.close()
+        config = self._config
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout_seconds)
+        try:
+            if config.starttls:
+                smtp.starttls()
+            if config.username:
+                smtp.login(config.username, config.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        self._connection.smtp = smtp
+        return False
+
+    def _smtp(self) -> smtplib.SMTP:
+        assert self._connection.smtp is not None
+        return self._connection.smtp

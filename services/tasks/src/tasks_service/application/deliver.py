@@ -55,7 +55,16 @@ class DeliverNotifications:
             if record is None:
                 report.skipped += 1
                 return
-            email = self.renderer.render(record)
+            try:
+                email = self.renderer.render(record)
+            except Exception as exc:  # a row that cannot render never will: fail it, go on
+                logger.exception("notification cannot be rendered")
+                uow.notifications.mark_failed_attempt(
+                    record.id, f"render failed: {type(exc).__name__}: {exc}", give_up=True
+                )
+                uow.commit()
+                report.failed += 1
+                return
             try:
                 self.mailer.send(email)
             except MailDeliveryError as exc:

@@ -145,6 +145,18 @@ def _provision(target_url: str, service: str) -> None:
     )
 
 
+def start_mail_server(config: EmbeddedConfig) -> LocalSmtpServer:
+    """Real SMTP on loopback: every email lands in .data/mail/*.eml and at /dev/mail. On a
+    free port when TASKHIVE_SMTP_PORT is taken (say, by `make stack`'s catcher)."""
+    folder = config.data_dir / "mail"
+    try:
+        return LocalSmtpServer(port=config.smtp_port, folder=folder).start()
+    except OSError:
+        server = LocalSmtpServer(port=0, folder=folder).start()
+        logger.warning("SMTP port taken; mail server on another", extra={"port": server.port})
+        return server
+
+
 def _developer_routes(
     config: EmbeddedConfig, jobs: dict[str, Celery], mail: LocalSmtpServer
 ) -> list[Route]:
@@ -155,8 +167,7 @@ def _developer_routes(
 
 
 def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
-    # Real SMTP on loopback: every email lands in .data/mail/*.eml and at /dev/mail.
-    mail = LocalSmtpServer(port=config.smtp_port, folder=config.data_dir / "mail").start()
+    mail = start_mail_server(config)
     ensure_database(admin_url, config.database)
     target = make_url(admin_url).set(database=config.database).render_as_string(hide_password=False)
     for service in ("auth", "users", "tasks"):

@@ -380,13 +380,23 @@ def test_only_the_web_service_may_name_a_client_address(web_stack: WebStack) -> 
         ]
 
     vouched = attempts(
-        web_stack.stack.client(), web_stack.web_secret, [f"10.9.0.{n}" for n in range(limit + 2)]
+        web_stack.stack.internal_client(),
+        web_stack.web_secret,
+        [f"10.9.0.{n}" for n in range(limit + 2)],
     )
     assert 429 not in vouched
     forged = attempts(
-        web_stack.stack.client(), "a-guessed-secret", [f"10.8.0.{n}" for n in range(limit + 1)]
+        web_stack.stack.internal_client(),
+        "a-guessed-secret",
+        [f"10.8.0.{n}" for n in range(limit + 1)],
     )
     assert forged[-1] == 429
+    # Even the right secret is not believed on the public listener (a leaked or default one
+    # is no use from outside).
+    leaked = attempts(
+        web_stack.stack.client(), web_stack.web_secret, [f"10.7.0.{n}" for n in range(limit + 1)]
+    )
+    assert leaked[-1] == 429
 
 
 def test_an_expired_access_token_is_refreshed_once_for_concurrent_pages(

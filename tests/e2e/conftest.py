@@ -53,9 +53,9 @@ def _free_port() -> int:
 
 def _free_port_offset() -> int:
     from taskhive_infra.services import SERVICES, WEB
-    from taskhive_infra.stack import STATS_PORT
+    from taskhive_infra.stack import INTERNAL_PORT, STATS_PORT
 
-    ports = [service.port for service in SERVICES] + [WEB.port, STATS_PORT]
+    ports = [service.port for service in SERVICES] + [WEB.port, STATS_PORT, INTERNAL_PORT]
     for _ in range(100):
         offset = random.randrange(20_000, 50_000, 100)
         if all(_port_free(port + offset) for port in ports):
@@ -103,9 +103,14 @@ class Stack:
     auth_rate_limit: int = AUTH_RATE_LIMIT
     mail: LocalSmtpServer | None = None
     """The SMTP server every process of this stack sends its email to (in this process)."""
+    internal_url: str = ""
+    """The gateway's internal listener, the web service's way in (never published)."""
 
     def client(self) -> Client:
         return Client(self.base_url, next(_client_addresses))
+
+    def internal_client(self) -> Client:
+        return Client(self.internal_url, next(_client_addresses))
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -190,9 +195,17 @@ def running_stack(
     vhost = database  # queues of its own: a developer's stack must not consume our events
     gateway_port = _free_port()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
+    from taskhive_infra.stack import INTERNAL_PORT
+
+    port_offset = _free_port_offset()
     mail = LocalSmtpServer().start()
-    stack = Stack(base_url=f"http://127.0.0.1:{gateway_port}", log_path=log_path, mail=mail)
-    env = _stack_env(database, vhost, gateway_port, _free_port_offset())
+    stack = Stack(
+        base_url=f"http://127.0.0.1:{gateway_port}",
+        log_path=log_path,
+        mail=mail,
+        internal_url=f"http://127.0.0.1:{INTERNAL_PORT + port_offset}",
+    )
+    env = _stack_env(database, vhost, gateway_port, port_offset)
     env.update(
         TASKHIVE_SMTP_HOST=mail.host,
         TASKHIVE_SMTP_PORT=str(mail.port),

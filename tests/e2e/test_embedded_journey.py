@@ -118,6 +118,10 @@ def test_a_developer_runs_a_job_by_hand(client: Client) -> None:
     assert ran.json()["job"] == "tasks.check_overdue_tasks"
     assert isinstance(ran.json()["result"]["flagged"], int)
     assert client.post("/dev/jobs/tasks/no_such_job").status_code == 404
+    cross_site = client.post(
+        "/dev/jobs/tasks/check_overdue_tasks", json={}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert cross_site.status_code == 403
 
 
 def test_demo_accounts_are_seeded(client: Client) -> None:

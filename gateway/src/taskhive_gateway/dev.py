@@ -20,6 +20,17 @@ from taskhive_shared.mail.local_server import LocalSmtpServer
 def create_dev_app(jobs: Mapping[str, Celery], mail: LocalSmtpServer) -> Flask:
     app = Flask("taskhive-dev")
 
+    @app.before_request
+    def refuse_other_sites() -> ResponseReturnValue | None:
+        # Unauthenticated routes on the developer's machine: a web page they visit must not be
+        # able to run jobs through their browser (CSRF), so only same-site or tool requests.
+        if request.method == "POST" and request.headers.get("Sec-Fetch-Site", "none") not in (
+            "same-origin",
+            "none",
+        ):
+            return jsonify({"detail": "cross-site requests are refused"}), 403
+        return None
+
     @app.get("/dev/jobs")
     def list_jobs() -> ResponseReturnValue:
         return jsonify({service: sorted(service_jobs(a, service)) for service, a in jobs.items()})

@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 LOCALHOST = "127.0.0.1"
 STATS_PORT = 8404  # the gateway's operator listener (stats page, Prometheus metrics)
+INTERNAL_PORT = 8081  # the gateway's listener for the web service (never published)
 JOBS_REDIS_DBS = {"auth": 1, "users": 2, "tasks": 3}
 """One Redis database per service's job queues (DESIGN §7); 0 holds the token denylist."""
 
@@ -112,6 +113,7 @@ def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
     defaults: dict[str, str] = {
         # The gateway's own stats listener must move with the offset too (second stack, tests).
         "GATEWAY_STATS_PORT": str(STATS_PORT + config.port_offset),
+        "GATEWAY_INTERNAL_PORT": str(INTERNAL_PORT + config.port_offset),
         "GATEWAY_BIND_ADDRESS": LOCALHOST,
     }
     database = make_url(config.admin_url).set(database=config.database)
@@ -139,7 +141,7 @@ def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
     web_secret = env.get("GATEWAY_WEB_SECRET") or env.get("WEB_GATEWAY_SECRET")
     web_secret = web_secret or secrets.token_urlsafe(32)
     defaults["GATEWAY_WEB_SECRET"] = defaults["WEB_GATEWAY_SECRET"] = web_secret
-    defaults["WEB_API_BASE_URL"] = f"http://{LOCALHOST}:{config.gateway_port}"
+    defaults["WEB_API_BASE_URL"] = f"http://{LOCALHOST}:{INTERNAL_PORT + config.port_offset}"
     defaults["WEB_SESSION_REDIS_URL"] = config.redis_url
     if "AUTH_SIGNING_KEY_FILES" not in env:
         defaults["AUTH_SIGNING_KEY_FILES"] = str(config.data_dir / "keys" / "auth-1.pem")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
@@ -25,8 +27,10 @@ def build_app(
     *,
     transport: ApiTransport | None = None,
     store: SessionStore | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Flask:
-    """`transport` and `store` are given by the embedded mode (in-process) and by tests."""
+    """`transport` and `store` are given by the embedded mode (in-process) and by tests;
+    `clock` (the sessions' wall clock) by tests."""
     if transport is None:
         transport = RequestsTransport(
             settings.api_base_url,
@@ -45,8 +49,7 @@ def build_app(
     idle_seconds = settings.session_idle_minutes * 60
     dependencies = WebDependencies(
         transport=transport,
-        store=store,
-        sessions=SessionManager(store, transport, idle_seconds=idle_seconds),
+        sessions=SessionManager(store, transport, idle_seconds=idle_seconds, clock=clock),
         directory=Directory(),
         counts=StatusCounts(store),
         pool=ThreadPoolExecutor(max_workers=8, thread_name_prefix="web-api"),

@@ -141,6 +141,50 @@ def test_next_is_never_an_open_redirect(client: FlaskClient) -> None:
     assert response.headers["Location"] == "/tasks"
 
 
+def test_a_next_with_a_line_break_is_ignored_not_a_500(client: FlaskClient) -> None:
+    token = csrf(client)
+    response = client.post(
+        "/login",
+        data={
+            "username": "ann",
+            "password": "pw",
+            "csrf_token": token,
+            "next": "/x\r\nSet-Cookie: a=b",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks"
+
+
+def test_a_filter_the_api_refuses_does_not_redirect_to_itself(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    transport.on("GET", "/api/v1/tasks/", problem(422, "Unprocessable Content"))
+    response = client.get("/tasks?status=todo")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks"
+
+
+def test_the_browser_cookie_is_renewed_with_the_session(transport: FakeTransport) -> None:
+    transport.on("POST", "/api/v1/auth/login", json_response(200, token_body()))
+    transport.on("GET", "/api/v1/users/me", problem(404))
+    now = [1_000_000.0]
+    app = build_app(
+        WebSettings(trusted_proxies=1),
+        transport=transport,
+        store=InMemorySessionStore(clock=lambda: now[0]),
+        clock=lambda: now[0],
+    )
+    client = app.test_client()
+    sign_in(client)
+    assert "taskhive_session=" not in client.get("/login").headers.get("Set-Cookie", "")
+    now[0] += 600  # past the touch interval: the stored expiry moves, and so must the cookie's
+    renewed = client.get("/login").headers.get("Set-Cookie", "")
+    assert "taskhive_session=" in renewed
+    assert "Max-Age=" in renewed
+
+
 def test_a_wrong_password_is_explained(client: FlaskClient, transport: FakeTransport) -> None:
     transport.on("POST", "/api/v1/auth/login", problem(401, "Unauthorized"))
     response = client.post(

@@ -203,3 +203,41 @@ def test_a_request_ending_never_writes_back_tokens_another_request_replaced(
     assert stored.tokens is not None
     assert stored.tokens.refresh_token == "refresh-2"
     assert stored.flashes == [("info", "Comment posted.")]
+
+
+def test_sign_out_with_an_expired_access_token_refreshes_it_to_revoke_the_family(
+    manager: SessionManager, transport: FakeTransport, clock: Clock
+) -> None:
+    session = manager.sign_in(WebSession.new(), "ann", "pw", Caller())
+    clock.now += 3 * 3600  # idle for hours: the access token is long expired
+    transport.on("POST", "/api/v1/auth/refresh", json_response(200, token_body("2")))
+    transport.on("POST", "/api/v1/auth/logout", json_response(204))
+    manager.sign_out(session, Caller())
+    logout = transport.sent[-1]
+    assert (logout.path, logout.token) == ("/api/v1/auth/logout", "access-2")
+    assert logout.json == {"refresh_token": "refresh-2"}
+
+
+def test_signing_in_again_logs_the_earlier_sign_in_out(
+    manager: SessionManager, transport: FakeTransport
+) -> None:
+    first = manager.sign_in(WebSession.new(), "ann", "pw", Caller())
+    transport.on("POST", "/api/v1/auth/logout", json_response(204))
+    manager.sign_in(first, "ann", "pw", Caller())
+    assert "/api/v1/auth/logout" in transport.paths("POST")
+    assert manager.load(first.id)[0] is None
+
+
+def test_anonymous_sessions_expire_soon_and_signed_in_ones_after_the_idle_time(
+    transport: FakeTransport, clock: Clock
+) -> None:
+    transport.on("POST", "/api/v1/auth/login", json_response(200, token_body("1")))
+    transport.on("GET", "/api/v1/users/me", json_response(200, {}))
+    store = InMemorySessionStore(clock=clock)
+    manager = SessionManager(store, transport, idle_seconds=3600, clock=clock)
+    anonymous = WebSession.new()
+    manager.save(anonymous)
+    signed_in = manager.sign_in(WebSession.new(), "ann", "pw", Caller())
+    clock.now += 1800
+    assert manager.load(anonymous.id)[0] is None
+    assert manager.load(signed_in.id)[0] is not None

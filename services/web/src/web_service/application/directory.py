@@ -96,10 +96,6 @@ class Directory:
                 return person
         return None
 
-    def forget_lists(self) -> None:
-        with self._lock:
-            self._lists.clear()
-
     def _cached_list(self, name: str, load: Callable[[], Any]) -> Any:
         now = self._clock()
         cached = self._lists.get(name)

@@ -39,7 +39,9 @@ class ApiError(Exception):
     def from_response(cls, response: ApiResponse) -> ApiError:
         body: Any = response.body if isinstance(response.body, dict) else {}
         errors: dict[str, list[str]] = {}
-        for name, messages in (body.get("errors") or {}).items():
+        listed = body.get("errors")
+        # A field → messages mapping by contract; anything else is shown as the detail only.
+        for name, messages in (listed if isinstance(listed, dict) else {}).items():
             errors[str(name)] = _flatten(messages)
         return cls(
             status=response.status,

@@ -23,6 +23,9 @@ _SESSION_PREFIX = "web:session:"
 _LOCK_PREFIX = "web:session-lock:"
 _TOUCH_AFTER_SECONDS = 300.0
 """A session read is written back (renewing its expiry) at most this often."""
+ANONYMOUS_SECONDS = 1200
+"""A session nobody signed in to (a form's CSRF token, flashes) lives this long: every
+cookieless page view may start one, so they must not pile up in Redis for hours."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,8 @@ class SessionManager:
     def save(self, session: WebSession) -> None:
         data = session.to_dict()
         data["seen_at"] = self._clock()
-        self._store.set(_SESSION_PREFIX + storage_key(session.id), data, self._idle_seconds)
+        ttl = self._idle_seconds if session.user else min(self._idle_seconds, ANONYMOUS_SECONDS)
+        self._store.set(_SESSION_PREFIX + storage_key(session.id), data, ttl)
 
     def save_after_request(self, session: WebSession) -> None:
         """Write back what a request changed (flashes, expiry) without undoing a refresh that
@@ -104,18 +108,26 @@ class SessionManager:
 
     def sign_out(self, session: WebSession, caller: Caller) -> WebSession:
         """Revokes the tokens at the API (best effort) and ends the session; returns a fresh one."""
-        if session.tokens is not None:
-            # Best effort: the local session ends anyway; the tokens expire on their own.
-            with contextlib.suppress(ApiUnavailable):
-                self._send(
-                    "POST",
-                    "/api/v1/auth/logout",
-                    caller,
-                    token=session.tokens.access_token,
-                    json={"refresh_token": session.tokens.refresh_token},
-                )
+        self._revoke(session, caller)
         self.discard(session)
         return WebSession.new()
+
+    def _revoke(self, session: WebSession, caller: Caller) -> None:
+        """Log the session's tokens out at the API. Best effort: the local session ends
+        anyway. The API wants a valid access token, so an expired one is refreshed first
+        (else the refresh-token family would stay alive for its 30 days)."""
+        if session.tokens is None or session.user is None:
+            return
+        with contextlib.suppress(ApiUnavailable, SignedOut):
+            access_token = self.access_token(session, caller)
+            assert session.tokens is not None
+            self._send(
+                "POST",
+                "/api/v1/auth/logout",
+                caller,
+                token=access_token,
+                json={"refresh_token": session.tokens.refresh_token},
+            )
 
     def _start(self, previous: WebSession, body: Any, caller: Caller) -> WebSession:
         user = body["user"]
@@ -129,6 +141,7 @@ class SessionManager:
             display_name=name or str(user["username"]),
         )
         self._adopt_profile(fresh, caller)
+        self._revoke(previous, caller)  # signing in again ends the earlier sign-in too
         self.discard(previous)
         self.save(fresh)
         return fresh
@@ -188,10 +201,14 @@ class SessionManager:
                 json={"refresh_token": stored.tokens.refresh_token},
             )
             if response.status == 200:
+                # Saved before anything else is read from the answer: the old refresh token is
+                # spent now, and losing the new one would end the sign-in at its next use.
                 session.tokens = self._tokens(response.body)
-                if session.user is not None:
-                    session.user.role = str(response.body["user"].get("role") or "member")
                 self.save(session)
+                user = response.body.get("user") if isinstance(response.body, dict) else None
+                if session.user is not None and isinstance(user, dict):
+                    session.user.role = str(user.get("role") or session.user.role)
+                    self.save(session)
                 return
             if response.status in (400, 401, 403, 422):
                 session.user, session.tokens = None, None

@@ -54,13 +54,15 @@ class ListFilters:
             return value
 
         assignee = pick("assignee")
-        if assignee and assignee != "me" and not _is_uuid(assignee):
-            dropped.append("assignee")
-            assignee = ""
+        if assignee and assignee != "me":
+            assignee = _canonical_uuid(assignee) or ""
+            if not assignee:
+                dropped.append("assignee")
         team = pick("team")
-        if team and not _is_uuid(team):
-            dropped.append("team")
-            team = ""
+        if team:
+            team = _canonical_uuid(team) or ""
+            if not team:
+                dropped.append("team")
         tag = pick("tag")
         if tag and not _TAG.match(tag):
             dropped.append("tag")
@@ -186,9 +188,9 @@ class StatusCounts:
         return "web:counts:" + storage_key(session.id)
 
 
-def _is_uuid(value: str) -> bool:
+def _canonical_uuid(value: str) -> str | None:
+    """The API's spelling of a UUID (`{…}` or `urn:uuid:…` are refused there), else None."""
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(value))
     except ValueError:
-        return False
-    return True
+        return None

@@ -9,7 +9,7 @@ from flask import current_app, g
 
 from web_service.application.api import Api
 from web_service.application.directory import Directory
-from web_service.application.ports import ApiTransport, SessionStore
+from web_service.application.ports import ApiTransport
 from web_service.application.sessions import Caller, SessionManager
 from web_service.application.task_list import StatusCounts
 from web_service.entrypoints.http.security import current_session
@@ -18,7 +18,6 @@ from web_service.entrypoints.http.security import current_session
 @dataclass(frozen=True, slots=True)
 class WebDependencies:
     transport: ApiTransport
-    store: SessionStore
     sessions: SessionManager
     directory: Directory
     counts: StatusCounts

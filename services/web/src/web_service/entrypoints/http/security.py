@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, redirect, request, url_for
+from flask import Flask, Response, g, redirect, request, url_for
 
 from web_service.application.sessions import Caller, SessionManager
 from web_service.domain.session import WebSession
@@ -75,11 +75,13 @@ def install_sessions(app: Flask, sessions: SessionManager, policy: CookiePolicy)
             if g.get("session_cookie"):
                 response.delete_cookie(COOKIE_NAME, path="/")
             return response
-        if session.id != g.get("session_cookie"):
+        is_new = session.id != g.get("session_cookie")
+        if is_new:
             sessions.save(session)  # a new session: nobody else can have written it
         elif g.get("session_dirty"):
             sessions.save_after_request(session)
-        if session.id != g.get("session_cookie"):
+        # Re-sent whenever the stored session was renewed: the expiry slides in the browser too.
+        if is_new or g.get("session_dirty"):
             response.set_cookie(
                 COOKIE_NAME,
                 session.id,
@@ -183,12 +185,9 @@ def safe_next(target: str | None, default: str) -> str:
     """Only a path of this site: `next` must not turn sign-in into an open redirect."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return default  # a control character would break the Location header (a 500)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return default
     return target
-
-
-def refuse_unless(condition: bool) -> None:
-    if not condition:
-        abort(404)

@@ -65,9 +65,13 @@ def task_list() -> Any:
     except ApiError as exc:
         if exc.status != 422:
             raise
-        # A cursor from another query or an outdated link: start again at the first page.
-        flash("That page of the list is no longer available; showing the first page.", "error")
-        return redirect(url_for("tasks.task_list", **filters.query()))  # type: ignore[arg-type]
+        if trail.cursor:
+            # A cursor from another query or an outdated link: start again at the first page.
+            flash("That page of the list is no longer available; showing the first page.", "error")
+            return redirect(url_for("tasks.task_list", **filters.query()))  # type: ignore[arg-type]
+        # Filters the API refuses: the plain list, never the same address again (no loop).
+        flash("Those filters could not be applied; showing all tasks.", "error")
+        return redirect(url_for("tasks.task_list"))
     for name in dropped:
         flash(f"The {name.replace('_', ' ')} filter was not understood and is ignored.", "error")
     directory = deps().directory

@@ -48,7 +48,7 @@ import requests
 from sqlalchemy.engine import make_url
 
 from bench.auth_bench import percentile
-from bench.seed import TASKS_SQL
+from bench.seed import TASKS_SQL, wait_for_replica
 from bench.stack import ADMIN_URL, running_stack
 from bench.wrk import WrkResult, run
 
@@ -451,20 +451,6 @@ def register(base: str, name: str) -> Account:
     assert response.status_code == 201, response.text
     body = response.json()
     return Account(body["user"]["id"], body["access_token"])
-
-
-def wait_for_replica(database_url: str, user_ids: list[str]) -> None:
-    deadline = time.monotonic() + 60
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        while True:
-            found = connection.execute(
-                "SELECT count(*) FROM tasks.replica_users WHERE id = ANY(%s::uuid[])", (user_ids,)
-            ).fetchone()
-            if found and found[0] == len(user_ids):
-                return
-            if time.monotonic() > deadline:
-                raise SystemExit("the tasks replica did not receive the bench users")
-            time.sleep(0.2)
 
 
 @dataclass

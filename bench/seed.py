@@ -6,6 +6,10 @@ The statements use psycopg's client-side binding (`%%` is a literal `%`): run th
 
 from __future__ import annotations
 
+import time
+
+import psycopg
+
 # `count` tasks; task n is created by the row of temp table `creators (id, slot)` whose slot is
 # n % `creators`. Statuses cycle over the six (1 in 6 done), a third have no due date, the rest
 # are due between 20 days ago and 39 days ahead of now() (about a third overdue), two tasks in
@@ -32,3 +36,18 @@ SELECT gen_random_uuid(),
        1
 FROM generate_series(1, %(count)s) AS n;
 """
+
+
+def wait_for_replica(database_url: str, user_ids: list[str], timeout: float = 60.0) -> None:
+    """Until the users registered through the gateway have reached the tasks replica."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        while True:
+            found = connection.execute(
+                "SELECT count(*) FROM tasks.replica_users WHERE id = ANY(%s::uuid[])", (user_ids,)
+            ).fetchone()
+            if found and found[0] == len(user_ids):
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit("the tasks replica did not receive the bench users")
+            time.sleep(0.2)

@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 import requests
 
-from bench.seed import TASKS_SQL
+from bench.seed import TASKS_SQL, wait_for_replica
 from bench.stack import running_stack
 from bench.wrk import run
 
@@ -85,20 +85,6 @@ def make_manager(database_url: str, user_id: str) -> None:
             "UPDATE tasks.replica_users SET role = 'manager', version = version + 1 WHERE id = %s",
             (user_id,),
         )
-
-
-def wait_for_replica(database_url: str, user_ids: list[str]) -> None:
-    deadline = time.monotonic() + 30
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        while True:
-            found = connection.execute(
-                "SELECT count(*) FROM tasks.replica_users WHERE id = ANY(%s::uuid[])", (user_ids,)
-            ).fetchone()
-            if found and found[0] == len(user_ids):
-                return
-            if time.monotonic() > deadline:
-                raise SystemExit("the tasks replica did not receive the bench users")
-            time.sleep(0.2)
 
 
 def seed(database_url: str, count: int, member: str, manager: str) -> float:

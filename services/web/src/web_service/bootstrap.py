@@ -49,7 +49,14 @@ def build_app(
     idle_seconds = settings.session_idle_minutes * 60
     dependencies = WebDependencies(
         transport=transport,
-        sessions=SessionManager(store, transport, idle_seconds=idle_seconds, clock=clock),
+        sessions=SessionManager(
+            store,
+            transport,
+            idle_seconds=idle_seconds,
+            clock=clock,
+            # Waited for as long as a refresh call may take, and the lease lasts longer still.
+            lock_seconds=settings.api_timeout_seconds + 5,
+        ),
         directory=Directory(),
         counts=StatusCounts(store),
         pool=ThreadPoolExecutor(max_workers=8, thread_name_prefix="web-api"),

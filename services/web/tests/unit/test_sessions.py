@@ -241,3 +241,27 @@ def test_anonymous_sessions_expire_soon_and_signed_in_ones_after_the_idle_time(
     clock.now += 1800
     assert manager.load(anonymous.id)[0] is None
     assert manager.load(signed_in.id)[0] is not None
+
+
+def test_a_write_back_during_a_refresh_is_skipped_not_allowed_to_undo_it(
+    transport: FakeTransport, clock: Clock
+) -> None:
+    transport.on("POST", "/api/v1/auth/login", json_response(200, token_body("1")))
+    transport.on("GET", "/api/v1/users/me", json_response(200, {}))
+    store = InMemorySessionStore()
+    manager = SessionManager(store, transport, idle_seconds=3600, clock=clock, lock_seconds=0.05)
+    session = manager.sign_in(WebSession.new(), "ann", "pw", Caller())
+    stale_copy = manager.load(session.id)[0]
+    assert stale_copy is not None
+    with store.lock("web:session-lock:" + storage_key(session.id), 1.0):  # a refresh runs
+        rotated = manager.load(session.id)[0]
+        assert rotated is not None
+        rotated.tokens = manager._tokens(token_body("2"))
+        manager.save(rotated)
+        stale_copy.flash("saved?")
+        manager.save_after_request(stale_copy)  # cannot take the lock: must not write
+    stored = manager.load(session.id)[0]
+    assert stored is not None
+    assert stored.tokens is not None
+    assert stored.tokens.refresh_token == "refresh-2"
+    assert stored.flashes == []

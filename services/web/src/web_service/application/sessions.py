@@ -44,11 +44,14 @@ class SessionManager:
         *,
         idle_seconds: int,
         clock: Callable[[], float] = time.time,
+        lock_seconds: float = 15.0,
     ) -> None:
         self._store = store
         self._transport = transport
         self._idle_seconds = idle_seconds
         self._clock = clock
+        self._lock_seconds = lock_seconds
+        """How long the per-session lock is waited for; it must outlast one refresh call."""
 
     # --- storage -----------------------------------------------------------------------------
 
@@ -78,7 +81,9 @@ class SessionManager:
         again would get the whole sign-in revoked at its next use. Tokens are only ever
         written by `refresh` (under the same lock), so the stored ones are the newest."""
         key = storage_key(session.id)
-        with self._store.lock(_LOCK_PREFIX + key, 10.0):
+        with self._store.lock(_LOCK_PREFIX + key, self._lock_seconds) as held:
+            if not held:
+                return  # a refresh is still running: writing now could undo it; skip the touch
             stored, _ = self.load(session.id)
             if stored is not None:
                 session.tokens = stored.tokens
@@ -182,7 +187,7 @@ class SessionManager:
     def refresh(self, session: WebSession, caller: Caller, stale_access_token: str) -> None:
         """Replace `stale_access_token`, unless a concurrent request already did."""
         key = storage_key(session.id)
-        with self._store.lock(_LOCK_PREFIX + key, 10.0) as held:
+        with self._store.lock(_LOCK_PREFIX + key, self._lock_seconds) as held:
             if not held:
                 raise ApiUnavailable("the session is busy refreshing its sign-in")
             stored, _ = self.load(session.id)

@@ -122,6 +122,12 @@ def test_a_developer_runs_a_job_by_hand(client: Client) -> None:
         "/dev/jobs/tasks/check_overdue_tasks", json={}, headers={"Sec-Fetch-Site": "cross-site"}
     )
     assert cross_site.status_code == 403
+    rebound = client.post(
+        "/dev/jobs/tasks/check_overdue_tasks", json={}, headers={"Host": "attacker.example"}
+    )
+    assert rebound.status_code == 403
+    unknown_argument = client.post("/dev/jobs/tasks/check_overdue_tasks", json={"nope": 1})
+    assert unknown_argument.status_code == 400
 
 
 def test_demo_accounts_are_seeded(client: Client) -> None:

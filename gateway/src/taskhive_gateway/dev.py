@@ -16,6 +16,8 @@ from flask.typing import ResponseReturnValue
 from taskhive_shared.jobs.app import service_jobs
 from taskhive_shared.mail.local_server import LocalSmtpServer
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
 
 def create_dev_app(jobs: Mapping[str, Celery], mail: LocalSmtpServer) -> Flask:
     app = Flask("taskhive-dev")
@@ -23,7 +25,10 @@ def create_dev_app(jobs: Mapping[str, Celery], mail: LocalSmtpServer) -> Flask:
     @app.before_request
     def refuse_other_sites() -> ResponseReturnValue | None:
         # Unauthenticated routes on the developer's machine: a web page they visit must not be
-        # able to run jobs through their browser (CSRF), so only same-site or tool requests.
+        # able to use them through their browser, neither by a cross-site request (CSRF) nor
+        # by a name of its own that resolves to 127.0.0.1 (DNS rebinding).
+        if request.host.rsplit(":", 1)[0] not in LOOPBACK_NAMES:
+            return jsonify({"detail": "only on a loopback address"}), 403
         if request.method == "POST" and request.headers.get("Sec-Fetch-Site", "none") not in (
             "same-origin",
             "none",
@@ -43,7 +48,10 @@ def create_dev_app(jobs: Mapping[str, Celery], mail: LocalSmtpServer) -> Flask:
         kwargs: Any = request.get_json(silent=True) or {}
         if not isinstance(kwargs, dict):
             return jsonify({"detail": "the body must be a JSON object of job arguments"}), 400
-        result = jobs[service].tasks[known[name]].apply(kwargs=kwargs, throw=True)
+        try:
+            result = jobs[service].tasks[known[name]].apply(kwargs=kwargs, throw=True)
+        except TypeError as exc:  # arguments the job does not take
+            return jsonify({"detail": f"bad arguments: {exc}"}), 400
         return jsonify({"job": f"{service}.{name}", "result": result.result})
 
     @app.get("/dev/mail")

@@ -39,9 +39,8 @@ def test_a_beat_that_stops_renewing_is_replaced_after_its_ttl(redis: Redis) -> N
     never = threading.Event()
     assert crashed.acquire(never)  # and then never renews
     assert standby.acquire(never)
-    lost = threading.Event()
-    lost.set()
-    crashed.keep(lost)  # returns at once: lost already set
+    # The crashed one, renewing again, learns the lock is someone else's now.
+    assert crashed.keep(threading.Event()) is False
     standby.release()
 
 
@@ -95,3 +94,68 @@ def test_one_connection_carries_many_messages_and_a_dropped_one_is_reopened() ->
         assert len(server.wait_for(4)) == 4
         assert len(set(server.peers)) == 2
         mailer.close()
+
+
+def test_a_beat_stopped_by_sigterm_hands_the_lock_over_at_once(redis_url: str, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    prefix = f"test-{uuid.uuid4().hex}:"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKS_")}
+    env.update(
+        TASKS_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+        TASKS_JOBS_BROKER_URL=redis_url,
+        TASKS_JOBS_KEY_PREFIX=prefix,
+    )
+    beat = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "tasks-service"),
+            "jobs",
+            "beat",
+            "--schedule-file",
+            str(tmp_path / "schedule.db"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    redis = Redis.from_url(redis_url)
+    name = beat_lock_name("tasks", prefix)
+    try:
+        deadline = time.monotonic() + 30
+        while not redis.exists(name) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert redis.exists(name), "the beat never took the lock"
+        time.sleep(1.0)  # let Celery's beat install its own signal handlers
+        beat.send_signal(signal.SIGTERM)
+        assert beat.wait(timeout=20) == 0
+        assert not redis.exists(name)  # released, not left to expire
+    finally:
+        if beat.poll() is None:
+            beat.kill()
+        redis.delete(name)
+
+
+def test_a_refused_recipient_is_final_only_on_a_5xx() -> None:
+    with LocalSmtpServer() as server:
+        mailer = SmtpMailer(SmtpConfig(server.host, server.port, "t@example.org"))
+        email = OutgoingEmail("ann@example.org", "Hi", "x", "<p>x</p>")
+        server.recipient_reply = "450 4.2.0 greylisted, try again later"
+        with pytest.raises(MailDeliveryError) as greylisted:
+            mailer.send(email)
+        assert greylisted.value.permanent is False
+        server.recipient_reply = "550 5.1.1 no such user"
+        with pytest.raises(MailDeliveryError) as unknown:
+            mailer.send(email)
+        assert unknown.value.permanent is True
+        server.recipient_reply = None
+        mailer.send(email)
+        assert len(server.wait_for(1)) == 1
+
+
+def test_the_smtp_password_never_shows_in_a_repr() -> None:
+    assert "s3cret" not in repr(SmtpConfig("h", 25, "t@example.org", password="s3cret"))

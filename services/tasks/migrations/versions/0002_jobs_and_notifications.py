@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("context", postgresql.JSONB, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text),
+        sa.Column("last_attempt_at", TS),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("sent_at", TS),
         # One email per person, kind and occasion (an event id, a due date, a day): a second
@@ -72,7 +73,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_notifications_pending",
         "notifications",
-        ["created_at"],
+        [sa.text("coalesce(last_attempt_at, created_at)")],
         schema=SCHEMA,
         postgresql_where=sa.text("status = 'pending'"),
     )

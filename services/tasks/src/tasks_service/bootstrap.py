@@ -258,7 +258,7 @@ def build_tasks_jobs(
             mailer,
             TemplateNotificationRenderer(settings.public_base_url),
             clock,
-            settings.notification_max_attempts,
+            timedelta(hours=settings.notification_give_up_hours),
         ),
         check_overdue=CheckOverdueTasks(uow, clock),
         remind_due_soon=RemindDueSoonTasks(uow, clock),
@@ -289,7 +289,7 @@ def build_jobs_app(
             mailer or SmtpMailer(SmtpConfig.from_settings(settings)),
         )
     )
-    register_jobs(app, jobs)
+    register_jobs(app, jobs, settings.notification_retries)
     return app
 
 

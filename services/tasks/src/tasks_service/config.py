@@ -43,8 +43,19 @@ class TasksSettings(CommonSettings):
     archive_retention_days: int = Field(
         default=30, ge=1, le=36500, description="Archived tasks older than this are deleted."
     )
-    notification_max_attempts: int = Field(
-        default=6, ge=1, le=50, description="SMTP attempts per email before it is marked failed."
+    notification_retries: int = Field(
+        default=5,
+        ge=0,
+        le=20,
+        description="Quick retries of a delivery job after a temporary SMTP failure (30 s, then "
+        "doubling); the sweeper goes on every 10 minutes after that.",
+    )
+    notification_give_up_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 14,
+        description="A notification still failing temporarily this long after it was recorded "
+        "is marked failed.",
     )
     public_base_url: str = Field(
         default="http://127.0.0.1:8080",

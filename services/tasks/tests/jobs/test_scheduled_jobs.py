@@ -52,10 +52,40 @@ def test_the_daily_summary_goes_once_to_people_with_tasks_and_skips_the_others(
     assert "Beta" in text
     assert _summary_mail(mail, idle) == []
     assert _summary_mail(mail, unwilling) == []
-    # An hour when it is not 7 in Tokyo: nobody there is summarised.
+    # A later run of the morning (catching up a missed one) does not summarise anyone twice.
     eight = (datetime.fromisoformat(at_seven) + timedelta(hours=1)).isoformat()
     jobs_app.tasks[GENERATE_DAILY_SUMMARY].apply(kwargs={"now": eight}, throw=True)
     assert len(_summary_mail(mail, ann)) == 1
+
+
+def test_a_missed_hour_is_made_up_within_the_morning_but_not_later(
+    client, make_user, relay, mail, jobs_app
+) -> None:
+    zone = "Pacific/Auckland"
+    early, late = make_user(timezone=zone), make_user(timezone=zone)
+    for person in (early, late):
+        client.post(
+            "/api/v1/tasks",
+            json={"title": "Morning", "assignee_ids": [str(person.id)]},
+            headers=person.auth,
+        )
+    relay()
+    # The 07:00 run never happened. At 09:00 both are made up for...
+    nine = (datetime.fromisoformat(_seven_am_in(zone)) + timedelta(hours=2)).isoformat()
+    jobs_app.tasks[GENERATE_DAILY_SUMMARY].apply(kwargs={"now": nine}, throw=True)
+    assert len(_summary_mail(mail, early)) == 1
+    # ...but from 10:00 on, a day with no summary yet gets none any more.
+    stranger = make_user(timezone=zone)
+    client.post(
+        "/api/v1/tasks",
+        json={"title": "Too late", "assignee_ids": [str(stranger.id)]},
+        headers=stranger.auth,
+    )
+    relay()
+    ten = (datetime.fromisoformat(_seven_am_in(zone)) + timedelta(hours=3)).isoformat()
+    jobs_app.tasks[GENERATE_DAILY_SUMMARY].apply(kwargs={"now": ten}, throw=True)
+    assert _summary_mail(mail, stranger) == []
+    assert len(_summary_mail(mail, late)) == 1
 
 
 def test_cleanup_removes_only_tasks_archived_more_than_30_days_ago(
@@ -123,8 +153,8 @@ def test_the_sweeper_re_enqueues_forgotten_pending_notifications(
     with admin_engine.begin() as connection:
         connection.execute(
             sa.text(
-                "UPDATE tasks.notifications SET created_at = now() - interval '1 hour' "
-                "WHERE recipient_id = :id"
+                "UPDATE tasks.notifications SET created_at = now() - interval '1 hour', "
+                "last_attempt_at = now() - interval '1 hour' WHERE recipient_id = :id"
             ),
             {"id": bob.id},
         )

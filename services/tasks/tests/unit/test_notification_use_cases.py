@@ -6,7 +6,7 @@ import copy
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
@@ -19,8 +19,11 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 class Clock:
+    def __init__(self) -> None:
+        self.at = NOW
+
     def now(self) -> datetime:
-        return NOW
+        return self.at
 
 
 @dataclass
@@ -93,7 +96,9 @@ class FakeUow:
             attempts=row.attempts + 1,
         )
 
-    def mark_failed_attempt(self, notification_id: uuid.UUID, error: str, *, give_up: bool) -> None:
+    def mark_failed_attempt(
+        self, notification_id: uuid.UUID, error: str, at: datetime, *, give_up: bool
+    ) -> None:
         row = self.rows[notification_id]
         status = NotificationStatus.FAILED if give_up else NotificationStatus.PENDING
         self.rows[notification_id] = replace(
@@ -208,8 +213,10 @@ def _pending(store: Store, **context: Any) -> uuid.UUID:
     return row_id
 
 
-def _deliver(store: Store, mailer: Mailer, max_attempts: int = 3) -> DeliverNotifications:
-    return DeliverNotifications(lambda: FakeUow(store), mailer, Renderer(), Clock(), max_attempts)
+def _deliver(store: Store, mailer: Mailer, clock: Clock | None = None) -> DeliverNotifications:
+    return DeliverNotifications(
+        lambda: FakeUow(store), mailer, Renderer(), clock or Clock(), timedelta(hours=24)
+    )
 
 
 def test_delivery_sends_once_and_skips_what_is_no_longer_pending() -> None:
@@ -223,13 +230,15 @@ def test_delivery_sends_once_and_skips_what_is_no_longer_pending() -> None:
     assert store.rows[row].subject == "about T"
 
 
-def test_temporary_failures_ask_for_a_retry_until_the_attempts_run_out() -> None:
-    store = Store()
+def test_temporary_failures_are_retried_for_a_day_then_the_row_fails() -> None:
+    store, clock = Store(), Clock()
     row = _pending(store)
     later = MailDeliveryError("451 later", permanent=False)
-    deliver = _deliver(store, Mailer(later, later, later), max_attempts=3)
+    deliver = _deliver(store, Mailer(later, later, later), clock)
     assert deliver([row]).to_retry == [row]
+    clock.at = NOW + timedelta(hours=23)
     assert deliver([row]).to_retry == [row]
+    clock.at = NOW + timedelta(hours=24)
     last = deliver([row])
     assert (last.to_retry, last.failed) == ([], 1)
     assert store.rows[row].status is NotificationStatus.FAILED

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from celery import Celery
 from redis import Redis
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 
 logger = logging.getLogger(__name__)
@@ -43,14 +43,24 @@ class BeatLeadership:
             stop.wait(1.0)
         return False
 
-    def keep(self, on_lost: threading.Event) -> None:
-        """Renew the lock every third of its TTL until it is lost or released."""
-        while not on_lost.wait(self._ttl / 3):
+    def keep(self, done: threading.Event) -> bool:
+        """Renew the lock every third of its TTL until `done` is set (True) or the lock is
+        lost (False): taken over, or not renewed for a whole TTL (Redis unreachable)."""
+        renewed_at = time.monotonic()
+        while not done.wait(self._ttl / 3):
             try:
                 self._lock.reacquire()
+                renewed_at = time.monotonic()
+            except LockNotOwnedError:
+                logger.error("beat lock taken over: this beat stops scheduling")
+                return False
             except (LockError, RedisError):
-                logger.error("beat lock lost: this beat stops scheduling")
-                on_lost.set()
+                # A passing Redis error: the lock is still ours until its TTL runs out.
+                if time.monotonic() - renewed_at >= self._ttl:
+                    logger.error("beat lock not renewed for its TTL: this beat stops")
+                    return False
+                logger.warning("beat lock renewal failed; retrying", exc_info=True)
+        return True
 
     def release(self) -> None:
         try:
@@ -72,12 +82,11 @@ def run_beat(
     if not leadership.acquire(stop):
         return
     logger.info("beat lock held: scheduling")
-    lost = threading.Event()
+    finished = threading.Event()
 
     def _stop_when_lost() -> None:
-        leadership.keep(lost)
-        if not stop.is_set():
-            # Beat runs in this process's main thread; SIGTERM makes it exit cleanly.
+        if not leadership.keep(finished) and not finished.is_set():
+            # Beat runs in this process's main thread (it handles SIGTERM by exiting).
             os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=_stop_when_lost, name="beat-lock", daemon=True).start()
@@ -85,6 +94,7 @@ def run_beat(
     try:
         app.Beat(schedule=str(schedule_file), loglevel=loglevel).run()
     finally:
-        lost.set()
+        # Beat exits on SIGTERM with its own handler: stop the renewal first, then hand the
+        # lock over at once (a standby need not wait for the TTL).
+        finished.set()
         leadership.release()
-        time.sleep(0)

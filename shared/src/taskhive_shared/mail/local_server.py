@@ -22,6 +22,19 @@ class _Collector:
     def __init__(self, server: LocalSmtpServer) -> None:
         self._server = server
 
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self,
+        _smtp: SMTP,
+        _session: Session,
+        envelope: Envelope,
+        address: str,
+        _options: list[str],
+    ) -> str:
+        if self._server.recipient_reply is not None:
+            return self._server.recipient_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, _smtp: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
         return self._server._accept(envelope, session.peer)
 
@@ -34,6 +47,8 @@ class LocalSmtpServer:
         self.peers: list[object] = []
         """The client address of each accepted message: one per connection that sent it."""
         self._changed = threading.Condition()
+        self.recipient_reply: str | None = None
+        """What RCPT answers instead of accepting (e.g. `450 greylisted`, `550 no such user`)."""
         self.reply: str = "250 OK"
         """What DATA answers; a test sets e.g. `451 try later` to exercise retries."""
         self.before_accept: Callable[[], str | None] | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
 from taskhive_shared.settings import CommonSettings
@@ -24,7 +24,7 @@ class SmtpConfig:
     timeout_seconds: float = 10.0
     starttls: bool = False
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     reuse_seconds: float = 30.0
     """An idle connection older than this is closed rather than reused (servers drop them)."""
 
@@ -64,14 +64,20 @@ class SmtpMailer:
                 self._take_connection()
                 self._smtp().send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise MailDeliveryError(f"recipient refused: {exc.recipients}", permanent=True) from exc
-        except smtplib.SMTPResponseException as exc:
-            # 5xx: the server will say the same next time; 4xx: try again later.
-            permanent = 500 <= exc.smtp_code < 600
+            # Only a 5xx for the recipient is final; a 4xx (greylisting, a full mailbox) passes.
+            codes = [code for code, _ in exc.recipients.values()]
+            permanent = bool(codes) and all(500 <= code < 600 for code in codes)
             raise MailDeliveryError(
-                f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent
+                f"recipient refused: {exc.recipients}", permanent=permanent
+            ) from exc
+        except smtplib.SMTPDataError as exc:
+            # The message itself refused: a 5xx will be refused again, a 4xx may pass later.
+            raise MailDeliveryError(
+                f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            # Connection, HELO, STARTTLS, login or sender problems: the server's or our
+            # configuration's, not this message's; retried (and visible in last_error).
             self.close()
             raise MailDeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
         self._connection.last_used = time.monotonic()

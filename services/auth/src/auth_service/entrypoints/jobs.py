@@ -15,6 +15,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from auth_service.application.purge_refresh_tokens import PurgeRefreshTokensHandler
+from taskhive_shared.jobs.app import job
 
 PURGE_REFRESH_TOKENS = "auth.purge_refresh_tokens"
 
@@ -34,7 +35,7 @@ def beat_schedule(purge_hour: int) -> dict[str, dict[str, Any]]:
 
 
 def register_jobs(app: Celery, jobs: Callable[[], AuthJobs]) -> None:
-    @app.task(name=PURGE_REFRESH_TOKENS, shared=False)  # type: ignore[untyped-decorator]
+    @job(app, PURGE_REFRESH_TOKENS)
     def purge_refresh_tokens() -> dict[str, int]:
         """Delete expired refresh tokens (and the families left empty), in batches."""
         result = jobs().purge_refresh_tokens()

@@ -12,11 +12,12 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from taskhive_shared.mail.message import MailDeliveryError, Mailer, OutgoingEmail
 from tasks_service.application.notification_ports import NotificationRecord
-from tasks_service.application.ports import Clock, UnitOfWorkFactory
+from tasks_service.application.ports import Clock, TasksUnitOfWork, UnitOfWorkFactory
 from tasks_service.domain.notifications import NotificationType
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ class DeliverNotifications:
     mailer: Mailer
     renderer: NotificationRenderer
     clock: Clock
-    max_attempts: int = 6
+    give_up_after: timedelta = timedelta(hours=24)
+    """A temporary failure (SMTP down, 4xx) is retried until the row is this old."""
 
     def __call__(self, notification_ids: Sequence[uuid.UUID]) -> DeliveryReport:
         report = DeliveryReport()
@@ -59,17 +61,18 @@ class DeliverNotifications:
                 email = self.renderer.render(record)
             except Exception as exc:  # a row that cannot render never will: fail it, go on
                 logger.exception("notification cannot be rendered")
-                uow.notifications.mark_failed_attempt(
-                    record.id, f"render failed: {type(exc).__name__}: {exc}", give_up=True
-                )
-                uow.commit()
-                report.failed += 1
+                self._fail(uow, record, f"render failed: {type(exc).__name__}: {exc}", report)
                 return
             try:
                 self.mailer.send(email)
+            except (ValueError, TypeError) as exc:  # the message cannot even be built
+                logger.exception("notification cannot be sent")
+                self._fail(uow, record, f"unsendable: {type(exc).__name__}: {exc}", report)
+                return
             except MailDeliveryError as exc:
-                give_up = exc.permanent or record.attempts + 1 >= self.max_attempts
-                uow.notifications.mark_failed_attempt(record.id, str(exc), give_up=give_up)
+                now = self.clock.now()
+                give_up = exc.permanent or now - record.created_at >= self.give_up_after
+                uow.notifications.mark_failed_attempt(record.id, str(exc), now, give_up=give_up)
                 uow.commit()
                 logger.warning(
                     "notification not delivered",
@@ -83,6 +86,13 @@ class DeliverNotifications:
             uow.notifications.mark_sent(record.id, email.subject, self.clock.now())
             uow.commit()
             report.sent += 1
+
+    def _fail(
+        self, uow: TasksUnitOfWork, record: NotificationRecord, reason: str, report: DeliveryReport
+    ) -> None:
+        uow.notifications.mark_failed_attempt(record.id, reason, self.clock.now(), give_up=True)
+        uow.commit()
+        report.failed += 1
 
     def pending_of_task(
         self, task_id: uuid.UUID, kind: NotificationType, occasion: str

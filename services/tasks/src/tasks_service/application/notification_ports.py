@@ -65,10 +65,12 @@ class NotificationLog(Protocol):
     def mark_sent(self, notification_id: uuid.UUID, subject: str, at: datetime) -> None: ...
 
     def mark_failed_attempt(
-        self, notification_id: uuid.UUID, error: str, *, give_up: bool
+        self, notification_id: uuid.UUID, error: str, at: datetime, *, give_up: bool
     ) -> None: ...
 
-    def stale_pending(self, created_before: datetime, limit: int) -> list[uuid.UUID]: ...
+    def stale_pending(self, untouched_since: datetime, limit: int) -> list[uuid.UUID]:
+        """Pending rows not attempted (or, never attempted, not created) since the cut-off."""
+        ...
 
     def page(
         self,
@@ -121,8 +123,9 @@ class TaskJobs(Protocol):
     def mark_due_soon_notified(self, task_id: uuid.UUID, due_date: datetime) -> None: ...
 
     def summaries(
-        self, now: datetime, hour: int, after: uuid.UUID | None, limit: int
+        self, now: datetime, hour: int, window: int, after: uuid.UUID | None, limit: int
     ) -> list[UserSummary]:
-        """Active users whose local hour is `hour` at `now` and who want the summary,
-        in id order after `after`, with their figures."""
+        """Active users who want the summary, whose local time at `now` is within `window`
+        hours from `hour`, and who have none for their local day yet; in id order after
+        `after`, with their figures."""
         ...

@@ -7,6 +7,7 @@ and what a batch changed is marked so that the next run does not do it again.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +23,11 @@ from tasks_service.application.ports import Clock, UnitOfWorkFactory
 from tasks_service.domain.model import Change
 from tasks_service.domain.notifications import NotificationType
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_BATCH = 500
+DELIVERY_CHUNK = 100
+"""Notifications per delivery job: well inside a job's time limit even over slow SMTP."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +84,16 @@ class RemindDueSoonTasks:
 
 @dataclass(frozen=True, slots=True)
 class GenerateDailySummaries:
-    """Record one summary per active user whose local time is `hour`, who wants it and has
-    something to read; the deliveries are enqueued per batch once it is committed."""
+    """Record one summary per active user whose local time is `hour` (or up to
+    `catch_up_hours` later, if no run took them yet), who wants it and has something to read;
+    the deliveries are enqueued per batch once it is committed."""
 
     uow: UnitOfWorkFactory
     clock: Clock
     dispatcher: NotificationDispatcher
     hour: int = 7
+    catch_up_hours: int = 3
+    """A person missed at `hour` (beat down, job late) is summarised by a run this much later."""
 
     def __call__(
         self, now: datetime | None = None, batch_size: int = DEFAULT_BATCH
@@ -95,13 +103,14 @@ class GenerateDailySummaries:
         counts = {"users": 0, "recorded": 0, "skipped_empty": 0}
         while True:
             with self.uow() as uow:
-                people = uow.jobs.summaries(at, self.hour, after, batch_size)
+                people = uow.jobs.summaries(at, self.hour, self.catch_up_hours, after, batch_size)
                 worth_sending = [p for p in people if not p.is_empty]
                 created = uow.notifications.add(
                     [_summary_notification(p, at) for p in worth_sending]
                 )
-                if created:
-                    uow.after_commit(partial(self.dispatcher.deliver, created))
+                for start in range(0, len(created), DELIVERY_CHUNK):
+                    chunk = created[start : start + DELIVERY_CHUNK]
+                    uow.after_commit(partial(self.dispatcher.deliver, chunk))
                 uow.commit()
             counts["users"] += len(people)
             counts["recorded"] += len(created)
@@ -158,6 +167,9 @@ class RetryStaleNotifications:
     def __call__(self, limit: int = 5000) -> int:
         with self.uow() as uow:
             stale = uow.notifications.stale_pending(self.clock.now() - self.older_than, limit)
-        for start in range(0, len(stale), 100):
-            self.dispatcher.deliver(stale[start : start + 100])
+        for start in range(0, len(stale), DELIVERY_CHUNK):
+            try:
+                self.dispatcher.deliver(stale[start : start + DELIVERY_CHUNK])
+            except Exception:  # one chunk that cannot be handed over must not stop the sweep
+                logger.exception("re-enqueueing stale notifications failed")
         return len(stale)

@@ -38,9 +38,8 @@ CLEANUP_ARCHIVED_TASKS = "tasks.cleanup_archived_tasks"
 RETRY_STALE_NOTIFICATIONS = "tasks.retry_stale_notifications"
 PURGE_IDEMPOTENCY_KEYS = "tasks.purge_idempotency_keys"
 
-# Delivery retries (SMTP down or 4xx): 30 s, 1 min, 2 min, 4 min, 8 min; then the sweeper.
+# Delivery retries (SMTP down or 4xx): 30 s, 1 min, 2 min, 4 min, 8 min…; then the sweeper.
 RETRY_BASE_SECONDS = 30
-MAX_RETRIES = 5
 
 SCHEDULE: dict[str, dict[str, Any]] = {
     "check-overdue-tasks": {"task": CHECK_OVERDUE_TASKS, "schedule": crontab(minute=5)},
@@ -97,20 +96,28 @@ class CeleryNotificationDispatcher:
         )
 
 
-def _report(job: Task, report: DeliveryReport) -> dict[str, int]:
-    if report.to_retry:
-        # Only the rows still pending are tried again (delivery is idempotent per row).
+def _report(job: Task, report: DeliveryReport, retries: int) -> dict[str, int]:
+    # In-process (`make run`) a retry would run again at once, with no back-off: the rows stay
+    # pending for the sweeper instead. With a broker, only the rows still pending are tried
+    # again (delivery is idempotent per row); after the last retry the sweeper takes over.
+    if report.to_retry and not job.request.is_eager and job.request.retries < retries:
         countdown = RETRY_BASE_SECONDS * 2**job.request.retries
-        raise job.retry(countdown=countdown, max_retries=MAX_RETRIES)
-    return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}
+        raise job.retry(countdown=countdown, max_retries=retries)
+    return {
+        "sent": report.sent,
+        "failed": report.failed,
+        "skipped": report.skipped,
+        "pending": len(report.to_retry),
+    }
 
 
 def _when(now: str | None) -> datetime | None:
     return datetime.fromisoformat(now) if now else None
 
 
-def register_jobs(app: Celery, jobs: Callable[[], TasksJobs]) -> None:
-    """`jobs()` builds the use cases on first call in each worker process (after fork)."""
+def register_jobs(app: Celery, jobs: Callable[[], TasksJobs], retries: int = 5) -> None:
+    """`jobs()` builds the use cases on first call in each worker process (after fork);
+    `retries`: of a delivery job after a temporary SMTP failure."""
 
     @job(app, SEND_TASK_NOTIFICATION, bind=True)
     def send_task_notification(
@@ -120,11 +127,11 @@ def register_jobs(app: Celery, jobs: Callable[[], TasksJobs]) -> None:
         pending = deliver.pending_of_task(
             uuid.UUID(task_id), NotificationType(notification_type), occasion
         )
-        return _report(self, deliver(pending))
+        return _report(self, deliver(pending), retries)
 
     @job(app, DELIVER_NOTIFICATIONS, bind=True)
     def deliver_notifications(self: Task, notification_ids: list[str]) -> dict[str, int]:
-        return _report(self, jobs().deliver([uuid.UUID(i) for i in notification_ids]))
+        return _report(self, jobs().deliver([uuid.UUID(i) for i in notification_ids]), retries)
 
     @job(app, CHECK_OVERDUE_TASKS)
     def check_overdue_tasks(now: str | None = None) -> dict[str, int]:

@@ -16,6 +16,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
+from taskhive_shared.jobs.app import job
 from taskhive_shared.mail.message import MailDeliveryError
 from users_service.application.welcome_email import (
     SendWelcomeEmailHandler,
@@ -57,11 +58,9 @@ def beat_schedule(purge_hour: int) -> dict[str, dict[str, Any]]:
 
 
 def register_jobs(app: Celery, jobs: Callable[[], UsersJobs], retry: RetryPolicy) -> None:
-    # shared=False: each app keeps its own callables (a second app built with other settings,
-    # as tests do, must not reach the first one's runtime).
-    @app.task(  # type: ignore[untyped-decorator]
-        name=SEND_WELCOME_EMAIL,
-        shared=False,
+    @job(
+        app,
+        SEND_WELCOME_EMAIL,
         # Only transient failures get here: a permanent one is recorded and not raised.
         autoretry_for=(MailDeliveryError,),
         retry_backoff=retry.backoff_seconds,
@@ -73,12 +72,12 @@ def register_jobs(app: Celery, jobs: Callable[[], UsersJobs], retry: RetryPolicy
         """Send one profile's welcome email unless it was sent (or refused) already."""
         return jobs().send_welcome_email(uuid.UUID(user_id)).value
 
-    @app.task(name=SEND_PENDING_WELCOME_EMAILS, shared=False)  # type: ignore[untyped-decorator]
+    @job(app, SEND_PENDING_WELCOME_EMAILS)
     def send_pending_welcome_emails() -> int:
         """Enqueue the welcome emails of recent profiles that have none sent or on its way."""
         return jobs().sweep_welcome_emails()
 
-    @app.task(name=PURGE_IDEMPOTENCY_KEYS, shared=False)  # type: ignore[untyped-decorator]
+    @job(app, PURGE_IDEMPOTENCY_KEYS)
     def purge_idempotency_keys() -> int:
         """Delete Idempotency-Key records past their replay window, in batches."""
         return jobs().purge_idempotency_keys()

@@ -33,7 +33,16 @@ people AS (
     ) z
     WHERE u.is_active
       AND coalesce((u.notification_preferences ->> 'daily_summary')::boolean, true)
-      AND extract(hour FROM CAST(:now AS timestamptz) AT TIME ZONE z.zone) = :hour
+      -- From the configured local hour on, for `window` hours: a run missed or late (beat
+      -- failover, a queue backlog) is made up by the next one; once a day per person.
+      AND (extract(hour FROM CAST(:now AS timestamptz) AT TIME ZONE z.zone)::int - :hour + 24)
+          % 24 < :window
+      AND NOT EXISTS (
+          SELECT 1 FROM tasks.notifications n
+          WHERE n.recipient_id = u.id AND n.notification_type = 'daily_summary'
+            AND n.occasion = 'day:'
+                || to_char(CAST(:now AS timestamptz) AT TIME ZONE z.zone, 'YYYY-MM-DD')
+      )
       AND (CAST(:after AS uuid) IS NULL OR u.id > CAST(:after AS uuid))
     ORDER BY u.id
     LIMIT :limit
@@ -128,11 +137,18 @@ class SqlAlchemyTaskJobs:
         )
 
     def summaries(
-        self, now: datetime, hour: int, after: uuid.UUID | None, limit: int
+        self, now: datetime, hour: int, window: int, after: uuid.UUID | None, limit: int
     ) -> list[UserSummary]:
         rows = self._session.execute(
             sa.text(SUMMARIES),
-            {"now": now, "hour": hour, "after": after, "limit": limit, "listed": LISTED_TASKS},
+            {
+                "now": now,
+                "hour": hour,
+                "window": window,
+                "after": after,
+                "limit": limit,
+                "listed": LISTED_TASKS,
+            },
         )
         return [
             UserSummary(

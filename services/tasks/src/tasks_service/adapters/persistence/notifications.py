@@ -107,10 +107,13 @@ class SqlAlchemyNotificationLog:
                 sent_at=at,
                 attempts=notifications.c.attempts + 1,
                 last_error=None,
+                last_attempt_at=at,
             )
         )
 
-    def mark_failed_attempt(self, notification_id: uuid.UUID, error: str, *, give_up: bool) -> None:
+    def mark_failed_attempt(
+        self, notification_id: uuid.UUID, error: str, at: datetime, *, give_up: bool
+    ) -> None:
         status = NotificationStatus.FAILED if give_up else NotificationStatus.PENDING
         self._session.execute(
             notifications.update()
@@ -119,17 +122,20 @@ class SqlAlchemyNotificationLog:
                 status=status.value,
                 attempts=notifications.c.attempts + 1,
                 last_error=error[:_ERROR_LIMIT],
+                last_attempt_at=at,
             )
         )
 
-    def stale_pending(self, created_before: datetime, limit: int) -> list[uuid.UUID]:
+    def stale_pending(self, untouched_since: datetime, limit: int) -> list[uuid.UUID]:
+        # Rows in their own retry chain (attempted lately) are left to it.
+        touched = sa.func.coalesce(notifications.c.last_attempt_at, notifications.c.created_at)
         rows = self._session.execute(
             sa.select(notifications.c.id)
             .where(
                 notifications.c.status == NotificationStatus.PENDING.value,
-                notifications.c.created_at < created_before,
+                touched < untouched_since,
             )
-            .order_by(notifications.c.created_at)
+            .order_by(touched)
             .limit(limit)
         )
         return [row.id for row in rows]

@@ -154,6 +154,7 @@ notifications = sa.Table(
     sa.Column("context", postgresql.JSONB, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("last_error", sa.Text),
+    sa.Column("last_attempt_at", TIMESTAMP),
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("sent_at", TIMESTAMP),
 )

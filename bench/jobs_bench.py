@@ -317,6 +317,7 @@ def explain_batch(admin_url: str, now: datetime, batch: int) -> str:
 
     from taskhive_shared.db.engine import normalise_url
     from tasks_service.adapters.persistence.jobs import LISTED_TASKS, SUMMARIES
+    from tasks_service.application.scheduled import CATCH_UP_HOURS
 
     engine = sa.create_engine(normalise_url(admin_url), connect_args={"options": "-c timezone=UTC"})
     try:
@@ -326,6 +327,7 @@ def explain_batch(admin_url: str, now: datetime, batch: int) -> str:
                 {
                     "now": now,
                     "hour": SUMMARY_HOUR,
+                    "window": CATCH_UP_HOURS,
                     "after": None,
                     "limit": batch,
                     "listed": LISTED_TASKS,

@@ -213,3 +213,19 @@ def test_expired_idempotency_keys_are_purged_and_fresh_ones_kept(
             sa.text("SELECT key FROM tasks.idempotency_keys WHERE principal = :p"), {"p": ann.id}
         ).scalars()
         assert list(left) == ["fresh-key"]
+
+
+def test_a_timezone_postgresql_does_not_know_falls_back_to_utc(
+    client, make_user, relay, mail, jobs_app
+) -> None:
+    drifter = make_user(timezone="Atlantis/Lost_City")
+    client.post(
+        "/api/v1/tasks",
+        json={"title": "Somewhere", "assignee_ids": [str(drifter.id)]},
+        headers=drifter.auth,
+    )
+    relay()
+    seven_utc = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    jobs_app.tasks[GENERATE_DAILY_SUMMARY].apply(kwargs={"now": seven_utc.isoformat()}, throw=True)
+    [summary] = _summary_mail(mail, drifter)
+    assert "(UTC)" in summary.get_body(("plain",)).get_content()

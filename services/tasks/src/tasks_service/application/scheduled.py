@@ -26,6 +26,8 @@ from tasks_service.domain.notifications import NotificationType
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
+CATCH_UP_HOURS = 3
+"""How long after the configured hour a person without a summary for the day still gets one."""
 DELIVERY_CHUNK = 100
 """Notifications per delivery job: well inside a job's time limit even over slow SMTP."""
 
@@ -92,8 +94,7 @@ class GenerateDailySummaries:
     clock: Clock
     dispatcher: NotificationDispatcher
     hour: int = 7
-    catch_up_hours: int = 3
-    """A person missed at `hour` (beat down, job late) is summarised by a run this much later."""
+    catch_up_hours: int = CATCH_UP_HOURS
 
     def __call__(
         self, now: datetime | None = None, batch_size: int = DEFAULT_BATCH

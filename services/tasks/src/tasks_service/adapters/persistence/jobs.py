@@ -27,9 +27,10 @@ people AS (
            (CAST(:now AS timestamptz) AT TIME ZONE z.zone)::date AS local_day
     FROM tasks.replica_users u
     -- A zone PostgreSQL does not know (its tz database may lag Python's) falls back to UTC.
-    -- A join, not a lateral CASE: the planner would repeat that as a subplan per use.
-    LEFT JOIN zones known ON known.name = u.timezone
-    CROSS JOIN LATERAL (SELECT coalesce(known.name, 'UTC') AS zone) z
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN u.timezone IN (SELECT name FROM zones) THEN u.timezone ELSE 'UTC' END
+            AS zone
+    ) z
     WHERE u.is_active
       AND coalesce((u.notification_preferences ->> 'daily_summary')::boolean, true)
       -- From the configured local hour on, for `window` hours: a run missed or late (beat

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -156,18 +157,15 @@ def _rights(task: dict[str, Any]) -> dict[str, bool]:
 def change_status(task_id: str) -> Any:
     task_id = _uuid(task_id)
     status = request.form.get("status", "")
-    try:
-        api().patch(
+    return _on_task(
+        task_id,
+        lambda: api().patch(
             f"/api/v1/tasks/{task_id}",
             {"status": status},
             headers=if_match(request.form.get("version", "")),
-        )
-    except ApiError as exc:
-        _explain(exc)
-    else:
-        _changed()
-        flash(f"Status changed to {status_label(status)}.")
-    return redirect(url_for("tasks.task_detail", task_id=task_id))
+        ),
+        f"Status changed to {status_label(status)}.",
+    )
 
 
 @blueprint.post("/tasks/<task_id>/assign")
@@ -179,14 +177,12 @@ def assign(task_id: str) -> Any:
     if person is None:
         flash(f"No user is called “{username}”." if username else "Enter a username.", "error")
         return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor="people"))
-    try:
-        api().post(f"/api/v1/tasks/{task_id}/assign", {"user_ids": [person.id]})
-    except ApiError as exc:
-        _explain(exc)
-    else:
-        _changed()
-        flash(f"{person.display_name} is now assigned.")
-    return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor="people"))
+    return _on_task(
+        task_id,
+        lambda: api().post(f"/api/v1/tasks/{task_id}/assign", {"user_ids": [person.id]}),
+        f"{person.display_name} is now assigned.",
+        anchor="people",
+    )
 
 
 @blueprint.post("/tasks/<task_id>/unassign")
@@ -194,42 +190,52 @@ def assign(task_id: str) -> Any:
 def unassign(task_id: str) -> Any:
     task_id = _uuid(task_id)
     user_id = _uuid(request.form.get("user_id", ""))
-    try:
-        api().delete(f"/api/v1/tasks/{task_id}/assign/{user_id}")
-    except ApiError as exc:
-        _explain(exc)
-    else:
-        _changed()
-        flash("Assignee removed.")
-    return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor="people"))
+    return _on_task(
+        task_id,
+        lambda: api().delete(f"/api/v1/tasks/{task_id}/assign/{user_id}"),
+        "Assignee removed.",
+        anchor="people",
+    )
 
 
 @blueprint.post("/tasks/<task_id>/archive")
 @login_required
 def archive(task_id: str) -> Any:
     task_id = _uuid(task_id)
-    try:
-        api().delete(f"/api/v1/tasks/{task_id}")
-    except ApiError as exc:
-        _explain(exc)
-    else:
-        _changed()
-        flash("Task archived. It is kept for 30 days and can be restored until then.")
-    return redirect(url_for("tasks.task_detail", task_id=task_id))
+    return _on_task(
+        task_id,
+        lambda: api().delete(f"/api/v1/tasks/{task_id}"),
+        "Task archived. It is kept for 30 days and can be restored until then.",
+    )
 
 
 @blueprint.post("/tasks/<task_id>/restore")
 @login_required
 def restore(task_id: str) -> Any:
     task_id = _uuid(task_id)
+    return _on_task(
+        task_id, lambda: api().post(f"/api/v1/tasks/{task_id}/restore"), "Task restored."
+    )
+
+
+def _on_task(
+    task_id: str,
+    call: Callable[[], object],
+    done: str,
+    *,
+    anchor: str | None = None,
+    changes_task: bool = True,
+) -> Any:
+    """One action of the detail page: call the API, say how it went, show the task again."""
     try:
-        api().post(f"/api/v1/tasks/{task_id}/restore")
+        call()
     except ApiError as exc:
         _explain(exc)
     else:
-        _changed()
-        flash("Task restored.")
-    return redirect(url_for("tasks.task_detail", task_id=task_id))
+        if changes_task:
+            _changed()
+        flash(done)
+    return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor=anchor))
 
 
 def _explain(exc: ApiError) -> None:
@@ -411,13 +417,13 @@ def add_comment(task_id: str) -> Any:
     if not body:
         flash("Write something before posting a comment.", "error")
         return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor="comments"))
-    try:
-        api().post(f"/api/v1/tasks/{task_id}/comments", {"body": body})
-    except ApiError as exc:
-        _explain(exc)
-    else:
-        flash("Comment posted.")
-    return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor="comments"))
+    return _on_task(
+        task_id,
+        lambda: api().post(f"/api/v1/tasks/{task_id}/comments", {"body": body}),
+        "Comment posted.",
+        anchor="comments",
+        changes_task=False,
+    )
 
 
 @blueprint.route("/tasks/<task_id>/comments/<comment_id>/edit", methods=["GET", "POST"])
@@ -458,13 +464,13 @@ def edit_comment(task_id: str, comment_id: str) -> Any:
 @login_required
 def delete_comment(task_id: str, comment_id: str) -> Any:
     task_id, comment_id = _uuid(task_id), _uuid(comment_id)
-    try:
-        api().delete(f"/api/v1/tasks/{task_id}/comments/{comment_id}")
-    except ApiError as exc:
-        _explain(exc)
-    else:
-        flash("Comment deleted.")
-    return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor="comments"))
+    return _on_task(
+        task_id,
+        lambda: api().delete(f"/api/v1/tasks/{task_id}/comments/{comment_id}"),
+        "Comment deleted.",
+        anchor="comments",
+        changes_task=False,
+    )
 
 
 def _find_comment(task_id: str, comment_id: str) -> dict[str, Any]:

@@ -67,10 +67,12 @@ class PlanTaskNotifications:
             if kind in _BY_DUE_DATE
             else str(event_id)
         )
-        people = uow.replica.recipients(audience.user_ids)
-        actor = _actor_name(uow, data.get("actor_id"))
+        actor_id = uuid.UUID(str(data["actor_id"])) if data.get("actor_id") else None
+        # One read for the recipients and the actor's name.
+        people = uow.replica.recipients([*audience.user_ids, *([actor_id] if actor_id else [])])
+        actor = people.get(actor_id) if actor_id else None
         context = {name: data[name] for name in _CONTEXT_FIELDS if name in data}
-        context["actor_name"] = actor
+        context["actor_name"] = actor.display_name if actor else None
         now = self.clock.now()
         new = [
             NewNotification(
@@ -96,11 +98,3 @@ class PlanTaskNotifications:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def _actor_name(uow: TasksUnitOfWork, actor_id: object) -> str | None:
-    if not actor_id:
-        return None
-    user_id = uuid.UUID(str(actor_id))
-    found = uow.replica.recipients([user_id]).get(user_id)
-    return found.display_name if found else None

@@ -17,6 +17,7 @@ from auth_service.application.services import AuthServices
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Role
 from tasks_service.application.create_task import CreateTask
+from tasks_service.domain.model import TaskFields
 
 if TYPE_CHECKING:
     from tasks_service.bootstrap import TasksRuntime
@@ -116,7 +117,7 @@ def seed_demo_tasks(tasks: TasksRuntime, *, wait_seconds: float = 60.0) -> int:
         tasks.services.create_task(
             CreateTask(
                 actor_id=ids[creator],
-                values={"title": title, **values},
+                fields=TaskFields(title=title, **values),
                 assignee_ids=tuple(ids[name] for name in assignees),
             ),
             present=lambda document: {},

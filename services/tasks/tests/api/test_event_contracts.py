@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from taskhive_shared.events.contracts import ContractRegistry
-from tasks_service.application.events import EMITTED_TYPES
+from tasks_service.application.integration import EMITTED_TYPES
 
 
 def _rows_after(admin_engine, seq: int) -> list:

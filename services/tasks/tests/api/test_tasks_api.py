@@ -150,9 +150,52 @@ def test_put_replaces_every_field(client, make_user) -> None:
     body = response.get_json()
     assert (body["description"], body["tags"], body["metadata"]) == ("", [], {})
     assert (body["actual_hours"], body["assignee_ids"]) == ("1.25", [str(bob.id)])
-    missing = {k: v for k, v in full.items() if k != "status"}
+    missing = {k: v for k, v in full.items() if k != "title"}
     errors = problem(client.put(f"{TASKS}/{task['id']}", json=missing, headers=ann.auth), 422)
-    assert "status" in errors["errors"]
+    assert list(errors["errors"]) == ["title"]
+
+
+def test_put_resets_every_omitted_field_to_its_default(client, make_user) -> None:
+    ann, bob = make_user(), make_user()
+    task = create(
+        client,
+        ann,
+        description="old",
+        priority="urgent",
+        tags=["x"],
+        metadata={"a": 1},
+        estimated_hours="3.00",
+        due_date="2030-01-01T00:00:00+00:00",
+        assignee_ids=[str(bob.id)],
+    )
+    sent = {"title": "Only the title", "status": "in_progress"}
+    response = client.put(f"{TASKS}/{task['id']}", json=sent, headers=ann.auth)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["title"], body["status"]) == ("Only the title", "in_progress")
+    assert (body["description"], body["priority"], body["tags"], body["metadata"]) == (
+        "",
+        "medium",
+        [],
+        {},
+    )
+    assert (body["estimated_hours"], body["due_date"]) == (None, None)
+    # Assignees are not a field of the representation PUT replaces: they stay.
+    assert body["assignee_ids"] == [str(bob.id)]
+    # Status too returns to its default, within the workflow.
+    again = client.put(
+        f"{TASKS}/{task['id']}", json={"title": "Back to todo"}, headers=ann.auth
+    ).get_json()
+    assert again["status"] == "todo"
+
+
+def test_put_of_title_description_priority_and_status_is_accepted(client, make_user) -> None:
+    ann = make_user()
+    task = create(client, ann, tags=["keep?"])
+    sent = {"title": "T", "description": "D", "priority": "high", "status": "in_progress"}
+    response = client.put(f"{TASKS}/{task['id']}", json=sent, headers=ann.auth)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["tags"] == []
 
 
 def test_etag_304_and_if_match_412(client, make_user, row_counts) -> None:

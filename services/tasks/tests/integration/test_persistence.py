@@ -16,7 +16,7 @@ from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
 from tasks_service.application.queries import parse_sort
 from tasks_service.bootstrap import migrate
 from tasks_service.domain.errors import StaleVersion
-from tasks_service.domain.model import Task
+from tasks_service.domain.model import Task, TaskFields
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -55,10 +55,10 @@ def test_migrations_and_provisioning_are_idempotent(test_database, tasks_setting
     assert version == [("0002",)]
 
 
-def _stored_task(tasks_runtime) -> Task:
-    task, _ = Task.create(
+def _stored_task(tasks_runtime, **fields) -> Task:
+    task = Task.create(
         task_id=uuid.uuid4(),
-        values={"title": "Race", "tags": ["r"]},
+        fields=TaskFields(**({"title": "Race", "tags": ["r"]} | fields)),
         created_by=uuid.uuid4(),
         at=NOW,
     )
@@ -74,28 +74,50 @@ def test_a_save_is_conditional_on_the_version_read(tasks_runtime) -> None:
         loaded = uow.tasks.get_for_update(task.id)
         assert loaded is not None
         assert (loaded.tags, loaded.version) == (["r"], 1)
-        loaded.edit({"title": "First"}, NOW)
-        loaded.mark_changed(NOW)
-        uow.tasks.save(loaded, expected_version=1)
+        loaded.update(TaskFields(title="First"), ["title"], by=task.created_by, at=NOW)
         uow.commit()
     with tasks_runtime.unit_of_work() as uow:
         loser = uow.tasks.get_for_update(task.id)
         assert loser is not None
-        loser.edit({"title": "Lost update"}, NOW)
+        # Someone else's write the lock would normally have kept out.
+        uow.session.execute(
+            sa.text("UPDATE tasks.tasks SET version = 3 WHERE id = :id"), {"id": task.id}
+        )
+        loser.update(TaskFields(title="Lost update"), ["title"], by=task.created_by, at=NOW)
         with pytest.raises(StaleVersion) as caught:
-            uow.tasks.save(loser, expected_version=1)
-        assert caught.value.current_version == 2
+            uow.commit()
+        assert caught.value.current_version == 3
     with tasks_runtime.unit_of_work() as uow:
         document = uow.tasks.document(task.id)
         assert document is not None
         assert (document.fields["title"], document.version) == ("First", 2)
 
 
+def test_tags_a_patch_creates_are_created_by_the_editor(tasks_runtime) -> None:
+    task = _stored_task(tasks_runtime)
+    editor = uuid.uuid4()
+    new_tag = f"made-by-editor-{uuid.uuid4().hex[:8]}"
+    with tasks_runtime.unit_of_work() as uow:
+        loaded = uow.tasks.get_for_update(task.id)
+        assert loaded is not None
+        loaded.update(TaskFields(tags=["r", new_tag]), ["tags"], by=editor, at=NOW)
+        uow.commit()
+    with tasks_runtime.unit_of_work() as uow:
+        creators = dict(
+            uow.session.execute(
+                sa.text("SELECT name, created_by FROM tasks.tags WHERE name IN ('r', :new)"),
+                {"new": new_tag},
+            ).all()
+        )
+    assert creators[new_tag] == editor
+    assert creators["r"] != editor
+
+
 def test_ancestors_walk_up_the_parent_chain(tasks_runtime) -> None:
     root = _stored_task(tasks_runtime)
-    child, _ = Task.create(
+    child = Task.create(
         task_id=uuid.uuid4(),
-        values={"title": "Child", "parent_task_id": root.id},
+        fields=TaskFields(title="Child", parent_task_id=root.id),
         created_by=root.created_by,
         at=NOW,
     )

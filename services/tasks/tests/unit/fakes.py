@@ -23,9 +23,11 @@ from tasks_service.application.ports import (
     ActorRecord,
     TaskDocument,
 )
+from tasks_service.application.recording import record_changes
 from tasks_service.application.update_task import UpdateTaskHandler
+from tasks_service.domain import events
 from tasks_service.domain.errors import StaleVersion
-from tasks_service.domain.model import Comment, Task
+from tasks_service.domain.model import CLOSED, Comment, Task
 
 CONTRACTS = ContractRegistry()
 
@@ -39,6 +41,7 @@ class State:
     users: dict[uuid.UUID, ActorRecord] = field(default_factory=dict)
     teams: set[uuid.UUID] = field(default_factory=set)
     keys: dict[tuple[uuid.UUID, str], IdempotencyRecord] = field(default_factory=dict)
+    due_soon_announced: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
 
 class FakeStore:
@@ -74,6 +77,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> Self:
         self.state = copy.deepcopy(self._store.state)
+        self._seen: dict[uuid.UUID, tuple[Task, int]] = {}
         return self
 
     def __exit__(
@@ -85,22 +89,81 @@ class FakeUnitOfWork:
         del self.state
 
     def commit(self) -> None:
+        record_changes(self)
         self._store.state = copy.deepcopy(self.state)
 
-    # TaskRepository
-    def add(self, task: Any) -> None:
-        target = self.state.tasks if isinstance(task, Task) else self.state.comments
-        target[task.id] = copy.deepcopy(task)
+    # TaskRepository (and CommentRepository: the same methods, told apart by type)
+    def add(self, item: Any) -> None:
+        if isinstance(item, Task):
+            self._seen[item.id] = (item, item.version)
+        else:
+            self.state.comments[item.id] = copy.deepcopy(item)
 
     def get_for_update(self, object_id: uuid.UUID) -> Any:
-        found = self.state.tasks.get(object_id) or self.state.comments.get(object_id)
-        return copy.deepcopy(found)
+        if object_id in self.state.tasks:
+            task = copy.deepcopy(self.state.tasks[object_id])
+            self._seen[task.id] = (task, task.version)
+            return task
+        return copy.deepcopy(self.state.comments.get(object_id))
 
-    def save(self, item: Any, *, expected_version: int, **_: Any) -> None:
-        target = self.state.tasks if isinstance(item, Task) else self.state.comments
-        if target[item.id].version != expected_version:
-            raise StaleVersion(target[item.id].version)
-        target[item.id] = copy.deepcopy(item)
+    def seen(self) -> list[Task]:
+        return [task for task, _ in self._seen.values()]
+
+    def _batch(self, wanted: Any, limit: int) -> list[Task]:
+        found = [copy.deepcopy(t) for t in self.state.tasks.values() if wanted(t)][:limit]
+        for task in found:
+            self._seen[task.id] = (task, task.version)
+        return found
+
+    def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
+        return self._batch(
+            lambda t: (
+                not t.is_archived
+                and not t.is_overdue
+                and t.status not in CLOSED
+                and t.due_date is not None
+                and t.due_date <= now
+            ),
+            limit,
+        )
+
+    def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
+        return self._batch(
+            lambda t: (
+                not t.is_archived
+                and t.status not in CLOSED
+                and t.due_date is not None
+                and now < t.due_date <= until
+                and self.state.due_soon_announced.get(t.id) != t.due_date
+            ),
+            limit,
+        )
+
+    def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
+        return self._batch(lambda t: t.archived_at is not None and t.archived_at < cutoff, limit)
+
+    def save(self, item: Any, recorded: Any = (), *, expected_version: int = 0) -> None:
+        if not isinstance(item, Task):
+            if self.state.comments[item.id].version != expected_version:
+                raise StaleVersion(self.state.comments[item.id].version)
+            self.state.comments[item.id] = copy.deepcopy(item)
+            return
+        kinds = {type(event) for event in recorded}
+        if events.TaskPurged in kinds:
+            del self.state.tasks[item.id]
+            return
+        loaded = self._seen[item.id][1]
+        stored = self.state.tasks.get(item.id)
+        if stored is not None and item.changed and stored.version != loaded:
+            raise StaleVersion(stored.version)
+        for event in recorded:
+            if isinstance(event, events.TaskDueSoon):
+                self.state.due_soon_announced[item.id] = event.due_date
+        self.state.tasks[item.id] = copy.deepcopy(item)
+        self._seen[item.id] = (item, item.version)
+
+    def delete(self, comment_id: uuid.UUID) -> None:
+        del self.state.comments[comment_id]
 
     def ancestors(self, task_id: uuid.UUID) -> list[uuid.UUID]:
         chain, current = [], self.state.tasks[task_id].parent_task_id

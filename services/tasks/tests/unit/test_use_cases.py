@@ -19,6 +19,16 @@ from tasks_service.domain.errors import (
     TaskNotFound,
     ValidationFailed,
 )
+from tasks_service.domain.model import TaskFields
+
+
+def fields_of(values):
+    return TaskFields(**values)
+
+
+def edits(values):
+    """What PATCH sends: these fields, and only these, are set."""
+    return {"fields": TaskFields(**values), "given": tuple(values)}
 
 
 def present(document):
@@ -26,7 +36,7 @@ def present(document):
 
 
 def _create(harness, actor, **values):
-    command = CreateTask(actor_id=actor, values={"title": "Task"} | values)
+    command = CreateTask(actor_id=actor, fields=fields_of({"title": "Task"} | values))
     created = harness.create(command, present)
     return uuid.UUID(created.response.body["id"])
 
@@ -38,7 +48,7 @@ def test_create_writes_task_history_and_events_in_one_commit(harness) -> None:
     assert state.tasks[task_id].created_by == ann
     assert [h.action for h in state.history] == ["created"]
     assert [e[0] for e in state.events] == ["tasks.task.created.v1"]
-    command = CreateTask(actor_id=ann, values={"title": "Two"}, assignee_ids=(bob,))
+    command = CreateTask(actor_id=ann, fields=fields_of({"title": "Two"}), assignee_ids=(bob,))
     harness.create(command, present)
     assert [e[0] for e in harness.store.state.events][-2:] == [
         "tasks.task.created.v1",
@@ -52,7 +62,10 @@ def test_an_unknown_or_inactive_assignee_writes_nothing(harness) -> None:
     for assignee in (uuid.uuid4(), gone):
         with pytest.raises(ValidationFailed) as caught:
             harness.create(
-                CreateTask(actor_id=ann, values={"title": "x"}, assignee_ids=(assignee,)), present
+                CreateTask(
+                    actor_id=ann, fields=fields_of({"title": "x"}), assignee_ids=(assignee,)
+                ),
+                present,
             )
         assert "assignee_ids" in caught.value.errors
     assert harness.store.state.tasks == {}
@@ -61,14 +74,15 @@ def test_an_unknown_or_inactive_assignee_writes_nothing(harness) -> None:
 
 def test_idempotency_key_replays_and_refuses_another_body(harness) -> None:
     ann = harness.store.add_user()
-    command = CreateTask(actor_id=ann, values={"title": "Once"}, idempotency_key="k1")
+    command = CreateTask(actor_id=ann, fields=fields_of({"title": "Once"}), idempotency_key="k1")
     first = harness.create(command, present)
     again = harness.create(command, present)
     assert (again.replayed, again.response) == (True, first.response)
     assert len(harness.store.state.tasks) == 1
     with pytest.raises(IdempotencyKeyReused):
         harness.create(
-            CreateTask(actor_id=ann, values={"title": "Other"}, idempotency_key="k1"), present
+            CreateTask(actor_id=ann, fields=fields_of({"title": "Other"}), idempotency_key="k1"),
+            present,
         )
 
 
@@ -79,7 +93,7 @@ def test_an_update_splits_its_events_and_bumps_the_version_once(harness) -> None
         UpdateTask(
             actor_id=ann,
             task_id=task_id,
-            values={"title": "New", "status": "in_progress"},
+            **edits({"title": "New", "status": "in_progress"}),
             assignee_ids=(bob,),
         )
     )
@@ -98,7 +112,7 @@ def test_an_update_splits_its_events_and_bumps_the_version_once(harness) -> None
 def test_a_no_op_update_writes_nothing(harness) -> None:
     ann = harness.store.add_user()
     task_id = _create(harness, ann)
-    document = harness.update(UpdateTask(actor_id=ann, task_id=task_id, values={"title": "Task"}))
+    document = harness.update(UpdateTask(actor_id=ann, task_id=task_id, **edits({"title": "Task"})))
     assert document.version == 1
     assert len(harness.store.state.events) == 1
 
@@ -108,11 +122,11 @@ def test_a_refused_update_writes_nothing(harness) -> None:
     task_id = _create(harness, ann, status="done")
     with pytest.raises(InvalidTransition):
         harness.update(
-            UpdateTask(actor_id=ann, task_id=task_id, values={"title": "x", "status": "todo"})
+            UpdateTask(actor_id=ann, task_id=task_id, **edits({"title": "x", "status": "todo"}))
         )
     with pytest.raises(StaleVersion):
         harness.update(
-            UpdateTask(actor_id=ann, task_id=task_id, values={"title": "x"}, expected_version=7)
+            UpdateTask(actor_id=ann, task_id=task_id, **edits({"title": "x"}), expected_version=7)
         )
     assert harness.store.state.tasks[task_id].title == "Task"
     assert len(harness.store.state.history) == 1
@@ -126,13 +140,13 @@ def test_rights_of_assignees_teammates_strangers_and_managers(harness) -> None:
     boss = harness.store.add_user("manager")
     task_id = _create(harness, ann, team_id=team)
     harness.assign(AssignTask(actor_id=ann, task_id=task_id, user_ids=(bob,)))
-    harness.update(UpdateTask(actor_id=bob, task_id=task_id, values={"title": "By bob"}))
+    harness.update(UpdateTask(actor_id=bob, task_id=task_id, **edits({"title": "By bob"})))
     with pytest.raises(PermissionDenied):
-        harness.update(UpdateTask(actor_id=bob, task_id=task_id, values={}, assignee_ids=()))
+        harness.update(UpdateTask(actor_id=bob, task_id=task_id, **edits({}), assignee_ids=()))
     with pytest.raises(PermissionDenied):
-        harness.update(UpdateTask(actor_id=mate, task_id=task_id, values={"title": "By mate"}))
+        harness.update(UpdateTask(actor_id=mate, task_id=task_id, **edits({"title": "By mate"})))
     with pytest.raises(TaskNotFound):
-        harness.update(UpdateTask(actor_id=stranger, task_id=task_id, values={"title": "x"}))
+        harness.update(UpdateTask(actor_id=stranger, task_id=task_id, **edits({"title": "x"})))
     with pytest.raises(TaskNotFound):
         harness.comment(AddComment(stranger, task_id, "hi"))
     harness.assign(AssignTask(actor_id=boss, task_id=task_id, user_ids=(mate,)))
@@ -157,9 +171,9 @@ def test_reparenting_into_its_own_subtree_is_refused(harness) -> None:
     grandchild = _create(harness, ann, parent_task_id=child)
     with pytest.raises(ValidationFailed):
         harness.update(
-            UpdateTask(actor_id=ann, task_id=root, values={"parent_task_id": grandchild})
+            UpdateTask(actor_id=ann, task_id=root, **edits({"parent_task_id": grandchild}))
         )
-    harness.update(UpdateTask(actor_id=ann, task_id=grandchild, values={"parent_task_id": root}))
+    harness.update(UpdateTask(actor_id=ann, task_id=grandchild, **edits({"parent_task_id": root})))
     assert harness.store.state.tasks[grandchild].parent_task_id == root
 
 

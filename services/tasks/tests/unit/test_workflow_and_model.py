@@ -14,16 +14,16 @@ from tasks_service.domain.errors import (
     TaskArchived,
     ValidationFailed,
 )
+from tasks_service.domain.events import Change, TaskCreated, changes_as_json
 from tasks_service.domain.model import (
     INITIAL,
     TRANSITIONS,
-    Change,
     Status,
     Task,
-    changes_as_json,
+    TaskFields,
     check_parent,
-    check_transition,
 )
+from tasks_service.domain.workflow import check_transition
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 ANN = uuid.UUID(int=1)
@@ -31,10 +31,17 @@ BOB = uuid.UUID(int=2)
 
 
 def new_task(**values: object) -> Task:
-    task, _ = Task.create(
-        task_id=uuid.uuid4(), values={"title": "Write docs", **values}, created_by=ANN, at=NOW
+    return Task.create(
+        task_id=uuid.uuid4(),
+        fields=TaskFields(**({"title": "Write docs"} | values)),  # type: ignore[arg-type]
+        created_by=ANN,
+        at=NOW,
     )
-    return task
+
+
+def edit(task: Task, **values: object) -> list[Change]:
+    """A PATCH of these fields by Bob."""
+    return task.update(TaskFields(**values), tuple(values), by=BOB, at=NOW)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -67,12 +74,10 @@ def test_the_workflow_reaches_every_status_and_reopens_closed_tasks() -> None:
 
 
 def test_create_applies_defaults_and_records_initial_values() -> None:
-    task, initial = Task.create(
-        task_id=uuid.uuid4(),
-        values={"title": "  Ship it ", "estimated_hours": Decimal("2.5"), "tags": ["a", "A", "b"]},
-        created_by=ANN,
-        at=NOW,
-    )
+    task = new_task(title="  Ship it ", estimated_hours=Decimal("2.5"), tags=["a", "A", "b"])
+    (created,) = task.events
+    assert isinstance(created, TaskCreated)
+    initial = created.changes
     assert (task.title, task.status, task.priority.value) == ("Ship it", Status.TODO, "medium")
     assert task.estimated_hours == Decimal("2.50")
     assert task.tags == ["a", "b"]
@@ -112,27 +117,27 @@ def test_a_title_of_200_characters_and_16_kib_of_metadata_are_fine() -> None:
 
 def test_edit_returns_only_real_changes_and_checks_the_workflow() -> None:
     task = new_task(priority="low")
-    changes = task.edit({"title": "Write docs", "priority": "high", "status": "in_progress"}, NOW)
+    changes = edit(task, **{"title": "Write docs", "priority": "high", "status": "in_progress"})
     assert [(c.field, c.old, c.new) for c in changes] == [
         ("priority", "low", "high"),
         ("status", "todo", "in_progress"),
     ]
-    task.edit({"status": "done"}, NOW)
+    edit(task, **{"status": "done"})
     with pytest.raises(InvalidTransition):
-        task.edit({"status": "todo", "title": "New"}, NOW)
+        edit(task, **{"status": "todo", "title": "New"})
     assert task.title == "Write docs"  # nothing applied from the refused edit
-    assert task.edit({"tags": []}, NOW) == []
+    assert edit(task, **{"tags": []}) == []
 
 
 def test_tags_differing_only_in_letter_case_are_no_change() -> None:
     task = new_task(tags=["Bug"])
-    assert task.edit({"tags": ["bug"]}, NOW) == []
+    assert edit(task, **{"tags": ["bug"]}) == []
 
 
 def test_closing_or_rescheduling_clears_overdue() -> None:
     task = new_task(due_date=NOW - timedelta(days=1))
     task.is_overdue = True
-    changes = task.edit({"due_date": NOW + timedelta(days=2)}, NOW)
+    changes = edit(task, **{"due_date": NOW + timedelta(days=2)})
     assert task.is_overdue is False
     assert Change("is_overdue", True, False) in changes
 
@@ -163,21 +168,21 @@ def test_assignees_add_replace_and_remove() -> None:
     assert task.assign([BOB], by=ANN, at=NOW) == []
     added, removed = task.set_assignees([BOB, uuid.UUID(int=3)], by=ANN, at=NOW)
     assert (added, removed) == ([uuid.UUID(int=3)], [ANN])
-    task.unassign(BOB)
+    task.unassign(BOB, by=ANN, at=NOW)
     assert task.assignee_ids == [uuid.UUID(int=3)]
     with pytest.raises(NotAssigned):
-        task.unassign(BOB)
+        task.unassign(BOB, by=ANN, at=NOW)
 
 
 def test_archived_tasks_are_read_only_until_restored() -> None:
     task = new_task()
-    assert task.archive(NOW) is True
-    assert task.archive(NOW) is False
+    assert task.archive(by=ANN, at=NOW) is True
+    assert task.archive(by=ANN, at=NOW) is False
     with pytest.raises(TaskArchived):
-        task.edit({"title": "x"}, NOW)
+        edit(task, **{"title": "x"})
     with pytest.raises(TaskArchived):
         task.assign([BOB], by=ANN, at=NOW)
-    assert task.restore() is True
+    assert task.restore(by=ANN, at=NOW) is True
     assert (task.is_archived, task.archived_at) == (False, None)
 
 

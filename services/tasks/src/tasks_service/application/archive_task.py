@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from tasks_service.application.common import document_of, load_actor, lock_task, record
-from tasks_service.application.events import TASK_ARCHIVED, TASK_RESTORED, task_data
 from tasks_service.application.ports import Clock, TaskDocument, UnitOfWorkFactory
-from tasks_service.domain.model import Change
+from tasks_service.application.task_access import finish, load_actor, lock_task
 from tasks_service.domain.permissions import check_may_manage
 
 
@@ -26,20 +24,11 @@ class ArchiveTaskHandler:
 
     def __call__(self, command: ArchiveTask) -> None:
         """Archiving an archived task changes nothing (DELETE is idempotent)."""
-        now = self.clock.now()
         with self.uow() as uow:
             actor = load_actor(uow, command.actor_id)
             task = lock_task(uow, actor, command.task_id, command.expected_version)
             check_may_manage(actor, task)
-            read_version = task.version
-            if not task.archive(now):
-                return
-            task.mark_changed(now)
-            uow.tasks.save(task, expected_version=read_version)
-            record(
-                uow, task.id, "archived", actor.user_id, now, [Change("is_archived", False, True)]
-            )
-            uow.outbox.add_event(TASK_ARCHIVED, str(task.id), task_data(task, actor.user_id, now))
+            task.archive(by=actor.user_id, at=self.clock.now())
             uow.commit()
 
 
@@ -56,26 +45,9 @@ class RestoreTaskHandler:
     clock: Clock
 
     def __call__(self, command: RestoreTask) -> TaskDocument:
-        now = self.clock.now()
         with self.uow() as uow:
             actor = load_actor(uow, command.actor_id)
             task = lock_task(uow, actor, command.task_id, command.expected_version)
             check_may_manage(actor, task)
-            read_version = task.version
-            if task.restore():
-                task.mark_changed(now)
-                uow.tasks.save(task, expected_version=read_version)
-                record(
-                    uow,
-                    task.id,
-                    "restored",
-                    actor.user_id,
-                    now,
-                    [Change("is_archived", True, False)],
-                )
-                uow.outbox.add_event(
-                    TASK_RESTORED, str(task.id), task_data(task, actor.user_id, now)
-                )
-            document = document_of(uow, task.id)
-            uow.commit()
-        return document
+            task.restore(by=actor.user_id, at=self.clock.now())
+            return finish(uow, task.id)

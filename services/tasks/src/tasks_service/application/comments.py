@@ -7,13 +7,12 @@ import uuid
 from dataclasses import dataclass
 
 from taskhive_shared.ids import uuid7
-from tasks_service.application.common import load_actor, lock_task, record
 from tasks_service.application.cursors import as_datetime, as_uuid, check_limit, decode, encode
-from tasks_service.application.events import TASK_COMMENTED, commented_data
 from tasks_service.application.ports import Clock, CommentView, TasksUnitOfWork, UnitOfWorkFactory
 from tasks_service.application.results import Page
+from tasks_service.application.task_access import load_actor, lock_task
 from tasks_service.domain.errors import CommentNotFound, StaleVersion, TaskNotFound
-from tasks_service.domain.model import Change, Comment
+from tasks_service.domain.model import Comment, Task
 from tasks_service.domain.permissions import Actor, can_see, check_may_change_comment
 
 _CURSOR_SPEC = "comments"
@@ -32,45 +31,41 @@ class AddCommentHandler:
     clock: Clock
 
     def __call__(self, command: AddComment) -> CommentView:
-        now = self.clock.now()
         with self.uow() as uow:
             actor = load_actor(uow, command.actor_id)
-            task = lock_task(uow, actor, command.task_id, None)
-            task.ensure_not_archived()
-            comment = Comment(
-                id=uuid7(),
-                task_id=task.id,
-                author_id=actor.user_id,
-                body=Comment.clean_body(command.body),
-                created_at=now,
-                updated_at=now,
+            task = lock_task(uow, actor, command.task_id)
+            comment = task.add_comment(
+                comment_id=uuid7(), body=command.body, by=actor.user_id, at=self.clock.now()
             )
             uow.comments.add(comment)
-            record(
-                uow,
-                task.id,
-                "commented",
-                actor.user_id,
-                now,
-                [Change("comment_id", None, comment.id)],
-            )
-            uow.outbox.add_event(TASK_COMMENTED, str(task.id), commented_data(task, comment, now))
-            view = uow.comments.view(comment.id)
+            view = _view(uow, comment.id)
             uow.commit()
-        if view is None:
-            raise CommentNotFound()
-        return view
+            return view
+
+
+def _view(uow: TasksUnitOfWork, comment_id: uuid.UUID) -> CommentView:
+    view = uow.comments.view(comment_id)
+    if view is None:
+        raise CommentNotFound()
+    return view
 
 
 def _comment_of(
-    uow: TasksUnitOfWork, actor: Actor, task_id: uuid.UUID, comment_id: uuid.UUID
-) -> Comment:
-    task = lock_task(uow, actor, task_id, None)
-    task.ensure_not_archived()
-    comment = uow.comments.get_for_update(comment_id)
+    uow: TasksUnitOfWork,
+    actor: Actor,
+    command: EditComment | DeleteComment,
+    *,
+    deleting: bool,
+) -> tuple[Task, Comment]:
+    """The task (locked) and its comment, if the caller may change it and If-Match holds."""
+    task = lock_task(uow, actor, command.task_id)
+    comment = uow.comments.get_for_update(command.comment_id)
     if comment is None or comment.task_id != task.id:
         raise CommentNotFound()
-    return comment
+    check_may_change_comment(actor, comment.author_id, deleting=deleting)
+    if command.expected_version is not None and command.expected_version != comment.version:
+        raise StaleVersion(comment.version)
+    return task, comment
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,33 +83,15 @@ class EditCommentHandler:
     clock: Clock
 
     def __call__(self, command: EditComment) -> CommentView:
-        now = self.clock.now()
         with self.uow() as uow:
             actor = load_actor(uow, command.actor_id)
-            comment = _comment_of(uow, actor, command.task_id, command.comment_id)
-            check_may_change_comment(actor, comment.author_id, deleting=False)
-            if command.expected_version is not None and command.expected_version != comment.version:
-                raise StaleVersion(comment.version)
+            task, comment = _comment_of(uow, actor, command, deleting=False)
             read_version = comment.version
-            change = comment.edit(command.body, now)
-            if change is not None:
+            if task.edit_comment(comment, command.body, by=actor.user_id, at=self.clock.now()):
                 uow.comments.save(comment, expected_version=read_version)
-                record(
-                    uow,
-                    comment.task_id,
-                    "comment_edited",
-                    actor.user_id,
-                    now,
-                    {
-                        "comment_id": {"old": str(comment.id), "new": str(comment.id)},
-                        "body": {"old": change.old, "new": change.new},
-                    },
-                )
-            view = uow.comments.view(comment.id)
+            view = _view(uow, comment.id)
             uow.commit()
-        if view is None:
-            raise CommentNotFound()
-        return view
+            return view
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +108,11 @@ class DeleteCommentHandler:
     clock: Clock
 
     def __call__(self, command: DeleteComment) -> None:
-        now = self.clock.now()
         with self.uow() as uow:
             actor = load_actor(uow, command.actor_id)
-            comment = _comment_of(uow, actor, command.task_id, command.comment_id)
-            check_may_change_comment(actor, comment.author_id, deleting=True)
-            if command.expected_version is not None and command.expected_version != comment.version:
-                raise StaleVersion(comment.version)
+            task, comment = _comment_of(uow, actor, command, deleting=True)
+            task.delete_comment(comment, by=actor.user_id, at=self.clock.now())
             uow.comments.delete(comment.id)
-            record(
-                uow,
-                comment.task_id,
-                "comment_deleted",
-                actor.user_id,
-                now,
-                {"comment_id": {"old": str(comment.id), "new": None}},
-            )
             uow.commit()
 
 

@@ -10,27 +10,16 @@ from typing import Any
 
 from taskhive_shared.idempotency import RecordedResponse
 from taskhive_shared.ids import uuid7
-from tasks_service.application.common import (
+from tasks_service.application.idempotency import earlier_response, fingerprint
+from tasks_service.application.ports import Clock, TaskDocument, UnitOfWorkFactory
+from tasks_service.application.recording import record_changes
+from tasks_service.application.task_access import (
     check_assignees,
-    check_parent_of,
-    check_team,
+    check_references,
     document_of,
     load_actor,
-    record,
 )
-from tasks_service.application.events import (
-    TASK_ASSIGNED,
-    TASK_CREATED,
-    assignment_data,
-    task_data,
-)
-from tasks_service.application.idempotency import earlier_response, fingerprint
-from tasks_service.application.ports import (
-    Clock,
-    TaskDocument,
-    UnitOfWorkFactory,
-)
-from tasks_service.domain.model import Change, Task
+from tasks_service.domain.model import EDITABLE, Task, TaskFields
 
 CREATED = 201
 
@@ -41,18 +30,17 @@ Presenter = Callable[[TaskDocument], dict[str, Any]]
 @dataclass(frozen=True, slots=True)
 class CreateTask:
     actor_id: uuid.UUID
-    values: dict[str, Any]
-    """Editable fields (domain.model.EDITABLE); `title` is required."""
+    fields: TaskFields
     assignee_ids: tuple[uuid.UUID, ...] = ()
     idempotency_key: str | None = None
     route: str = "tasks"
     """Part of the Idempotency-Key fingerprint: the same key on another route is a reuse."""
     request_body: dict[str, Any] = field(default_factory=dict)
-    """The body as sent, for the fingerprint (defaults to the values)."""
+    """The body as sent, for the fingerprint (defaults to the fields)."""
 
     def fingerprint(self) -> str:
         body = self.request_body or {
-            **self.values,
+            **{name: getattr(self.fields, name) for name in EDITABLE},
             "assignee_ids": [str(user_id) for user_id in self.assignee_ids],
         }
         return fingerprint(self.route, body)
@@ -74,34 +62,24 @@ class CreateTaskHandler:
         now = self.clock.now()
         with self.uow() as uow:
             actor = load_actor(uow, command.actor_id)
-            replay = earlier_response(
-                uow,
-                actor.user_id,
-                command.idempotency_key,
-                command.fingerprint(),
-                now,
-                self.idempotency_ttl,
-            )
+            key, request_hash = command.idempotency_key, command.fingerprint()
+            ttl = self.idempotency_ttl
+            replay = earlier_response(uow, actor.user_id, key, request_hash, now, ttl)
             if replay is not None:
                 return CreatedTask(response=replay, replayed=True)
-            task, initial = Task.create(
-                task_id=uuid7(), values=command.values, created_by=actor.user_id, at=now
-            )
-            check_team(uow, actor, task.team_id)
-            check_parent_of(uow, actor, task.id, task.parent_task_id)
             check_assignees(uow, command.assignee_ids, "assignee_ids")
-            added = task.assign(command.assignee_ids, by=actor.user_id, at=now)
-            if added:
-                initial.append(Change("assignee_ids", [], added))
+            task = Task.create(
+                task_id=uuid7(),
+                fields=command.fields,
+                created_by=actor.user_id,
+                at=now,
+                assignee_ids=command.assignee_ids,
+            )
+            check_references(uow, actor, task, ("team_id", "parent_task_id"))
             uow.tasks.add(task)
-            record(uow, task.id, "created", actor.user_id, now, initial)
-            uow.outbox.add_event(TASK_CREATED, str(task.id), task_data(task, actor.user_id, now))
-            if added:
-                uow.outbox.add_event(
-                    TASK_ASSIGNED, str(task.id), assignment_data(task, actor.user_id, now, added)
-                )
+            record_changes(uow)
             response = RecordedResponse(CREATED, present(document_of(uow, task.id)))
-            if command.idempotency_key is not None:
-                uow.idempotency.complete(actor.user_id, command.idempotency_key, response)
+            if key is not None:
+                uow.idempotency.complete(actor.user_id, key, response)
             uow.commit()
         return CreatedTask(response=response, replayed=False)

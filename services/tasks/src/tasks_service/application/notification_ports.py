@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from tasks_service.domain.model import Task
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
 
 
@@ -110,17 +109,7 @@ class UserSummary:
 
 
 class TaskJobs(Protocol):
-    """The queries of the scheduled jobs, in the unit of work's transaction."""
-
-    def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
-        """Open, unarchived tasks past due not flagged yet, locked (SKIP LOCKED)."""
-        ...
-
-    def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
-        """Open tasks due in (now, until] not reminded for their due date, locked."""
-        ...
-
-    def mark_due_soon_notified(self, task_id: uuid.UUID, due_date: datetime) -> None: ...
+    """The daily summary's query, in the unit of work's transaction."""
 
     def summaries(
         self, now: datetime, hour: int, window: int, after: uuid.UUID | None, limit: int

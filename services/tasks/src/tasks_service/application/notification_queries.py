@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 
-from tasks_service.application.common import load_actor
 from tasks_service.application.cursors import as_datetime, as_uuid, check_limit, decode, encode
 from tasks_service.application.notification_ports import NotificationFilter, NotificationRecord
 from tasks_service.application.ports import UnitOfWorkFactory
 from tasks_service.application.results import Page
+from tasks_service.application.task_access import load_actor
 from tasks_service.domain.permissions import Role
 
 _CURSOR_SPEC = "notifications"

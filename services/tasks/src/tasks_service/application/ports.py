@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol, Self
 from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
 from tasks_service.application.notification_ports import NotificationLog, TaskJobs
+from tasks_service.domain.events import TaskEvent
 from tasks_service.domain.model import Comment, Task
 from tasks_service.domain.notifications import Recipient
 from tasks_service.domain.tags import Tag
@@ -141,12 +142,6 @@ class CommentView:
 
 
 @dataclass(frozen=True, slots=True)
-class TagUsage:
-    tag: Tag
-    task_count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class ReplicaUser:
     id: uuid.UUID
     username: str
@@ -169,26 +164,34 @@ class ReplicaTeam:
 
 
 class TaskRepository(Protocol):
+    """The task aggregate. It remembers the tasks it handed out (`seen`); the unit of work
+    saves those that recorded events (`save`) before it commits."""
+
     def add(self, task: Task) -> None: ...
 
     def get_for_update(self, task_id: uuid.UUID) -> Task | None:
         """Locks the task until the unit of work ends: writers of one task take turns."""
 
-    def save(
-        self, task: Task, *, expected_version: int, assignments: bool = False, tags: bool = False
-    ) -> None:
-        """Conditional on the stored version (StaleVersion); `assignments` and `tags` say
-        whether those sets changed and must be written too."""
+    def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
+        """Open tasks due by `now` not flagged yet, locked (others' locked rows skipped)."""
+
+    def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
+        """Open tasks due in (now, until] not announced for this due date, locked."""
+
+    def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
+        """Locked, skipping rows another run holds."""
+
+    def seen(self) -> list[Task]: ...
+
+    def save(self, task: Task, recorded: Sequence[TaskEvent]) -> None:
+        """Write what the events say changed; the row update is conditional on the version
+        the task was loaded with (StaleVersion)."""
 
     def ancestors(self, task_id: uuid.UUID) -> list[uuid.UUID]:
         """The task's parent, its parent's parent … (nearest first)."""
 
     def document(self, task_id: uuid.UUID) -> TaskDocument | None:
         """The task as the API shows it, read inside this unit of work."""
-
-    def archived_before(self, cutoff: datetime, limit: int) -> list[Task]: ...
-
-    def delete(self, task_id: uuid.UUID) -> None: ...
 
 
 class HistoryLog(Protocol):

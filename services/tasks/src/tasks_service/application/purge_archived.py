@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tasks_service.application.events import TASK_DELETED, deleted_data
 from tasks_service.application.ports import Clock, UnitOfWorkFactory
 
 
@@ -28,8 +27,7 @@ class PurgeArchivedTasksHandler:
             with self.uow() as uow:
                 batch = uow.tasks.archived_before(cutoff, batch_size)
                 for task in batch:
-                    uow.outbox.add_event(TASK_DELETED, str(task.id), deleted_data(task, None, now))
-                    uow.tasks.delete(task.id)
+                    task.purge(now)
                 uow.commit()
             purged += len(batch)
             if len(batch) < batch_size:

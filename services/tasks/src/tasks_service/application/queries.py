@@ -5,13 +5,11 @@ aggregate, no unit of work."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Literal, cast
+from dataclasses import dataclass, field, replace
+from typing import cast
 
 from taskhive_shared.pagination import DEFAULT_LIMIT
 from tasks_service.application.actors import actor_of
-from tasks_service.application.common import load_actor
 from tasks_service.application.cursors import (
     Decoder,
     as_datetime,
@@ -36,6 +34,7 @@ from tasks_service.application.ports import (
     Visibility,
 )
 from tasks_service.application.results import Page
+from tasks_service.application.task_access import load_actor
 from tasks_service.domain.errors import TaskNotFound, ValidationFailed
 from tasks_service.domain.permissions import Actor, can_see
 
@@ -85,22 +84,10 @@ def _decoders(keys: tuple[SortKey, ...]) -> list[Decoder]:
 @dataclass(frozen=True, slots=True)
 class ListTasks:
     actor_id: uuid.UUID
+    filter: TaskFilter = field(default_factory=TaskFilter)
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     sort: str | None = None
-    statuses: tuple[str, ...] = ()
-    priorities: tuple[str, ...] = ()
-    assignee: uuid.UUID | Literal["me"] | None = None
-    created_by: uuid.UUID | None = None
-    team: uuid.UUID | None = None
-    tags: tuple[str, ...] = ()
-    due_before: datetime | None = None
-    due_after: datetime | None = None
-    overdue: bool | None = None
-    archived: Literal["false", "true", "all"] = "false"
-    parent: uuid.UUID | Literal["none"] | None = None
-    updated_since: datetime | None = None
-    q: str | None = None
 
 
 def _visibility(actor: Actor) -> Visibility | None:
@@ -126,26 +113,18 @@ class TaskQueries:
 
     def list(self, query: ListTasks) -> Page[TaskDocument]:
         check_limit(query.limit)
-        text = (query.q or "").strip() or None
+        text = (query.filter.text or "").strip() or None
         keys = parse_sort(query.sort, ranked=text is not None)
         after = None
         if query.cursor is not None:
             after = decode(query.cursor, sort_spec(keys), _decoders(keys))
         actor = self._actor(query.actor_id)
-        task_filter = TaskFilter(
-            statuses=tuple(dict.fromkeys(query.statuses)),
-            priorities=tuple(dict.fromkeys(query.priorities)),
-            assignee=actor.user_id if query.assignee == "me" else query.assignee,
-            created_by=query.created_by,
-            team=query.team,
-            tags=tuple(dict.fromkeys(tag.strip().lower() for tag in query.tags if tag.strip())),
-            due_before=query.due_before,
-            due_after=query.due_after,
-            overdue=query.overdue,
-            archived=query.archived,
-            parent=query.parent if isinstance(query.parent, uuid.UUID) else None,
-            top_level_only=query.parent == "none",
-            updated_since=query.updated_since,
+        given = query.filter
+        task_filter = replace(
+            given,
+            statuses=tuple(dict.fromkeys(given.statuses)),
+            priorities=tuple(dict.fromkeys(given.priorities)),
+            tags=tuple(dict.fromkeys(tag.strip().lower() for tag in given.tags if tag.strip())),
             text=text,
         )
         listing = TaskListing(
@@ -165,7 +144,7 @@ class TaskQueries:
     def subtasks(self, query: ListTasks, task_id: uuid.UUID) -> Page[TaskDocument]:
         """The list, restricted to the direct subtasks of a task the caller sees."""
         self.get(query.actor_id, task_id)
-        return self.list(replace(query, parent=task_id))
+        return self.list(replace(query, filter=replace(query.filter, parent=task_id)))
 
     def history(
         self, actor_id: uuid.UUID, task_id: uuid.UUID, limit: int, cursor: str | None

@@ -15,12 +15,9 @@ from functools import partial
 from typing import Any
 
 from taskhive_shared.ids import uuid7
-from tasks_service.application.common import record
-from tasks_service.application.events import TASK_DUE_SOON, TASK_OVERDUE, task_data
 from tasks_service.application.notification_ports import NewNotification, UserSummary
 from tasks_service.application.notify import NotificationDispatcher
 from tasks_service.application.ports import Clock, UnitOfWorkFactory
-from tasks_service.domain.model import Change
 from tasks_service.domain.notifications import NotificationType
 
 logger = logging.getLogger(__name__)
@@ -45,16 +42,8 @@ class CheckOverdueTasks:
         flagged = 0
         while True:
             with self.uow() as uow:
-                batch = uow.jobs.overdue_candidates(at, batch_size)
-                for task in batch:
-                    if not task.mark_overdue(at):
-                        continue
-                    read_version = task.version
-                    task.mark_changed(at)
-                    uow.tasks.save(task, expected_version=read_version)
-                    record(uow, task.id, "overdue", None, at, [Change("is_overdue", False, True)])
-                    uow.outbox.add_event(TASK_OVERDUE, str(task.id), task_data(task, None, at))
-                    flagged += 1
+                batch = uow.tasks.overdue_candidates(at, batch_size)
+                flagged += sum(task.mark_overdue(at) for task in batch)
                 uow.commit()
             if len(batch) < batch_size:
                 return flagged
@@ -73,12 +62,10 @@ class RemindDueSoonTasks:
         reminded = 0
         while True:
             with self.uow() as uow:
-                batch = uow.jobs.due_soon_candidates(at, at + self.horizon, batch_size)
+                batch = uow.tasks.due_soon_candidates(at, at + self.horizon, batch_size)
                 for task in batch:
-                    assert task.due_date is not None
-                    uow.jobs.mark_due_soon_notified(task.id, task.due_date)
-                    uow.outbox.add_event(TASK_DUE_SOON, str(task.id), task_data(task, None, at))
-                    reminded += 1
+                    task.remind_due_soon(at)
+                reminded += len(batch)
                 uow.commit()
             if len(batch) < batch_size:
                 return reminded

@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 
 from taskhive_shared.ids import uuid7
-from tasks_service.application.common import load_actor
 from tasks_service.application.cursors import as_str, as_uuid, check_limit, decode, encode
 from tasks_service.application.ports import Clock, UnitOfWorkFactory
 from tasks_service.application.results import Page
+from tasks_service.application.task_access import load_actor
 from tasks_service.domain.tags import DEFAULT_COLOUR, Tag
 
 _CURSOR_SPEC = "tags"

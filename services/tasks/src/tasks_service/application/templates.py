@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from taskhive_shared.ids import uuid7
-from tasks_service.application.common import load_actor
 from tasks_service.application.create_task import (
     CreatedTask,
     CreateTask,
@@ -19,7 +19,9 @@ from tasks_service.application.create_task import (
 from tasks_service.application.cursors import as_str, as_uuid, check_limit, decode, encode
 from tasks_service.application.ports import Clock, UnitOfWorkFactory
 from tasks_service.application.results import Page
+from tasks_service.application.task_access import load_actor
 from tasks_service.domain.errors import StaleVersion, TemplateNotFound
+from tasks_service.domain.model import Priority, TaskFields
 from tasks_service.domain.permissions import check_may_change_template
 from tasks_service.domain.templates import TaskTemplate
 
@@ -52,8 +54,11 @@ class InstantiateTemplate:
     actor_id: uuid.UUID
     template_id: uuid.UUID
     variables: dict[str, Any]
-    overrides: dict[str, Any] = field(default_factory=dict)
-    """Task fields set on this instance (due_date, team_id, parent_task_id, priority …)."""
+    priority: Priority | None = None
+    """Instead of the template's."""
+    due_date: datetime | None = None
+    team_id: uuid.UUID | None = None
+    parent_task_id: uuid.UUID | None = None
     assignee_ids: tuple[uuid.UUID, ...] = ()
     idempotency_key: str | None = None
     request_body: dict[str, Any] = field(default_factory=dict)
@@ -133,23 +138,25 @@ class TemplateHandlers:
     def instantiate(self, command: InstantiateTemplate, present: Presenter) -> CreatedTask:
         template = self.get(command.actor_id, command.template_id)
         title, description = template.render(command.variables)
-        values: dict[str, Any] = {
-            "title": title,
-            "description": description,
-            "priority": template.priority.value,
-            "tags": list(template.tags),
-            "estimated_hours": template.estimated_hours,
-        }
-        values.update(command.overrides)
+        fields = TaskFields(
+            title=title,
+            description=description,
+            priority=command.priority or template.priority,
+            tags=list(template.tags),
+            estimated_hours=template.estimated_hours,
+            due_date=command.due_date,
+            team_id=command.team_id,
+            parent_task_id=command.parent_task_id,
+        )
         return self.create_task(
             CreateTask(
                 actor_id=command.actor_id,
-                values=values,
+                fields=fields,
                 assignee_ids=command.assignee_ids,
                 idempotency_key=command.idempotency_key,
                 route=f"task-templates/{template.id}/instantiate",
                 request_body=command.request_body
-                or {"variables": command.variables, **command.overrides},
+                or {"variables": command.variables, "fields": repr(fields)},
             ),
             present,
         )

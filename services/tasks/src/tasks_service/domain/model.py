@@ -1,253 +1,113 @@
-"""The task aggregate: fields and their rules, the status workflow, assignees, archiving.
+"""The task aggregate: its fields and their rules, the workflow, assignees, comments, archive.
 
-A use case changes a task through these methods, which validate and return the changes
-(field, old, new) that go into the task's history; the use case then bumps the version
-once with `mark_changed`, however many changes one request made.
+Every method that changes a task checks the rules first (nothing changes when one fails),
+then records what happened as a domain event (domain.events) and bumps the version once per
+unit of work. The caller never writes history or events by hand: the unit of work turns the
+recorded events into both when it commits.
 """
 
 from __future__ import annotations
 
-import json
-import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any
 
-from tasks_service.domain.errors import (
-    InvalidTransition,
-    NotAssigned,
-    TaskArchived,
-    ValidationFailed,
+from tasks_service.domain import events as task_events
+from tasks_service.domain.errors import NotAssigned, TaskArchived, ValidationFailed
+from tasks_service.domain.events import Change
+from tasks_service.domain.fields import (
+    Choice,
+    FieldSpec,
+    Hours,
+    Invalid,
+    JsonObject,
+    Moment,
+    Reference,
+    TagNames,
+    Text,
+    declared,
+    specs,
 )
-from tasks_service.domain.tags import normalise_tag_names
+from tasks_service.domain.workflow import (
+    CLOSED,
+    INITIAL,
+    TRANSITIONS,
+    Priority,
+    Status,
+    check_transition,
+)
+
+__all__ = ["CLOSED", "INITIAL", "TRANSITIONS", "Priority", "Status"]
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 METADATA_MAX_BYTES = 16 * 1024
-HOURS_MAX = Decimal("999999.99")
 MAX_ASSIGNEES = 50
+COMMENT_MAX = 10_000
+COMMENT_EXCERPT = 500
 
 
-class Status(StrEnum):
-    TODO = "todo"
-    IN_PROGRESS = "in_progress"
-    IN_REVIEW = "in_review"
-    BLOCKED = "blocked"
-    DONE = "done"
-    CANCELLED = "cancelled"
+@dataclass(kw_only=True, slots=True)
+class TaskFields:
+    """What a client sets on a task (POST, PUT, PATCH): each field declared once, here.
+
+    A `required` field must be given to create a task and to replace one (PUT); an omitted
+    optional one takes its default. PATCH sets only the fields it names.
+    """
+
+    title: str = declared(Text(1, TITLE_MAX), default="", required=True, summary=True)
+    description: str = declared(Text(0, DESCRIPTION_MAX, multiline=True), default="")
+    status: Status = declared(Choice(Status), default=Status.TODO, summary=True)
+    priority: Priority = declared(Choice(Priority), default=Priority.MEDIUM, summary=True)
+    due_date: datetime | None = declared(Moment(), default=None, nullable=True, summary=True)
+    estimated_hours: Decimal | None = declared(
+        Hours(), default=None, nullable=True, description="Hours, ≥ 0, two decimal places"
+    )
+    actual_hours: Decimal | None = declared(
+        Hours(), default=None, nullable=True, description="Hours, ≥ 0, two decimal places"
+    )
+    team_id: uuid.UUID | None = declared(Reference(), default=None, nullable=True, summary=True)
+    parent_task_id: uuid.UUID | None = declared(
+        Reference(),
+        default=None,
+        nullable=True,
+        summary=True,
+        description="Makes this a subtask of a task you see",
+    )
+    metadata: dict[str, Any] = declared(
+        JsonObject(METADATA_MAX_BYTES),
+        default_factory=dict,
+        description="Any JSON object, at most 16 KiB",
+    )
+    tags: list[str] = declared(
+        TagNames(),
+        default_factory=list,
+        summary=True,
+        description="Tag names; unknown names become new tags",
+    )
 
 
-class Priority(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    URGENT = "urgent"
-
-
-TRANSITIONS: Mapping[Status, frozenset[Status]] = {
-    Status.TODO: frozenset({Status.IN_PROGRESS, Status.BLOCKED, Status.DONE, Status.CANCELLED}),
-    Status.IN_PROGRESS: frozenset(
-        {Status.TODO, Status.IN_REVIEW, Status.BLOCKED, Status.DONE, Status.CANCELLED}
-    ),
-    Status.IN_REVIEW: frozenset(
-        {Status.IN_PROGRESS, Status.BLOCKED, Status.DONE, Status.CANCELLED}
-    ),
-    Status.BLOCKED: frozenset({Status.TODO, Status.IN_PROGRESS, Status.CANCELLED}),
-    # Closed tasks can be reopened, each into the state it most likely left.
-    Status.DONE: frozenset({Status.IN_PROGRESS}),
-    Status.CANCELLED: frozenset({Status.TODO}),
-}
-"""The workflow: from each status, the statuses a task may move to (docs/API.md)."""
-
-CLOSED = frozenset({Status.DONE, Status.CANCELLED})
-INITIAL = frozenset({Status.TODO}) | TRANSITIONS[Status.TODO]
-"""A new task starts in `todo` or any status reachable from it."""
-
-
-def check_transition(current: Status, wanted: Status) -> None:
-    if wanted != current and wanted not in TRANSITIONS[current]:
-        raise InvalidTransition(
-            current.value, wanted.value, (s.value for s in TRANSITIONS[current])
-        )
-
-
-def jsonable(value: Any) -> Any:
-    """A value as history and events record it (JSON types only)."""
-    match value:
-        case StrEnum():
-            return value.value
-        case uuid.UUID() | Decimal():
-            return str(value)
-        case datetime():
-            return value.isoformat()
-        case list() | tuple():
-            return [jsonable(item) for item in value]
-        case _:
-            return value
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One field's move, recorded in the history as `{field: {"old": …, "new": …}}`."""
-
-    field: str
-    old: Any
-    new: Any
-
-
-def changes_as_json(changes: Iterable[Change]) -> dict[str, dict[str, Any]]:
-    return {c.field: {"old": jsonable(c.old), "new": jsonable(c.new)} for c in changes}
-
-
-def _has_control_characters(value: str, *, multiline: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(unicodedata.category(ch).startswith("C") and ch not in allowed for ch in value)
-
-
-def clean_text(
-    errors: dict[str, list[str]],
-    name: str,
-    value: object,
-    *,
-    min_length: int,
-    max_length: int,
-    multiline: bool = False,
-) -> str:
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be a string.")
-        return ""
-    cleaned = unicodedata.normalize("NFC", value).strip()
-    if len(cleaned) < min_length:
-        errors.setdefault(name, []).append(f"Must be at least {min_length} character(s) long.")
-    if len(cleaned) > max_length:
-        errors.setdefault(name, []).append(f"Must be at most {max_length} characters long.")
-    if _has_control_characters(cleaned, multiline=multiline):
-        errors.setdefault(name, []).append("Must not contain control characters.")
-    return cleaned
-
-
-def clean_hours(errors: dict[str, list[str]], name: str, value: object) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        hours = Decimal(str(value)) if not isinstance(value, bool) else Decimal("NaN")
-    except InvalidOperation:
-        hours = Decimal("NaN")
-    if not hours.is_finite():
-        errors.setdefault(name, []).append("Must be a number.")
-        return None
-    if hours < 0 or hours > HOURS_MAX:
-        errors.setdefault(name, []).append(f"Must be between 0 and {HOURS_MAX}.")
-    exponent = hours.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and hours != hours.quantize(Decimal("0.01")):
-        errors.setdefault(name, []).append("At most two decimal places.")
-    return hours.quantize(Decimal("0.01"))
-
-
-def clean_metadata(errors: dict[str, list[str]], value: object) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        errors.setdefault("metadata", []).append("Must be a JSON object.")
-        return {}
-    try:
-        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
-    except (TypeError, ValueError):
-        errors.setdefault("metadata", []).append("Must be JSON.")
-        return {}
-    if size > METADATA_MAX_BYTES:
-        errors.setdefault("metadata", []).append(
-            f"Must be at most {METADATA_MAX_BYTES} bytes as JSON (is {size})."
-        )
-    return value
-
-
-def _clean_due(errors: dict[str, list[str]], value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        errors.setdefault("due_date", []).append("Must be a date-time with a time zone.")
-        return None
-    return value
-
-
-def _clean_optional_id(errors: dict[str, list[str]], name: str, value: object) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    errors.setdefault(name, []).append("Must be an id.")
-    return None
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def _clean_enum(errors: dict[str, list[str]], name: str, value: object, kind: type[E]) -> E | None:
-    try:
-        return kind(str(value))
-    except ValueError:
-        errors.setdefault(name, []).append(f"Must be one of: {', '.join(kind)}.")
-        return None
-
-
-def _clean_tags(errors: dict[str, list[str]], value: object) -> list[str]:
-    if not isinstance(value, list | tuple):
-        errors.setdefault("tags", []).append("Must be a list of tag names.")
-        return []
-    names, problems = normalise_tag_names(value)
-    if problems:
-        errors.setdefault("tags", []).extend(problems)
-    return names
-
-
-EDITABLE = (
-    "title",
-    "description",
-    "status",
-    "priority",
-    "due_date",
-    "estimated_hours",
-    "actual_hours",
-    "team_id",
-    "parent_task_id",
-    "metadata",
-    "tags",
-)
+FIELDS: tuple[FieldSpec, ...] = specs(TaskFields)
+EDITABLE = tuple(spec.name for spec in FIELDS)
 """The fields PUT and PATCH may set (never id, created_by, timestamps, version, archive)."""
+_SPECS = {spec.name: spec for spec in FIELDS}
 
 
-def clean_fields(values: Mapping[str, object]) -> dict[str, Any]:
-    """Validate the given editable fields; ValidationFailed names every bad one."""
+def clean(fields: TaskFields, names: Collection[str]) -> dict[str, Any]:
+    """The named fields' values, normalised; ValidationFailed names every bad one."""
     errors: dict[str, list[str]] = {}
-    cleaned: dict[str, Any] = {}
-    for name, value in values.items():
-        match name:
-            case "title":
-                cleaned[name] = clean_text(errors, name, value, min_length=1, max_length=TITLE_MAX)
-            case "description":
-                cleaned[name] = clean_text(
-                    errors, name, value, min_length=0, max_length=DESCRIPTION_MAX, multiline=True
-                )
-            case "status":
-                cleaned[name] = _clean_enum(errors, name, value, Status)
-            case "priority":
-                cleaned[name] = _clean_enum(errors, name, value, Priority)
-            case "due_date":
-                cleaned[name] = _clean_due(errors, value)
-            case "estimated_hours" | "actual_hours":
-                cleaned[name] = clean_hours(errors, name, value)
-            case "team_id" | "parent_task_id":
-                cleaned[name] = _clean_optional_id(errors, name, value)
-            case "metadata":
-                cleaned[name] = clean_metadata(errors, value)
-            case "tags":
-                cleaned[name] = _clean_tags(errors, value)
-            case _:
-                errors.setdefault(name, []).append("Not a field that can be set.")
+    values: dict[str, Any] = {}
+    for name in names:
+        try:
+            values[name] = _SPECS[name].clean(getattr(fields, name))
+        except Invalid as invalid:
+            errors[name] = invalid.messages
     if errors:
         raise ValidationFailed(errors)
-    return cleaned
+    return values
 
 
 def check_parent(
@@ -267,28 +127,25 @@ class Assignment:
     assigned_at: datetime
 
 
-@dataclass(slots=True)
-class Task:
+def _same_tags(old: list[str], new: list[str]) -> bool:
+    return [t.lower() for t in old] == [t.lower() for t in new]
+
+
+@dataclass(kw_only=True, slots=True)
+class Task(TaskFields):
     id: uuid.UUID
-    title: str
-    description: str
-    status: Status
-    priority: Priority
-    due_date: datetime | None
-    estimated_hours: Decimal | None
-    actual_hours: Decimal | None
     created_by: uuid.UUID
-    team_id: uuid.UUID | None
-    parent_task_id: uuid.UUID | None
-    metadata: dict[str, Any]
-    tags: list[str]
-    assignments: list[Assignment]
     created_at: datetime
     updated_at: datetime
+    assignments: list[Assignment] = field(default_factory=list)
     is_archived: bool = False
     archived_at: datetime | None = None
     is_overdue: bool = False
     version: int = 1
+    events: list[task_events.TaskEvent] = field(default_factory=list, compare=False, repr=False)
+    """Recorded and not yet handed to the unit of work."""
+    changed: bool = field(default=False, compare=False, repr=False)
+    """True once this unit of work gave the task a new version."""
 
     @property
     def assignee_ids(self) -> list[uuid.UUID]:
@@ -299,74 +156,79 @@ class Task:
         cls,
         *,
         task_id: uuid.UUID,
-        values: Mapping[str, object],
+        fields: TaskFields,
         created_by: uuid.UUID,
         at: datetime,
-    ) -> tuple[Task, list[Change]]:
-        """A new task from the given fields (title required); returns its initial values."""
-        given = dict(values)
-        if "title" not in given:
-            raise ValidationFailed.single("title", "Missing data for required field.")
-        cleaned = clean_fields(given)
-        status = cleaned.get("status") or Status.TODO
-        if status not in INITIAL:
+        assignee_ids: Sequence[uuid.UUID] = (),
+    ) -> Task:
+        values = clean(fields, EDITABLE)
+        if values["status"] not in INITIAL:
             raise ValidationFailed.single(
                 "status", f"A new task starts in one of: {', '.join(sorted(INITIAL))}."
             )
-        task = cls(
-            id=task_id,
-            title=cleaned["title"],
-            description=cleaned.get("description", ""),
-            status=status,
-            priority=cleaned.get("priority") or Priority.MEDIUM,
-            due_date=cleaned.get("due_date"),
-            estimated_hours=cleaned.get("estimated_hours"),
-            actual_hours=cleaned.get("actual_hours"),
-            created_by=created_by,
-            team_id=cleaned.get("team_id"),
-            parent_task_id=cleaned.get("parent_task_id"),
-            metadata=cleaned.get("metadata", {}),
-            tags=cleaned.get("tags", []),
-            assignments=[],
-            created_at=at,
-            updated_at=at,
-        )
+        task = cls(id=task_id, created_by=created_by, created_at=at, updated_at=at, **values)
         task.refresh_overdue(at)
+        added = task._add_assignees(assignee_ids, by=created_by, at=at)
         initial = [
             Change(name, None, getattr(task, name))
             for name in EDITABLE
             if getattr(task, name) not in (None, "", [], {})
         ]
-        return task, initial
+        if added:
+            initial.append(Change("assignee_ids", [], added))
+        task._record(
+            task_events.TaskCreated(
+                task_id=task.id,
+                actor_id=created_by,
+                at=at,
+                changes=tuple(initial),
+                assignee_ids=tuple(added),
+            )
+        )
+        return task
 
-    def edit(self, values: Mapping[str, object], at: datetime) -> list[Change]:
-        """Apply new values of editable fields; returns the ones that really changed.
+    def update(
+        self, fields: TaskFields, names: Collection[str], *, by: uuid.UUID, at: datetime
+    ) -> list[Change]:
+        """Set the named fields to `fields`' values; returns the changes that were made.
 
-        Nothing changes when any value is invalid (ValidationFailed) or the status move is
-        not allowed (InvalidTransition).
+        Nothing changes when a value is invalid (ValidationFailed) or the status move is not
+        allowed (InvalidTransition).
         """
         self.ensure_not_archived()
-        cleaned = clean_fields(values)
-        if "status" in cleaned:
-            check_transition(self.status, cleaned["status"])
-        changes: list[Change] = []
-        for name, new in cleaned.items():
-            old = getattr(self, name)
-            if name == "tags" and [t.lower() for t in old] == [t.lower() for t in new]:
-                continue
-            if old != new:
-                changes.append(Change(name, old, new))
+        values = clean(fields, names)
+        if "status" in values:
+            check_transition(self.status, values["status"])
+        changes = [
+            Change(name, getattr(self, name), new)
+            for name, new in values.items()
+            if getattr(self, name) != new
+            and not (name == "tags" and _same_tags(getattr(self, name), new))
+        ]
         for change in changes:
             setattr(self, change.field, change.new)
         was_overdue = self.is_overdue
         self.refresh_overdue(at)
         if was_overdue != self.is_overdue:
             changes.append(Change("is_overdue", was_overdue, self.is_overdue))
+        if not changes:
+            return changes
+        self._touch(at)
+        edits = tuple(change for change in changes if change.field != "status")
+        if edits:
+            self._record(task_events.TaskEdited(task_id=self.id, actor_id=by, at=at, changes=edits))
+        for change in changes:
+            if change.field == "status":
+                self._record(
+                    task_events.StatusChanged(
+                        task_id=self.id, actor_id=by, at=at, old=change.old, new=change.new
+                    )
+                )
         return changes
 
     def refresh_overdue(self, now: datetime) -> None:
         """A task stops being overdue once closed or given a future due date; becoming
-        overdue is the overdue job's call (it records and notifies)."""
+        overdue is the overdue job's call (`mark_overdue`: it records and notifies)."""
         if self.status in CLOSED or self.due_date is None or self.due_date > now:
             self.is_overdue = False
 
@@ -381,64 +243,163 @@ class Task:
         ):
             return False
         self.is_overdue = True
+        self._touch(now)
+        self._record(task_events.TaskBecameOverdue(task_id=self.id, actor_id=None, at=now))
         return True
+
+    def remind_due_soon(self, now: datetime) -> None:
+        """Announce the coming due date (once per due date: the job picks each once)."""
+        if self.due_date is not None:
+            self._record(
+                task_events.TaskDueSoon(
+                    task_id=self.id, actor_id=None, at=now, due_date=self.due_date
+                )
+            )
 
     def ensure_not_archived(self) -> None:
         if self.is_archived:
             raise TaskArchived()
+
+    def _add_assignees(
+        self, user_ids: Sequence[uuid.UUID], *, by: uuid.UUID, at: datetime
+    ) -> list[uuid.UUID]:
+        current = set(self.assignee_ids)
+        added = [user_id for user_id in dict.fromkeys(user_ids) if user_id not in current]
+        if len(self.assignments) + len(added) > MAX_ASSIGNEES:
+            raise ValidationFailed.single(
+                "user_ids", f"A task has at most {MAX_ASSIGNEES} assignees."
+            )
+        self.assignments.extend(Assignment(user_id, by, at) for user_id in added)
+        return added
 
     def assign(
         self, user_ids: Sequence[uuid.UUID], *, by: uuid.UUID, at: datetime
     ) -> list[uuid.UUID]:
         """Add assignees (already assigned ones are left alone); returns the new ones."""
         self.ensure_not_archived()
-        current = set(self.assignee_ids)
-        added: list[uuid.UUID] = []
-        for user_id in dict.fromkeys(user_ids):
-            if user_id not in current:
-                added.append(user_id)
-                self.assignments.append(Assignment(user_id, by, at))
-        if len(self.assignments) > MAX_ASSIGNEES:
-            raise ValidationFailed.single(
-                "user_ids", f"A task has at most {MAX_ASSIGNEES} assignees."
+        added = self._add_assignees(user_ids, by=by, at=at)
+        if added:
+            self._touch(at)
+            self._record(
+                task_events.AssigneesAdded(
+                    task_id=self.id, actor_id=by, at=at, user_ids=tuple(added)
+                )
             )
         return added
 
-    def unassign(self, user_id: uuid.UUID) -> None:
+    def unassign(self, user_id: uuid.UUID, *, by: uuid.UUID, at: datetime) -> None:
         self.ensure_not_archived()
         if user_id not in self.assignee_ids:
             raise NotAssigned()
-        self.assignments = [a for a in self.assignments if a.user_id != user_id]
+        self._remove_assignees([user_id], by=by, at=at)
+
+    def _remove_assignees(self, user_ids: list[uuid.UUID], *, by: uuid.UUID, at: datetime) -> None:
+        self.assignments = [a for a in self.assignments if a.user_id not in user_ids]
+        self._touch(at)
+        self._record(
+            task_events.AssigneesRemoved(
+                task_id=self.id, actor_id=by, at=at, user_ids=tuple(user_ids)
+            )
+        )
 
     def set_assignees(
         self, user_ids: Sequence[uuid.UUID], *, by: uuid.UUID, at: datetime
     ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """Replace the assignee set; returns (added, removed)."""
+        self.ensure_not_archived()
         wanted = list(dict.fromkeys(user_ids))
         removed = [uid for uid in self.assignee_ids if uid not in wanted]
-        self.ensure_not_archived()
-        self.assignments = [a for a in self.assignments if a.user_id in wanted]
-        return self.assign(wanted, by=by, at=at), removed
+        added = self.assign(wanted, by=by, at=at)
+        if removed:
+            self._remove_assignees(removed, by=by, at=at)
+        return added, removed
 
-    def archive(self, at: datetime) -> bool:
+    def archive(self, *, by: uuid.UUID, at: datetime) -> bool:
         """False when already archived (archiving twice changes nothing)."""
         if self.is_archived:
             return False
         self.is_archived = True
         self.archived_at = at
+        self._touch(at)
+        self._record(task_events.TaskArchived(task_id=self.id, actor_id=by, at=at))
         return True
 
-    def restore(self) -> bool:
+    def restore(self, *, by: uuid.UUID, at: datetime) -> bool:
         if not self.is_archived:
             return False
         self.is_archived = False
         self.archived_at = None
+        self._touch(at)
+        self._record(task_events.TaskRestored(task_id=self.id, actor_id=by, at=at))
         return True
 
-    def mark_changed(self, at: datetime) -> None:
-        """One new version per request that changed anything."""
+    def purge(self, at: datetime) -> None:
+        """Deleted for good (the weekly cleanup of tasks archived long ago)."""
+        self._record(
+            task_events.TaskPurged(
+                task_id=self.id, actor_id=None, at=at, archived_at=self.archived_at
+            )
+        )
+
+    def add_comment(
+        self, *, comment_id: uuid.UUID, body: str, by: uuid.UUID, at: datetime
+    ) -> Comment:
+        self.ensure_not_archived()
+        comment = Comment(
+            id=comment_id,
+            task_id=self.id,
+            author_id=by,
+            body=Comment.clean_body(body),
+            created_at=at,
+            updated_at=at,
+        )
+        self._record(
+            task_events.CommentAdded(
+                task_id=self.id, actor_id=by, at=at, comment_id=comment.id, body=comment.body
+            )
+        )
+        return comment
+
+    def edit_comment(self, comment: Comment, body: str, *, by: uuid.UUID, at: datetime) -> bool:
+        """False when the text is the same."""
+        self.ensure_not_archived()
+        old = comment.body
+        if not comment.edit(body, at):
+            return False
+        self._record(
+            task_events.CommentEdited(
+                task_id=self.id,
+                actor_id=by,
+                at=at,
+                comment_id=comment.id,
+                old_body=old,
+                new_body=comment.body,
+            )
+        )
+        return True
+
+    def delete_comment(self, comment: Comment, *, by: uuid.UUID, at: datetime) -> None:
+        self.ensure_not_archived()
+        self._record(
+            task_events.CommentDeleted(task_id=self.id, actor_id=by, at=at, comment_id=comment.id)
+        )
+
+    def pull_events(self) -> list[task_events.TaskEvent]:
+        recorded, self.events = self.events, []
+        return recorded
+
+    def _touch(self, at: datetime) -> None:
+        """One new version per unit of work, however many changes it made."""
         self.updated_at = at
-        self.version += 1
+        if not self.changed:
+            self.version += 1
+            self.changed = True
+
+    def _record(self, event: task_events.TaskEvent) -> None:
+        self.events.append(event)
+
+
+_COMMENT_BODY = Text(1, COMMENT_MAX, multiline=True)
 
 
 @dataclass(slots=True)
@@ -453,18 +414,16 @@ class Comment:
 
     @staticmethod
     def clean_body(body: object) -> str:
-        errors: dict[str, list[str]] = {}
-        cleaned = clean_text(errors, "body", body, min_length=1, max_length=10_000, multiline=True)
-        if errors:
-            raise ValidationFailed(errors)
-        return cleaned
+        try:
+            return _COMMENT_BODY.clean(body)
+        except Invalid as invalid:
+            raise ValidationFailed({"body": invalid.messages}) from None
 
-    def edit(self, body: object, at: datetime) -> Change | None:
+    def edit(self, body: object, at: datetime) -> bool:
         cleaned = self.clean_body(body)
         if cleaned == self.body:
-            return None
-        change = Change("body", self.body, cleaned)
+            return False
         self.body = cleaned
         self.updated_at = at
         self.version += 1
-        return change
+        return True

@@ -17,17 +17,20 @@ from decimal import Decimal
 from typing import Any
 
 from tasks_service.domain.errors import ValidationFailed
-from tasks_service.domain.model import (
-    DESCRIPTION_MAX,
-    TITLE_MAX,
-    Priority,
-    clean_hours,
-    clean_text,
-)
-from tasks_service.domain.tags import normalise_tag_names
+from tasks_service.domain.fields import Choice, Hours, Invalid, Kind, TagNames, Text
+from tasks_service.domain.model import DESCRIPTION_MAX, TITLE_MAX, Priority
 
 NAME_MAX = 100
 VARIABLE_MAX = 1000
+_KINDS: dict[str, Kind] = {
+    "name": Text(1, NAME_MAX),
+    "title": Text(1, TITLE_MAX),
+    "description": Text(0, DESCRIPTION_MAX, multiline=True),
+    "priority": Choice(Priority),
+    "tags": TagNames(),
+    "estimated_hours": Hours(),
+}
+_NULLABLE = frozenset({"estimated_hours"})
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]{0,63})\}|[{}]")
 
 
@@ -99,35 +102,20 @@ class TaskTemplate:
         errors: dict[str, list[str]] = {}
         cleaned: dict[str, Any] = {}
         for key, value in values.items():
-            match key:
-                case "name":
-                    cleaned[key] = clean_text(errors, key, value, min_length=1, max_length=NAME_MAX)
-                case "title":
-                    cleaned[key] = clean_text(
-                        errors, key, value, min_length=1, max_length=TITLE_MAX
-                    )
-                    _check_placeholders(errors, key, cleaned[key])
-                case "description":
-                    cleaned[key] = clean_text(
-                        errors, key, value, min_length=0, max_length=DESCRIPTION_MAX, multiline=True
-                    )
-                    _check_placeholders(errors, key, cleaned[key])
-                case "priority":
-                    try:
-                        cleaned[key] = Priority(str(value))
-                    except ValueError:
-                        errors.setdefault(key, []).append(f"Must be one of: {', '.join(Priority)}.")
-                case "tags":
-                    names, problems = normalise_tag_names(
-                        value if isinstance(value, list) else [None]
-                    )
-                    if problems:
-                        errors.setdefault(key, []).extend(problems)
-                    cleaned[key] = names
-                case "estimated_hours":
-                    cleaned[key] = clean_hours(errors, key, value)
-                case _:
-                    errors.setdefault(key, []).append("Not a field that can be set.")
+            kind = _KINDS.get(key)
+            if kind is None:
+                errors.setdefault(key, []).append("Not a field that can be set.")
+                continue
+            if value is None and key in _NULLABLE:
+                cleaned[key] = None
+                continue
+            try:
+                cleaned[key] = kind.clean(value)
+            except Invalid as invalid:
+                errors.setdefault(key, []).extend(invalid.messages)
+                continue
+            if key in ("title", "description"):
+                _check_placeholders(errors, key, cleaned[key])
         if errors:
             raise ValidationFailed(errors)
         return cleaned

@@ -1,8 +1,4 @@
-"""The scheduled jobs' queries: overdue and due-soon candidates, daily summaries, purges.
-
-Candidates are locked with SKIP LOCKED in batches, so two overlapping runs split the work
-instead of doing it twice, and a run that dies leaves the rest for the next one.
-"""
+"""The daily summary's query: per person, their open, due, overdue and completed tasks."""
 
 from __future__ import annotations
 
@@ -13,12 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tasks_service.adapters.persistence.tables import tasks
-from tasks_service.adapters.persistence.tasks import LOAD_TASK, task_from_row
 from tasks_service.application.notification_ports import SummaryTask, UserSummary
-from tasks_service.domain.model import CLOSED, Task
-
-_OPEN = tasks.c.status.not_in([status.value for status in CLOSED])
 
 SUMMARIES = """
 WITH zones AS MATERIALIZED (SELECT name FROM pg_timezone_names),
@@ -101,40 +92,6 @@ def _summary_task(item: dict[str, Any]) -> SummaryTask:
 class SqlAlchemyTaskJobs:
     def __init__(self, session: Session) -> None:
         self._session = session
-
-    def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
-        rows = self._session.execute(
-            LOAD_TASK.where(
-                _OPEN,
-                tasks.c.is_archived.is_(False),
-                tasks.c.is_overdue.is_(False),
-                tasks.c.due_date <= now,
-            )
-            .order_by(tasks.c.due_date, tasks.c.id)
-            .limit(limit)
-            .with_for_update(of=tasks, skip_locked=True)
-        )
-        return [task_from_row(row) for row in rows]
-
-    def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
-        rows = self._session.execute(
-            LOAD_TASK.where(
-                _OPEN,
-                tasks.c.is_archived.is_(False),
-                tasks.c.due_date > now,
-                tasks.c.due_date <= until,
-                tasks.c.due_soon_notified_for.is_distinct_from(tasks.c.due_date),
-            )
-            .order_by(tasks.c.due_date, tasks.c.id)
-            .limit(limit)
-            .with_for_update(of=tasks, skip_locked=True)
-        )
-        return [task_from_row(row) for row in rows]
-
-    def mark_due_soon_notified(self, task_id: uuid.UUID, due_date: datetime) -> None:
-        self._session.execute(
-            tasks.update().where(tasks.c.id == task_id).values(due_soon_notified_for=due_date)
-        )
 
     def summaries(
         self, now: datetime, hour: int, window: int, after: uuid.UUID | None, limit: int

@@ -1,6 +1,11 @@
-"""SQLAlchemy Core tables of schema `tasks` (the migrations are the source of truth for DDL)."""
+"""SQLAlchemy Core tables of schema `tasks` (the migrations are the source of truth for DDL;
+a test checks that they produce exactly these tables).
+
+The task's own fields are columns named after their declaration on `TaskFields`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -8,6 +13,18 @@ from sqlalchemy.dialects import postgresql
 from taskhive_shared.events.inbox import inbox_table
 from taskhive_shared.events.outbox import outbox_table
 from taskhive_shared.idempotency import idempotency_table
+from tasks_service.domain.fields import (
+    Choice,
+    FieldSpec,
+    Hours,
+    JsonObject,
+    Moment,
+    Reference,
+    TagNames,
+    Text,
+    WholeNumber,
+)
+from tasks_service.domain.model import FIELDS
 
 SCHEMA = "tasks"
 metadata = sa.MetaData(schema=SCHEMA)
@@ -15,23 +32,36 @@ UUID = postgresql.UUID(as_uuid=True)
 TIMESTAMP = sa.DateTime(timezone=True)
 HOURS = sa.Numeric(8, 2)
 
+
+def column_type(spec: FieldSpec) -> Any:
+    """The column type of a declared task field (tags live in their own tables)."""
+    match spec.kind:
+        case Text() | Choice():
+            return sa.Text
+        case Moment():
+            return TIMESTAMP
+        case Hours():
+            return HOURS
+        case WholeNumber():
+            return sa.Integer
+        case Reference():
+            return UUID
+        case JsonObject():
+            return postgresql.JSONB
+    raise TypeError(f"{spec.name} has no column")
+
+
+STORED_FIELDS = tuple(spec for spec in FIELDS if not isinstance(spec.kind, TagNames))
+"""The declared fields that are columns of `tasks.tasks`, under their own names."""
+
 # Generated columns (status_rank, priority_rank, search_vector) are read by the SQL of
 # task_sql.py only and never written, so they are left out here.
 tasks = sa.Table(
     "tasks",
     metadata,
     sa.Column("id", UUID, primary_key=True),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("priority", sa.Text, nullable=False),
-    sa.Column("due_date", TIMESTAMP),
-    sa.Column("estimated_hours", HOURS),
-    sa.Column("actual_hours", HOURS),
+    *(sa.Column(spec.name, column_type(spec), nullable=spec.nullable) for spec in STORED_FIELDS),
     sa.Column("created_by", UUID, nullable=False),
-    sa.Column("team_id", UUID),
-    sa.Column("parent_task_id", UUID),
-    sa.Column("metadata", postgresql.JSONB, nullable=False),
     sa.Column("is_archived", sa.Boolean, nullable=False),
     sa.Column("archived_at", TIMESTAMP),
     sa.Column("is_overdue", sa.Boolean, nullable=False),

@@ -15,38 +15,46 @@ whatever the size of the table.
 # (Statements are assembled from the constant fragments below; values are always bound.)
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from tasks_service.application.ports import RawJson, SortKey, TaskDocument, TaskFilter, TaskListing
+from tasks_service.domain.fields import FieldSpec, Hours, JsonObject, TagNames
+from tasks_service.domain.model import FIELDS
 
 _UTC_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 
-COLUMNS = (
-    "id",
-    "title",
-    "description",
-    "status",
-    "priority",
-    "due_date",
-    "estimated_hours",
-    "actual_hours",
-    "created_by",
-    "team_id",
-    "parent_task_id",
-    "metadata",
-    "tags",
-    "assignee_ids",
-    "assignees",
-    "is_archived",
-    "archived_at",
-    "is_overdue",
-    "created_at",
-    "updated_at",
-    "version",
+
+def _selected(spec: FieldSpec) -> str:
+    """How the read side selects a declared field: decimals as exact text, JSON as text the
+    response embeds unparsed, tags from the page's aggregate."""
+    match spec.kind:
+        case Hours() | JsonObject():
+            return f"t.{spec.name}::text"
+        case TagNames():
+            return "coalesce(g.names, '{}')"
+    return f"t.{spec.name}"
+
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "t.id"),
+    *((spec.name, _selected(spec)) for spec in FIELDS),
+    ("created_by", "t.created_by"),
+    ("assignee_ids", "coalesce(a.ids, '{}')"),
+    ("assignees", "coalesce(a.people, '[]')"),
+    ("is_archived", "t.is_archived"),
+    ("archived_at", "t.archived_at"),
+    ("is_overdue", "t.is_overdue"),
+    ("created_at", "t.created_at"),
+    ("updated_at", "t.updated_at"),
+    ("version", "t.version"),
 )
-_RAW_JSON = frozenset({"metadata", "assignees"})
+"""A task as the API shows it: (key, SQL expression), one pair per response field."""
+FIELD_NAMES = tuple(name for name, _ in COLUMNS)
+_RAW_JSON = frozenset(
+    {"assignees", *(spec.name for spec in FIELDS if isinstance(spec.kind, JsonObject))}
+)
+_SELECT_LIST = ", ".join(expression for _, expression in COLUMNS)
 
 
 def _documents(page: str, order_by: str = "", positions: str = "") -> str:
@@ -64,11 +72,7 @@ a AS (SELECT a.task_id,
 g AS (SELECT tt.task_id, array_agg(g.name ORDER BY lower(g.name)) AS names
     FROM tasks.task_tags tt JOIN tasks.tags g ON g.id = tt.tag_id
     WHERE tt.task_id IN (SELECT id FROM p) GROUP BY tt.task_id)
-SELECT t.id, t.title, t.description, t.status, t.priority, t.due_date,
-    t.estimated_hours::text, t.actual_hours::text, t.created_by, t.team_id, t.parent_task_id,
-    t.metadata::text, coalesce(g.names, '{{}}'), coalesce(a.ids, '{{}}'),
-    coalesce(a.people, '[]'), t.is_archived, t.archived_at, t.is_overdue, t.created_at,
-    t.updated_at, t.version{positions}
+SELECT {_SELECT_LIST}{positions}
 FROM p JOIN tasks.tasks t ON t.id = p.id
     LEFT JOIN a ON a.task_id = p.id LEFT JOIN g ON g.task_id = p.id {order_by}"""
 
@@ -296,14 +300,10 @@ def list_statement(listing: TaskListing) -> tuple[str, dict[str, Any]]:
 
 def document_of(row: Any, position_columns: int = 0) -> TaskDocument:
     """A result row → TaskDocument; the trailing columns (if any) are the sort values."""
-    fields = dict(zip(COLUMNS, row, strict=False))
+    fields = dict(zip(FIELD_NAMES, row[: len(FIELD_NAMES)], strict=True))
     for name in _RAW_JSON:
         fields[name] = RawJson(fields[name])
     position: tuple[Any, ...] = ()
     if position_columns:
-        position = (*row[len(COLUMNS) :], fields["id"])
+        position = (*row[len(FIELD_NAMES) :], fields["id"])
     return TaskDocument(fields=fields, position=position)
-
-
-def params_for_id(task_id: uuid.UUID) -> dict[str, Any]:
-    return {"id": task_id}

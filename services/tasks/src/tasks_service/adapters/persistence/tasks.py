@@ -1,5 +1,6 @@
 """PostgreSQL repository of the task aggregate (with its assignees and tags), on the unit
-of work's session. The task row, its assignees and tag names load in one statement."""
+of work's session. The task row, its assignees and tag names load in one statement; what a
+save writes is what the task's recorded events say changed."""
 
 from __future__ import annotations
 
@@ -13,14 +14,23 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from taskhive_shared.ids import uuid7
-from tasks_service.adapters.persistence.tables import tags, task_assignments, task_tags, tasks
+from tasks_service.adapters.persistence.tables import (
+    STORED_FIELDS,
+    tags,
+    task_assignments,
+    task_tags,
+    tasks,
+)
 from tasks_service.adapters.persistence.task_sql import GET_DOCUMENT, document_of
 from tasks_service.application.ports import TaskDocument
+from tasks_service.domain import events
 from tasks_service.domain.errors import StaleVersion
-from tasks_service.domain.model import Assignment, Priority, Status, Task
+from tasks_service.domain.fields import Choice, FieldSpec, JsonObject, Moment
+from tasks_service.domain.model import CLOSED, Assignment, Task
 from tasks_service.domain.tags import DEFAULT_COLOUR
 
 _ORDERED = (task_assignments.c.assigned_at, task_assignments.c.user_id)
+_OPEN = tasks.c.status.not_in([status.value for status in CLOSED])
 
 
 def utc(value: datetime) -> datetime:
@@ -51,21 +61,27 @@ LOAD_TASK = sa.select(
 )
 
 
+def _from_column(spec: FieldSpec, value: Any) -> Any:
+    match spec.kind:
+        case Choice(options=options):
+            return options(value)
+        case Moment():
+            return utc(value) if value is not None else None
+        case JsonObject():
+            return dict(value)
+    return value
+
+
+def _to_column(spec: FieldSpec, value: Any) -> Any:
+    return value.value if isinstance(spec.kind, Choice) else value
+
+
 def task_from_row(row: Any) -> Task:
     return Task(
         id=row.id,
-        title=row.title,
-        description=row.description,
-        status=Status(row.status),
-        priority=Priority(row.priority),
-        due_date=utc(row.due_date) if row.due_date else None,
-        estimated_hours=row.estimated_hours,
-        actual_hours=row.actual_hours,
-        created_by=row.created_by,
-        team_id=row.team_id,
-        parent_task_id=row.parent_task_id,
-        metadata=dict(row.metadata),
+        **{spec.name: _from_column(spec, getattr(row, spec.name)) for spec in STORED_FIELDS},
         tags=list(row.tag_names),
+        created_by=row.created_by,
         assignments=[
             Assignment(user_id, by, utc(at))
             for user_id, by, at in zip(
@@ -83,22 +99,24 @@ def task_from_row(row: Any) -> Task:
 
 def _values(task: Task) -> dict[str, Any]:
     return {
-        "title": task.title,
-        "description": task.description,
-        "status": task.status.value,
-        "priority": task.priority.value,
-        "due_date": task.due_date,
-        "estimated_hours": task.estimated_hours,
-        "actual_hours": task.actual_hours,
-        "team_id": task.team_id,
-        "parent_task_id": task.parent_task_id,
-        "metadata": task.metadata,
+        **{spec.name: _to_column(spec, getattr(task, spec.name)) for spec in STORED_FIELDS},
         "is_archived": task.is_archived,
         "archived_at": task.archived_at,
         "is_overdue": task.is_overdue,
         "updated_at": task.updated_at,
         "version": task.version,
     }
+
+
+def _tag_editor(recorded: Sequence[events.TaskEvent]) -> uuid.UUID | None:
+    """Who last changed the tags in these events (new tag names are created by them)."""
+    editors = [
+        event.actor_id
+        for event in recorded
+        if isinstance(event, events.TaskEdited)
+        and any(change.field == "tags" for change in event.changes)
+    ]
+    return editors[-1] if editors else None
 
 
 _ANCESTORS = sa.text(
@@ -118,8 +136,91 @@ _ANCESTORS = sa.text(
 class SqlAlchemyTaskRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._seen: dict[uuid.UUID, tuple[Task, int]] = {}
+        """Each task handed out, with the version it was loaded at."""
+
+    def _track(self, task: Task) -> Task:
+        self._seen[task.id] = (task, task.version)
+        return task
+
+    def seen(self) -> list[Task]:
+        return [task for task, _ in self._seen.values()]
 
     def add(self, task: Task) -> None:
+        self._track(task)
+
+    def get_for_update(self, task_id: uuid.UUID) -> Task | None:
+        # NO KEY UPDATE: rows that only reference the task (history, comments) need not wait.
+        row = self._session.execute(
+            LOAD_TASK.where(tasks.c.id == task_id).with_for_update(key_share=True, of=tasks)
+        ).first()
+        return self._track(task_from_row(row)) if row else None
+
+    def _locked_batch(
+        self, condition: sa.ColumnElement[bool], order: Any, limit: int
+    ) -> list[Task]:
+        rows = self._session.execute(
+            LOAD_TASK.where(condition)
+            .order_by(*order)
+            .limit(limit)
+            .with_for_update(of=tasks, skip_locked=True)
+        )
+        return [self._track(task_from_row(row)) for row in rows]
+
+    def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
+        condition = sa.and_(
+            _OPEN,
+            tasks.c.is_archived.is_(False),
+            tasks.c.is_overdue.is_(False),
+            tasks.c.due_date <= now,
+        )
+        return self._locked_batch(condition, (tasks.c.due_date, tasks.c.id), limit)
+
+    def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
+        condition = sa.and_(
+            _OPEN,
+            tasks.c.is_archived.is_(False),
+            tasks.c.due_date > now,
+            tasks.c.due_date <= until,
+            tasks.c.due_soon_notified_for.is_distinct_from(tasks.c.due_date),
+        )
+        return self._locked_batch(condition, (tasks.c.due_date, tasks.c.id), limit)
+
+    def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
+        condition = sa.and_(tasks.c.is_archived.is_(True), tasks.c.archived_at < cutoff)
+        return self._locked_batch(condition, (tasks.c.archived_at, tasks.c.id), limit)
+
+    def save(self, task: Task, recorded: Sequence[events.TaskEvent]) -> None:
+        kinds = {type(event) for event in recorded}
+        if events.TaskPurged in kinds:
+            self._session.execute(tasks.delete().where(tasks.c.id == task.id))
+            self._seen.pop(task.id, None)
+            return
+        if events.TaskCreated in kinds:
+            self._insert(task)
+        elif task.changed:
+            self._update(task)
+        if kinds & {events.AssigneesAdded, events.AssigneesRemoved}:
+            self._session.execute(
+                task_assignments.delete().where(
+                    task_assignments.c.task_id == task.id,
+                    task_assignments.c.user_id.not_in(task.assignee_ids),
+                )
+            )
+            self._write_assignments(task)
+        editor = _tag_editor(recorded)
+        if editor is not None:
+            self._write_tags(task, editor, replace=True)
+        for event in recorded:
+            if isinstance(event, events.TaskDueSoon):
+                self._session.execute(
+                    tasks.update()
+                    .where(tasks.c.id == task.id)
+                    .values(due_soon_notified_for=event.due_date)
+                )
+        self._seen[task.id] = (task, task.version)
+
+    def _insert(self, task: Task) -> None:
         self._session.execute(
             tasks.insert().values(
                 id=task.id, created_by=task.created_by, created_at=task.created_at, **_values(task)
@@ -128,25 +229,11 @@ class SqlAlchemyTaskRepository:
         self._write_assignments(task)
         self._write_tags(task, task.created_by, replace=False)
 
-    def get_for_update(self, task_id: uuid.UUID) -> Task | None:
-        # NO KEY UPDATE: rows that only reference the task (history, comments) need not wait.
-        row = self._session.execute(
-            LOAD_TASK.where(tasks.c.id == task_id).with_for_update(key_share=True, of=tasks)
-        ).first()
-        return task_from_row(row) if row else None
-
-    def save(
-        self,
-        task: Task,
-        *,
-        expected_version: int,
-        assignments: bool = False,
-        tags: bool = False,
-        by: uuid.UUID | None = None,
-    ) -> None:
+    def _update(self, task: Task) -> None:
+        loaded_version = self._seen[task.id][1]
         result = self._session.execute(
             tasks.update()
-            .where(tasks.c.id == task.id, tasks.c.version == expected_version)
+            .where(tasks.c.id == task.id, tasks.c.version == loaded_version)
             .values(**_values(task))
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -154,16 +241,6 @@ class SqlAlchemyTaskRepository:
                 sa.select(tasks.c.version).where(tasks.c.id == task.id)
             ).scalar_one_or_none()
             raise StaleVersion(current)
-        if assignments:
-            self._session.execute(
-                task_assignments.delete().where(
-                    task_assignments.c.task_id == task.id,
-                    task_assignments.c.user_id.not_in(task.assignee_ids),
-                )
-            )
-            self._write_assignments(task)
-        if tags:
-            self._write_tags(task, by or task.created_by, replace=True)
 
     def _write_assignments(self, task: Task) -> None:
         if not task.assignments:
@@ -232,15 +309,3 @@ class SqlAlchemyTaskRepository:
     def document(self, task_id: uuid.UUID) -> TaskDocument | None:
         row = self._session.connection().exec_driver_sql(GET_DOCUMENT, {"id": task_id}).first()
         return document_of(row) if row else None
-
-    def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
-        rows = self._session.execute(
-            LOAD_TASK.where(tasks.c.is_archived.is_(True), tasks.c.archived_at < cutoff)
-            .order_by(tasks.c.archived_at, tasks.c.id)
-            .limit(limit)
-            .with_for_update(of=tasks, skip_locked=True)
-        )
-        return [task_from_row(row) for row in rows]
-
-    def delete(self, task_id: uuid.UUID) -> None:
-        self._session.execute(tasks.delete().where(tasks.c.id == task_id))

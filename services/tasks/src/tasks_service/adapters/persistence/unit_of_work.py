@@ -12,11 +12,10 @@ from tasks_service.adapters.persistence.jobs import SqlAlchemyTaskJobs
 from tasks_service.adapters.persistence.notifications import SqlAlchemyNotificationLog
 from tasks_service.adapters.persistence.replica import SqlAlchemyUserReplica
 from tasks_service.adapters.persistence.tables import idempotency_keys
-from tasks_service.adapters.persistence.tags import (
-    SqlAlchemyTagRepository,
-    SqlAlchemyTemplateRepository,
-)
+from tasks_service.adapters.persistence.tags import SqlAlchemyTagRepository
 from tasks_service.adapters.persistence.tasks import SqlAlchemyTaskRepository
+from tasks_service.adapters.persistence.templates import SqlAlchemyTemplateRepository
+from tasks_service.application.recording import record_changes
 
 
 class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
@@ -40,3 +39,8 @@ class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
         self.idempotency = SqlAlchemyIdempotencyStore(session, idempotency_keys)
         self.notifications = SqlAlchemyNotificationLog(session)
         self.jobs = SqlAlchemyTaskJobs(session)
+
+    def commit(self) -> None:
+        """Save what the tasks recorded, with its history and events, then commit."""
+        record_changes(self)
+        super().commit()

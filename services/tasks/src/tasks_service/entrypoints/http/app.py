@@ -11,11 +11,9 @@ from taskhive_shared.http.app import create_service_app
 from taskhive_shared.http.health import ReadinessCheck
 from tasks_service.application.services import TasksServices
 from tasks_service.domain.errors import TasksError
+from tasks_service.entrypoints.http import notifications, tags, tasks, templates
+from tasks_service.entrypoints.http.context import SERVICES
 from tasks_service.entrypoints.http.errors import problem_for
-from tasks_service.entrypoints.http.notifications import build_notifications_blueprint
-from tasks_service.entrypoints.http.tags import build_tags_blueprint
-from tasks_service.entrypoints.http.tasks import build_tasks_blueprint
-from tasks_service.entrypoints.http.templates import build_templates_blueprint
 
 API_VERSION = "1.0.0"
 
@@ -39,8 +37,7 @@ def create_app(
         return answer
 
     app.register_error_handler(TasksError, domain_error)
-    api.register_blueprint(build_tasks_blueprint(services))
-    api.register_blueprint(build_tags_blueprint(services))
-    api.register_blueprint(build_templates_blueprint(services))
-    api.register_blueprint(build_notifications_blueprint(services))
+    app.extensions[SERVICES] = services
+    for resources in (tasks, tags, templates, notifications):
+        api.register_blueprint(resources.blp)
     return app

@@ -11,15 +11,12 @@ from marshmallow import validate
 
 from taskhive_shared.http.endpoints import (
     LINK_HEADER,
-    authenticated,
     bearer,
-    caller_id,
     page_headers,
 )
 from tasks_service.application.notification_ports import NotificationFilter
-from tasks_service.application.notification_queries import NotificationQueries
-from tasks_service.application.services import TasksServices
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
+from tasks_service.entrypoints.http.context import me, require_token, services
 from tasks_service.entrypoints.http.schemas import PageQuerySchema
 
 
@@ -57,35 +54,30 @@ class NotificationPageSchema(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True)
 
 
-def build_notifications_blueprint(services: TasksServices) -> Blueprint:
-    blp = Blueprint(
-        "notifications",
-        __name__,
-        url_prefix="/api/v1/notifications",
-        description="The delivery record of notification emails (newest first).",
-    )
-    blp.before_request(authenticated(services.verifier))
-    queries: NotificationQueries = services.notifications
+blp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api/v1/notifications",
+    description="The delivery record of notification emails (newest first).",
+)
+blp.before_request(require_token)
 
-    @blp.route("/")
-    class Notifications(MethodView):
-        @blp.arguments(NotificationQuerySchema(), location="query", unknown=ma.RAISE)
-        @blp.response(200, NotificationPageSchema, headers=LINK_HEADER)
-        @bearer(blp)
-        def get(self, args: dict[str, Any]) -> Any:
-            """Admins list every email sent or pending; anyone else lists their own."""
-            status = args.get("status")
-            kind = args.get("notification_type")
-            wanted = NotificationFilter(
-                recipient_id=args.get("recipient_id"),
-                task_id=args.get("task_id"),
-                status=NotificationStatus(status) if status else None,
-                kind=NotificationType(kind) if kind else None,
-            )
-            page = queries.page(
-                caller_id(services.verifier), wanted, args["limit"], args.get("cursor")
-            )
-            body = {"items": page.items, "next_cursor": page.next_cursor}
-            return body, 200, page_headers(page.next_cursor)
 
-    return blp
+@blp.route("/")
+class Notifications(MethodView):
+    @blp.arguments(NotificationQuerySchema(), location="query", unknown=ma.RAISE)
+    @blp.response(200, NotificationPageSchema, headers=LINK_HEADER)
+    @bearer(blp)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Admins list every email sent or pending; anyone else lists their own."""
+        status = args.get("status")
+        kind = args.get("notification_type")
+        wanted = NotificationFilter(
+            recipient_id=args.get("recipient_id"),
+            task_id=args.get("task_id"),
+            status=NotificationStatus(status) if status else None,
+            kind=NotificationType(kind) if kind else None,
+        )
+        page = services().notifications.page(me(), wanted, args["limit"], args.get("cursor"))
+        body = {"items": page.items, "next_cursor": page.next_cursor}
+        return body, 200, page_headers(page.next_cursor)

@@ -12,8 +12,20 @@ import marshmallow as ma
 from marshmallow import validate
 
 from taskhive_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tasks_service.domain.fields import (
+    Choice,
+    FieldSpec,
+    Hours,
+    JsonObject,
+    Moment,
+    Reference,
+    TagNames,
+    Text,
+    WholeNumber,
+)
 from tasks_service.domain.model import (
     DESCRIPTION_MAX,
+    FIELDS,
     MAX_ASSIGNEES,
     TITLE_MAX,
     TRANSITIONS,
@@ -31,6 +43,7 @@ WORKFLOW = "; ".join(
     f"`{status}` → {', '.join(f'`{t}`' for t in sorted(targets))}"
     for status, targets in TRANSITIONS.items()
 )
+WORKFLOW_DOC = f"Workflow: {WORKFLOW}"
 
 
 class StrictSchema(ma.Schema):
@@ -45,60 +58,74 @@ def strict_boolean(**kwargs: Any) -> ma.fields.Boolean:
 
 
 def _hours(**kwargs: Any) -> ma.fields.Decimal:
-    return ma.fields.Decimal(
-        allow_none=True,
-        as_string=True,
-        validate=validate.Range(min=0),
-        metadata={"description": "Hours, ≥ 0, at most two decimal places", "example": "2.50"},
-        **kwargs,
+    options: dict[str, Any] = {
+        "allow_none": True,
+        "metadata": {"description": "Hours, ≥ 0, at most two decimal places", "example": "2.50"},
+    } | kwargs
+    return ma.fields.Decimal(as_string=True, validate=validate.Range(min=0), **options)
+
+
+def task_field(spec: FieldSpec, *, request: bool) -> ma.fields.Field[Any]:
+    """The marshmallow field of a declared task field, for a request or the response."""
+    options: dict[str, Any] = {"allow_none": spec.nullable}
+    description = WORKFLOW_DOC if spec.name == "status" else spec.description
+    if description:
+        options["metadata"] = {"description": description}
+    match spec.kind:
+        case Text(min_length=low, max_length=high):
+            return ma.fields.String(validate=validate.Length(min=low, max=high), **options)
+        case Choice(options=choices):
+            return ma.fields.Enum(choices, by_value=True, **options)
+        case Moment():
+            return ma.fields.AwareDateTime(**options) if request else ma.fields.DateTime(**options)
+        case Hours():
+            return _hours(**options)
+        case WholeNumber(minimum=low, maximum=high):
+            return ma.fields.Integer(strict=True, validate=validate.Range(low, high), **options)
+        case Reference():
+            return ma.fields.UUID(**options)
+        case JsonObject():
+            return ma.fields.Dict(keys=ma.fields.String(), **options)
+        case TagNames():
+            return ma.fields.List(
+                ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
+                validate=validate.Length(max=MAX_TAGS_PER_TASK),
+                **options,
+            )
+    raise TypeError(f"no schema field for {spec.name}")
+
+
+_ASSIGNEE_IDS = {
+    "assignee_ids": ma.fields.List(
+        ma.fields.UUID(),
+        validate=validate.Length(max=MAX_ASSIGNEES),
+        metadata={
+            "description": "Sets the assignees (creator, managers, admins); left out on PUT "
+            "or PATCH, the assignees stay as they are"
+        },
     )
+}
 
 
-def _task_fields(*, required: bool) -> dict[str, ma.fields.Field[Any]]:
-    """The editable fields; PUT requires them all, PATCH none, POST only `title`."""
-    need: dict[str, Any] = {"required": True} if required else {}
+def _request_fields(*, replace: bool) -> dict[str, ma.fields.Field[Any]]:
+    """POST and PUT need the required fields (an omitted optional one takes its default);
+    PATCH needs none."""
     return {
-        "title": ma.fields.String(validate=validate.Length(min=1, max=TITLE_MAX), **need),
-        "description": ma.fields.String(validate=validate.Length(max=DESCRIPTION_MAX), **need),
-        "status": ma.fields.Enum(
-            Status, by_value=True, metadata={"description": f"Workflow: {WORKFLOW}"}, **need
-        ),
-        "priority": ma.fields.Enum(Priority, by_value=True, **need),
-        "due_date": ma.fields.AwareDateTime(allow_none=True, **need),
-        "estimated_hours": _hours(**need),
-        "actual_hours": _hours(**need),
-        "team_id": ma.fields.UUID(allow_none=True, **need),
-        "parent_task_id": ma.fields.UUID(
-            allow_none=True,
-            metadata={"description": "Makes this a subtask of a task you see"},
-            **need,
-        ),
-        "metadata": ma.fields.Dict(
-            keys=ma.fields.String(),
-            metadata={"description": "Any JSON object, at most 16 KiB"},
-            **need,
-        ),
-        "tags": ma.fields.List(
-            ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
-            validate=validate.Length(max=MAX_TAGS_PER_TASK),
-            metadata={"description": "Tag names; unknown names become new tags"},
-            **need,
-        ),
-        "assignee_ids": ma.fields.List(
-            ma.fields.UUID(),
-            validate=validate.Length(max=MAX_ASSIGNEES),
-            metadata={"description": "Replaces the assignees (creator, managers, admins)"},
-        ),
-    }
+        spec.name: task_field(spec, request=True)
+        if not (replace and spec.required)
+        else _required(task_field(spec, request=True))
+        for spec in FIELDS
+    } | _ASSIGNEE_IDS
 
 
-TaskCreateSchema = StrictSchema.from_dict(
-    _task_fields(required=False)
-    | {"title": ma.fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))},
-    name="TaskCreate",
-)
-TaskPutSchema = StrictSchema.from_dict(_task_fields(required=True), name="TaskPut")
-TaskPatchSchema = StrictSchema.from_dict(_task_fields(required=False), name="TaskPatch")
+def _required(field: ma.fields.Field[Any]) -> ma.fields.Field[Any]:
+    field.required = True
+    return field
+
+
+TaskCreateSchema = StrictSchema.from_dict(_request_fields(replace=True), name="TaskCreate")
+TaskPutSchema = StrictSchema.from_dict(_request_fields(replace=True), name="TaskPut")
+TaskPatchSchema = StrictSchema.from_dict(_request_fields(replace=False), name="TaskPatch")
 
 
 class AssigneeSchema(ma.Schema):
@@ -109,32 +136,27 @@ class AssigneeSchema(ma.Schema):
     assigned_at = ma.fields.DateTime()
 
 
-class TaskSchema(ma.Schema):
-    id = ma.fields.UUID()
-    title = ma.fields.String()
-    description = ma.fields.String()
-    status = ma.fields.Enum(Status, by_value=True)
-    priority = ma.fields.Enum(Priority, by_value=True)
-    due_date = ma.fields.DateTime(allow_none=True)
-    estimated_hours = ma.fields.Decimal(as_string=True, allow_none=True)
-    actual_hours = ma.fields.Decimal(as_string=True, allow_none=True)
-    created_by = ma.fields.UUID()
-    team_id = ma.fields.UUID(allow_none=True)
-    parent_task_id = ma.fields.UUID(allow_none=True)
-    metadata = ma.fields.Dict()
-    tags = ma.fields.List(ma.fields.String())
-    assignee_ids = ma.fields.List(ma.fields.UUID())
-    assignees = ma.fields.List(ma.fields.Nested(AssigneeSchema))
-    is_archived = ma.fields.Boolean()
-    archived_at = ma.fields.DateTime(allow_none=True)
-    is_overdue = ma.fields.Boolean(
+_READ_ONLY: dict[str, ma.fields.Field[Any]] = {
+    "id": ma.fields.UUID(),
+    "created_by": ma.fields.UUID(),
+    "assignee_ids": ma.fields.List(ma.fields.UUID()),
+    "assignees": ma.fields.List(ma.fields.Nested(AssigneeSchema)),
+    "is_archived": ma.fields.Boolean(),
+    "archived_at": ma.fields.DateTime(allow_none=True),
+    "is_overdue": ma.fields.Boolean(
         metadata={
             "description": "Set by the hourly overdue check; cleared when closed or rescheduled"
         }
-    )
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
-    version = ma.fields.Integer()
+    ),
+    "created_at": ma.fields.DateTime(),
+    "updated_at": ma.fields.DateTime(),
+    "version": ma.fields.Integer(),
+}
+TaskSchema = ma.Schema.from_dict(
+    {spec.name: task_field(spec, request=False) for spec in FIELDS} | _READ_ONLY, name="Task"
+)
+"""A task as served: its declared fields and the read-only ones (a test holds it equal to
+the read side's columns and to the keys actually served)."""
 
 
 class PageQuerySchema(StrictSchema):

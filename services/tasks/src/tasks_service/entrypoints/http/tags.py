@@ -11,13 +11,11 @@ from flask_smorest import Blueprint
 from taskhive_shared.http.docs import problem
 from taskhive_shared.http.endpoints import (
     LINK_HEADER,
-    authenticated,
     bearer,
-    caller_id,
     page_headers,
 )
-from tasks_service.application.services import TasksServices
 from tasks_service.application.tags import CreateTag
+from tasks_service.entrypoints.http.context import me, require_token, services
 from tasks_service.entrypoints.http.schemas import (
     NamedPageQuerySchema,
     TagCreateSchema,
@@ -25,37 +23,30 @@ from tasks_service.entrypoints.http.schemas import (
     TagSchema,
 )
 
+blp = Blueprint(
+    "tags",
+    __name__,
+    url_prefix="/api/v1/tags",
+    description="Tags: names unique in any letter case, with a colour. Tasks name them.",
+)
+blp.before_request(require_token)
 
-def build_tags_blueprint(services: TasksServices) -> Blueprint:
-    blp = Blueprint(
-        "tags",
-        __name__,
-        url_prefix="/api/v1/tags",
-        description="Tags: names unique in any letter case, with a colour. Tasks name them.",
-    )
-    blp.before_request(authenticated(services.verifier))
 
-    @blp.route("/")
-    class Tags(MethodView):
-        @blp.arguments(NamedPageQuerySchema(), location="query", unknown=ma.RAISE)
-        @blp.response(200, TagPageSchema, headers=LINK_HEADER)
-        @bearer(blp)
-        def get(self, args: dict[str, Any]) -> Any:
-            """Tags ordered by name; `q` matches a part of the name."""
-            page = services.tags.page(
-                caller_id(services.verifier), args["limit"], args.get("cursor"), args.get("q")
-            )
-            body = {"items": page.items, "next_cursor": page.next_cursor}
-            return body, 200, page_headers(page.next_cursor)
+@blp.route("/")
+class Tags(MethodView):
+    @blp.arguments(NamedPageQuerySchema(), location="query", unknown=ma.RAISE)
+    @blp.response(200, TagPageSchema, headers=LINK_HEADER)
+    @bearer(blp)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Tags ordered by name; `q` matches a part of the name."""
+        page = services().tags.page(me(), args["limit"], args.get("cursor"), args.get("q"))
+        body = {"items": page.items, "next_cursor": page.next_cursor}
+        return body, 200, page_headers(page.next_cursor)
 
-        @blp.arguments(TagCreateSchema())
-        @blp.response(201, TagSchema)
-        @problem(blp, 409, "A tag with this name exists (in any letter case)")
-        @bearer(blp)
-        def post(self, body: dict[str, Any]) -> Any:
-            """Create a tag."""
-            return services.create_tag(
-                CreateTag(caller_id(services.verifier), body["name"], body["colour"])
-            )
-
-    return blp
+    @blp.arguments(TagCreateSchema())
+    @blp.response(201, TagSchema)
+    @problem(blp, 409, "A tag with this name exists (in any letter case)")
+    @bearer(blp)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Create a tag."""
+        return services().create_tag(CreateTag(me(), body["name"], body["colour"]))

@@ -40,6 +40,7 @@ from taskhive_shared.mail.local_server import LocalSmtpServer
 from taskhive_shared.messaging.inmemory import InMemoryBroker
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
 from taskhive_shared.security.tokens import LocalKeyResolver
+from tasks_service.adapters.notifications.dispatcher import CeleryNotificationDispatcher
 from tasks_service.bootstrap import TasksRuntime
 from tasks_service.bootstrap import build_event_processor as build_tasks_processor
 from tasks_service.bootstrap import build_http_app as build_tasks_http_app
@@ -49,7 +50,6 @@ from tasks_service.bootstrap import build_runtime as build_tasks
 from tasks_service.bootstrap import migrate as migrate_tasks
 from tasks_service.config import TasksSettings
 from tasks_service.entrypoints import events as tasks_events
-from tasks_service.entrypoints.jobs import CeleryNotificationDispatcher
 from users_service.bootstrap import UsersRuntime
 from users_service.bootstrap import build_event_processor as build_users_processor
 from users_service.bootstrap import build_http_app as build_users_http_app

@@ -33,6 +33,7 @@ from taskhive_shared.ids import uuid7
 from taskhive_shared.mail.local_server import LocalSmtpServer
 from taskhive_shared.security.denylist import RedisTokenDenylist
 from taskhive_shared.security.tokens import LocalKeyResolver
+from tasks_service.adapters.notifications.dispatcher import CeleryNotificationDispatcher
 from tasks_service.bootstrap import (
     TasksRuntime,
     build_event_processor,
@@ -42,7 +43,6 @@ from tasks_service.bootstrap import (
     migrate,
 )
 from tasks_service.config import TasksSettings
-from tasks_service.entrypoints.jobs import CeleryNotificationDispatcher
 
 TASKS_TABLES = (
     "tasks",

@@ -40,7 +40,8 @@ from taskhive_shared.security.tokens import (
     SigningKeyResolver,
 )
 from tasks_service.adapters.clock import SystemClock
-from tasks_service.adapters.mail.renderer import TemplateNotificationRenderer
+from tasks_service.adapters.notifications.dispatcher import CeleryNotificationDispatcher
+from tasks_service.adapters.notifications.renderer import TemplateNotificationRenderer
 from tasks_service.adapters.persistence.reader import PostgresTaskReader
 from tasks_service.adapters.persistence.tables import SCHEMA, inbox, outbox
 from tasks_service.adapters.persistence.unit_of_work import SqlAlchemyTasksUnitOfWork
@@ -53,9 +54,12 @@ from tasks_service.application.comments import (
     EditCommentHandler,
 )
 from tasks_service.application.create_task import CreateTaskHandler
-from tasks_service.application.deliver import DeliverNotifications
-from tasks_service.application.notification_queries import NotificationQueries
-from tasks_service.application.notify import NotificationDispatcher, PlanTaskNotifications
+from tasks_service.application.notifications.delivery import DeliverNotifications
+from tasks_service.application.notifications.planning import (
+    NotificationDispatcher,
+    PlanTaskNotifications,
+)
+from tasks_service.application.notifications.queries import NotificationQueries
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.queries import TaskQueries
 from tasks_service.application.replica import ReplicaSync
@@ -79,13 +83,7 @@ from tasks_service.entrypoints.events import (
     event_handlers,
 )
 from tasks_service.entrypoints.http.app import create_app
-from tasks_service.entrypoints.jobs import (
-    SCHEDULE,
-    SERVICE,
-    CeleryNotificationDispatcher,
-    TasksJobs,
-    register_jobs,
-)
+from tasks_service.entrypoints.jobs import SCHEDULE, SERVICE, TasksJobs, register_jobs
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Timestamps leave PostgreSQL in UTC whatever the server's TimeZone setting.

@@ -20,7 +20,7 @@ from redis import Redis
 
 from taskhive_shared.ids import uuid7
 from taskhive_shared.mail.local_server import LocalSmtpServer
-from tasks_service.application.notification_ports import NewNotification
+from tasks_service.application.notifications.ports import NewNotification
 from tasks_service.bootstrap import build_jobs_app
 from tasks_service.domain.notifications import NotificationType
 from tasks_service.entrypoints.jobs import DELIVER_NOTIFICATIONS

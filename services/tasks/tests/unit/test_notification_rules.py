@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from tasks_service.adapters.mail.renderer import TemplateNotificationRenderer
-from tasks_service.application.notification_ports import NotificationRecord
+from tasks_service.adapters.notifications.renderer import TemplateNotificationRenderer
+from tasks_service.application.notifications.ports import NotificationRecord
 from tasks_service.domain.notifications import (
     NotificationStatus,
     NotificationType,

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
-from tasks_service.application.deliver import DeliverNotifications
-from tasks_service.application.notification_ports import NewNotification, NotificationRecord
-from tasks_service.application.notify import PlanTaskNotifications
+from tasks_service.application.notifications.delivery import DeliverNotifications
+from tasks_service.application.notifications.planning import PlanTaskNotifications
+from tasks_service.application.notifications.ports import NewNotification, NotificationRecord
 from tasks_service.domain.notifications import NotificationStatus, NotificationType, Recipient
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

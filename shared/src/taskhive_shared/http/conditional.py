@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
-
-from taskhive_shared.http.problem import ProblemError
+from flask import request
 
 
 def etag_for(version: int) -> str:
@@ -24,23 +22,6 @@ def not_modified(version: int) -> bool:
     return "*" in tags or etag_for(version) in tags
 
 
-def require_current(version: int) -> None:
-    """Honour If-Match on writes: a stale validator is a 412 (nothing is written)."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return
-    tags = _listed(header)
-    if "*" in tags or etag_for(version) in tags:
-        return
-    raise ProblemError(
-        412,
-        "Precondition Failed",
-        "The resource changed since you read it; fetch it again and retry.",
-        slug="stale-version",
-        headers={"ETag": etag_for(version)},
-    )
-
-
 def expected_version() -> int | None:
     """The version named by If-Match, to make an update conditional in SQL (no lost update)."""
     tags = _listed(request.headers.get("If-Match"))
@@ -48,8 +29,3 @@ def expected_version() -> int | None:
         return None
     digits = tags[0][2:-1]
     return int(digits) if digits.isdigit() else None
-
-
-def with_etag(response: Response, version: int) -> Response:
-    response.headers["ETag"] = etag_for(version)
-    return response

@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol, Self
 
 from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
-from tasks_service.application.notification_ports import NotificationLog, TaskJobs
+from tasks_service.application.notifications.ports import NotificationLog, TaskJobs
 from tasks_service.domain.events import TaskEvent
 from tasks_service.domain.model import Comment, Task
 from tasks_service.domain.notifications import Recipient

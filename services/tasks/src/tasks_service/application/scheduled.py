@@ -15,8 +15,8 @@ from functools import partial
 from typing import Any
 
 from taskhive_shared.ids import uuid7
-from tasks_service.application.notification_ports import NewNotification, UserSummary
-from tasks_service.application.notify import NotificationDispatcher
+from tasks_service.application.notifications.planning import NotificationDispatcher
+from tasks_service.application.notifications.ports import NewNotification, UserSummary
 from tasks_service.application.ports import Clock, UnitOfWorkFactory
 from tasks_service.domain.notifications import NotificationType
 

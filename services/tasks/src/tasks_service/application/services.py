@@ -14,7 +14,7 @@ from tasks_service.application.comments import (
     EditCommentHandler,
 )
 from tasks_service.application.create_task import CreateTaskHandler
-from tasks_service.application.notification_queries import NotificationQueries
+from tasks_service.application.notifications.queries import NotificationQueries
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.queries import TaskQueries
 from tasks_service.application.replica import ReplicaSync

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from taskhive_shared.events.envelope import EventEnvelope
-from tasks_service.application.notify import PlanTaskNotifications
+from tasks_service.application.notifications.planning import PlanTaskNotifications
 from tasks_service.application.ports import TasksUnitOfWork
 from tasks_service.application.replica import ReplicaSync
 from tasks_service.domain.notifications import NOTIFYING_EVENTS

@@ -8,7 +8,7 @@ worker dies) never doubles an effect.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +18,11 @@ from celery.schedules import crontab
 
 from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import job
-from tasks_service.application.deliver import DeliverNotifications, DeliveryReport
+from tasks_service.application.notifications.delivery import DeliverNotifications, DeliveryReport
+from tasks_service.application.notifications.ports import (
+    DELIVER_NOTIFICATIONS,
+    SEND_TASK_NOTIFICATION,
+)
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.scheduled import (
     CheckOverdueTasks,
@@ -29,8 +33,6 @@ from tasks_service.application.scheduled import (
 from tasks_service.domain.notifications import NotificationType
 
 SERVICE = "tasks"
-SEND_TASK_NOTIFICATION = "tasks.send_task_notification"
-DELIVER_NOTIFICATIONS = "tasks.deliver_notifications"
 CHECK_OVERDUE_TASKS = "tasks.check_overdue_tasks"
 REMIND_DUE_SOON_TASKS = "tasks.remind_due_soon_tasks"
 GENERATE_DAILY_SUMMARY = "tasks.generate_daily_summary"
@@ -71,29 +73,6 @@ class TasksJobs:
     purge_idempotency: PurgeExpiredIdempotencyKeys
     purge_archived: PurgeArchivedTasksHandler
     archive_retention: timedelta
-
-
-class CeleryNotificationDispatcher:
-    """The NotificationDispatcher port on Celery: enqueue, never deliver inline."""
-
-    def __init__(self, app: Celery) -> None:
-        self._app = app
-
-    def send_task_notification(
-        self, task_id: uuid.UUID, kind: NotificationType, occasion: str
-    ) -> None:
-        self._app.tasks[SEND_TASK_NOTIFICATION].apply_async(
-            kwargs={
-                "task_id": str(task_id),
-                "notification_type": kind.value,
-                "occasion": occasion,
-            }
-        )
-
-    def deliver(self, notification_ids: Sequence[uuid.UUID]) -> None:
-        self._app.tasks[DELIVER_NOTIFICATIONS].apply_async(
-            kwargs={"notification_ids": [str(i) for i in notification_ids]}
-        )
 
 
 def _report(job: Task, report: DeliveryReport, retries: int) -> dict[str, int]:

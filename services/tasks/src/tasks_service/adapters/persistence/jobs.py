@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tasks_service.application.notification_ports import SummaryTask, UserSummary
+from tasks_service.application.notifications.ports import SummaryTask, UserSummary
 
 SUMMARIES = """
 WITH zones AS MATERIALIZED (SELECT name FROM pg_timezone_names),

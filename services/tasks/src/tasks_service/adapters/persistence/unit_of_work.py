@@ -6,10 +6,10 @@ from sqlalchemy.orm import Session
 
 from taskhive_shared.db.unit_of_work import SqlAlchemyUnitOfWork
 from taskhive_shared.idempotency import SqlAlchemyIdempotencyStore
+from tasks_service.adapters.notifications.log import SqlAlchemyNotificationLog
 from tasks_service.adapters.persistence.comments import SqlAlchemyCommentRepository
 from tasks_service.adapters.persistence.history import SqlAlchemyHistoryLog
 from tasks_service.adapters.persistence.jobs import SqlAlchemyTaskJobs
-from tasks_service.adapters.persistence.notifications import SqlAlchemyNotificationLog
 from tasks_service.adapters.persistence.replica import SqlAlchemyUserReplica
 from tasks_service.adapters.persistence.tables import idempotency_keys
 from tasks_service.adapters.persistence.tags import SqlAlchemyTagRepository

@@ -14,7 +14,7 @@ from taskhive_shared.http.endpoints import (
     bearer,
     page_headers,
 )
-from tasks_service.application.notification_ports import NotificationFilter
+from tasks_service.application.notifications.ports import NotificationFilter
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
 from tasks_service.entrypoints.http.context import me, require_token, services
 from tasks_service.entrypoints.http.schemas import PageQuerySchema

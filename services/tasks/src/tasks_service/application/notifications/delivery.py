@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from taskhive_shared.mail.message import MailDeliveryError, Mailer, OutgoingEmail
-from tasks_service.application.notification_ports import NotificationRecord
+from tasks_service.application.notifications.ports import NotificationRecord
 from tasks_service.application.ports import Clock, TasksUnitOfWork, UnitOfWorkFactory
 from tasks_service.domain.notifications import NotificationType
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, replace
 
 from tasks_service.application.cursors import as_datetime, as_uuid, check_limit, decode, encode
-from tasks_service.application.notification_ports import NotificationFilter, NotificationRecord
+from tasks_service.application.notifications.ports import NotificationFilter, NotificationRecord
 from tasks_service.application.ports import UnitOfWorkFactory
 from tasks_service.application.results import Page
 from tasks_service.application.task_access import load_actor

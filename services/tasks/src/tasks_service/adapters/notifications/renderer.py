@@ -8,7 +8,7 @@ from typing import Any
 
 from taskhive_shared.mail.message import OutgoingEmail
 from taskhive_shared.mail.templates import EmailTemplates
-from tasks_service.application.notification_ports import NotificationRecord
+from tasks_service.application.notifications.ports import NotificationRecord
 from tasks_service.domain.notifications import NotificationType
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -10,6 +10,10 @@ from typing import Any, Protocol
 
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
 
+SEND_TASK_NOTIFICATION = "tasks.send_task_notification"
+DELIVER_NOTIFICATIONS = "tasks.deliver_notifications"
+"""The jobs the dispatcher enqueues (names the worker registers them under)."""
+
 
 @dataclass(frozen=True, slots=True)
 class NewNotification:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from tasks_service.adapters.persistence.tables import notifications
-from tasks_service.application.notification_ports import (
+from tasks_service.application.notifications.ports import (
     NewNotification,
     NotificationFilter,
     NotificationRecord,

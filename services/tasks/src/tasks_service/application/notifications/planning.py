@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from taskhive_shared.ids import uuid7
-from tasks_service.application.notification_ports import NewNotification
+from tasks_service.application.notifications.ports import NewNotification
 from tasks_service.application.ports import Clock, TasksUnitOfWork
 from tasks_service.domain.notifications import (
     NotificationType,

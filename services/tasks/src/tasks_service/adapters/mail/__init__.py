@@ -1,1 +1,0 @@
-"""Email of the tasks service: notification templates and their renderer."""

@@ -1,0 +1,1 @@
+"""Notifications outward: the delivery log, rendering, the Celery dispatcher."""

@@ -1,0 +1,1 @@
+"""Task notifications: who is told what (planning), the delivery log, sending them."""

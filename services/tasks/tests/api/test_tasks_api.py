@@ -440,3 +440,24 @@ def test_openapi_and_health(client) -> None:
     assert {"/api/v1/tasks/", "/api/v1/tags/", "/api/v1/task-templates/"} <= set(document["paths"])
     assert client.get("/livez").status_code == 200
     assert client.get("/readyz").status_code == 200
+
+
+def test_story_points_are_set_validated_reset_by_put_and_published(
+    client, make_user, outbox_rows
+) -> None:
+    ann = make_user()
+    task = create(client, ann, story_points=8)
+    assert task["story_points"] == 8
+    for bad in (-1, 101, 2.5, "8", True):
+        errors = problem(
+            client.patch(f"{TASKS}/{task['id']}", json={"story_points": bad}, headers=ann.auth),
+            422,
+        )
+        assert list(errors["errors"]) == ["story_points"]
+    patched = client.patch(f"{TASKS}/{task['id']}", json={"story_points": 13}, headers=ann.auth)
+    assert patched.get_json()["story_points"] == 13
+    updated = outbox_rows(task["id"])[-1].data
+    assert updated["story_points"] == 13
+    assert updated["changes"] == {"story_points": {"old": 8, "new": 13}}
+    replaced = client.put(f"{TASKS}/{task['id']}", json={"title": "T"}, headers=ann.auth)
+    assert replaced.get_json()["story_points"] is None

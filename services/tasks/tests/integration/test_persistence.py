@@ -52,7 +52,7 @@ def test_migrations_and_provisioning_are_idempotent(test_database, tasks_setting
     migrate(tasks_settings)
     with psycopg.connect(test_database.url("tasks_app")) as connection:
         version = connection.execute("SELECT version_num FROM tasks.alembic_version").fetchall()
-    assert version == [("0002",)]
+    assert version == [("0003",)]
 
 
 def _stored_task(tasks_runtime, **fields) -> Task:

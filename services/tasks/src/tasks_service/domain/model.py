@@ -28,6 +28,7 @@ from tasks_service.domain.fields import (
     Reference,
     TagNames,
     Text,
+    WholeNumber,
     declared,
     specs,
 )
@@ -68,6 +69,13 @@ class TaskFields:
     )
     actual_hours: Decimal | None = declared(
         Hours(), default=None, nullable=True, description="Hours, ≥ 0, two decimal places"
+    )
+    story_points: int | None = declared(
+        WholeNumber(0, 100),
+        default=None,
+        nullable=True,
+        summary=True,
+        description="The task's relative size, 0–100 (velocity and planning)",
     )
     team_id: uuid.UUID | None = declared(Reference(), default=None, nullable=True, summary=True)
     parent_task_id: uuid.UUID | None = declared(

@@ -24,6 +24,7 @@ FIELDS = (
     "due_date",
     "estimated_hours",
     "actual_hours",
+    "story_points",
     "tags",
     "team_id",
     "parent_task_id",
@@ -55,6 +56,7 @@ class TaskForm:
                 "due_date": local_input(due, timezone) if due else "",
                 "estimated_hours": _text(task.get("estimated_hours")),
                 "actual_hours": _text(task.get("actual_hours")),
+                "story_points": _text(task.get("story_points")),
                 "tags": ", ".join(task.get("tags") or []),
                 "team_id": _text(task.get("team_id")),
                 "parent_task_id": _text(task.get("parent_task_id")),
@@ -88,6 +90,7 @@ class TaskForm:
         body["due_date"] = self._due_date(v.get("due_date", ""), timezone)
         for name in ("estimated_hours", "actual_hours"):
             body[name] = self._hours(name, v.get(name, ""))
+        body["story_points"] = self._points(v.get("story_points", ""))
         body["tags"] = [t.strip() for t in v.get("tags", "").split(",") if t.strip()]
         body["team_id"] = v.get("team_id") or None
         if creating:
@@ -119,6 +122,14 @@ class TaskForm:
                 self.errors.setdefault("due_date", []).append("Enter a date and time.")
                 return None
         return local.replace(tzinfo=zone(timezone)).isoformat()
+
+    def _points(self, text: str) -> int | None:
+        if not text:
+            return None
+        if not text.isdigit() or not 0 <= int(text) <= 100:
+            self.errors.setdefault("story_points", []).append("Enter a whole number, 0 to 100.")
+            return None
+        return int(text)
 
     def _hours(self, name: str, text: str) -> str | None:
         if not text:

@@ -292,18 +292,68 @@ def test_put_replaces_the_editable_fields(client, make_user, outbox_rows) -> Non
     assert events[-1].data["notification_preferences"] == VALID_PREFERENCES
 
 
-def test_put_requires_every_editable_field(client, make_user, row_counts) -> None:
+ALL_ON = dict.fromkeys(VALID_PREFERENCES, True)
+
+
+def test_a_put_of_the_required_fields_only_resets_the_optional_ones(
+    client, make_user, outbox_rows
+) -> None:
+    user = make_user()
+    assert client.put("/api/v1/users/me", json=FULL_PROFILE, headers=user.auth).status_code == 200
+    response = client.put(
+        "/api/v1/users/me", json={"first_name": "Bo", "last_name": ""}, headers=user.auth
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["first_name"], body["last_name"], body["display_name"]) == ("Bo", "", "Bo")
+    assert body["timezone"] == "UTC"
+    assert body["notification_preferences"] == ALL_ON
+    assert (body["role"], body["is_active"]) == ("member", True)
+    assert body["version"] == 3
+    event = outbox_rows(str(user.id))[-1]
+    assert event.type == "users.user.updated.v1"
+    assert (event.data["timezone"], event.data["notification_preferences"]) == ("UTC", ALL_ON)
+
+
+def test_a_put_turns_on_the_notification_types_it_leaves_out(client, make_user) -> None:
+    user = make_user()
+    assert client.put("/api/v1/users/me", json=FULL_PROFILE, headers=user.auth).status_code == 200
+    body = FULL_PROFILE | {"notification_preferences": {"daily_summary": False}}
+    response = client.put("/api/v1/users/me", json=body, headers=user.auth)
+    assert response.status_code == 200
+    assert response.get_json()["notification_preferences"] == ALL_ON | {"daily_summary": False}
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        ({k: v for k, v in FULL_PROFILE.items() if k != "first_name"}, ["first_name"]),
+        ({k: v for k, v in FULL_PROFILE.items() if k != "last_name"}, ["last_name"]),
+        ({"timezone": "UTC"}, ["first_name", "last_name"]),
+    ],
+)
+def test_a_put_without_a_required_field_is_422_naming_it(
+    client, make_user, row_counts, body, missing
+) -> None:
     user = make_user()
     before = row_counts()
-    partial = {k: v for k, v in FULL_PROFILE.items() if k != "timezone"}
-    response = client.put("/api/v1/users/me", json=partial, headers=user.auth)
+    response = client.put("/api/v1/users/me", json=body, headers=user.auth)
     assert response.status_code == 422
-    assert "timezone" in response.get_json()["errors"]
-    missing_type = dict(FULL_PROFILE, notification_preferences={"task_assigned": True})
-    response = client.put("/api/v1/users/me", json=missing_type, headers=user.auth)
-    assert response.status_code == 422
-    assert "notification_preferences.daily_summary" in response.get_json()["errors"]
+    assert response.content_type == PROBLEM
+    errors = response.get_json()["errors"]
+    assert sorted(errors) == missing
+    assert all("required" in message.lower() for name in missing for message in errors[name])
     assert row_counts() == before
+
+
+def test_an_admins_put_leaves_role_and_status_as_they_are_when_omitted(client, make_user) -> None:
+    admin, target = make_user("admin"), make_user("manager")
+    response = client.put(
+        _url(target), json={"first_name": "Cy", "last_name": "Do"}, headers=admin.auth
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["display_name"], body["role"], body["is_active"]) == ("Cy Do", "manager", True)
 
 
 def test_patch_changes_only_what_it_names(client, make_user) -> None:

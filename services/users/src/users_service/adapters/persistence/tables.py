@@ -57,7 +57,12 @@ idempotency_keys = idempotency_table(metadata)
 welcome_emails = sa.Table(
     "welcome_emails",
     metadata,
-    sa.Column("user_id", UUID, sa.ForeignKey(f"{SCHEMA}.profiles.id"), primary_key=True),
+    sa.Column(
+        "user_id",
+        UUID,
+        sa.ForeignKey(f"{SCHEMA}.profiles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("message_id", sa.Text),

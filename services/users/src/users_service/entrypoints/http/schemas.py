@@ -9,11 +9,13 @@ from marshmallow import validate
 
 from taskhive_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from users_service.domain.model import (
+    DEFAULT_TIMEZONE,
     PERSON_NAME_MAX,
     TEAM_DESCRIPTION_MAX,
     TEAM_NAME_MAX,
     NotificationType,
     Role,
+    default_notification_preferences,
 )
 
 
@@ -29,17 +31,30 @@ def strict_boolean(**kwargs: Any) -> ma.fields.Boolean:
     return ma.fields.Boolean(truthy={True}, falsy={False}, **kwargs)
 
 
-def _preferences_schema(name: str, *, required: bool) -> type[ma.Schema]:
+def _default_preferences() -> dict[str, bool]:
+    return {kind.value: enabled for kind, enabled in default_notification_preferences().items()}
+
+
+def _preferences_schema(
+    name: str, *, required: bool = False, with_defaults: bool = False
+) -> type[ma.Schema]:
+    """One boolean per notification type; `with_defaults`: an omitted type takes its default."""
+    defaults = _default_preferences()
     fields: dict[str, ma.fields.Field[Any]] = {
-        kind.value: strict_boolean(required=required) for kind in NotificationType
+        kind.value: strict_boolean(
+            required=required,
+            **({"load_default": defaults[kind.value]} if with_defaults else {}),
+        )
+        for kind in NotificationType
     }
     schema: type[ma.Schema] = StrictSchema.from_dict(fields, name=name)
     return schema
 
 
 NotificationPreferencesSchema = _preferences_schema("NotificationPreferences", required=True)
-NotificationPreferencesPatchSchema = _preferences_schema(
-    "NotificationPreferencesPatch", required=False
+NotificationPreferencesPatchSchema = _preferences_schema("NotificationPreferencesPatch")
+NotificationPreferencesPutSchema = _preferences_schema(
+    "NotificationPreferencesPut", with_defaults=True
 )
 
 _NAME = validate.Length(max=PERSON_NAME_MAX)
@@ -67,15 +82,31 @@ class ProfileSchema(ma.Schema):
     version = ma.fields.Integer()
 
 
+PROFILE_PUT_RULES = (
+    "PUT replaces the profile: `first_name` and `last_name` are required (either may be "
+    "empty); every other field returns to its default when omitted: `timezone` to "
+    f"`{DEFAULT_TIMEZONE}`, `notification_preferences` to every type on, and a type left out "
+    "of `notification_preferences` to on. `role` and `is_active` (admins only) have no "
+    "default: omitted, they stay as they are."
+)
+_ADMINS_ONLY_KEPT = "Admins only; omitted, it stays as it is"
+
+
 class ProfilePutSchema(StrictSchema):
-    """Every field a user edits on their own profile; `role`, `is_active` for admins only."""
+    """The body of PUT (PROFILE_PUT_RULES, the operations' description in the OpenAPI)."""
 
     first_name = ma.fields.String(required=True, validate=_NAME)
     last_name = ma.fields.String(required=True, validate=_NAME)
-    timezone = ma.fields.String(required=True, validate=_TIMEZONE, metadata=_TIMEZONE_DOC)
-    notification_preferences = ma.fields.Nested(NotificationPreferencesSchema, required=True)
-    role = ma.fields.Enum(Role, by_value=True, metadata={"description": "Admins only"})
-    is_active = strict_boolean(metadata={"description": "Admins only"})
+    timezone = ma.fields.String(
+        load_default=DEFAULT_TIMEZONE, validate=_TIMEZONE, metadata=_TIMEZONE_DOC
+    )
+    notification_preferences = ma.fields.Nested(
+        NotificationPreferencesPutSchema,
+        load_default=_default_preferences,
+        metadata={"description": "Omitted: every type on. A type left out of it: on."},
+    )
+    role = ma.fields.Enum(Role, by_value=True, metadata={"description": _ADMINS_ONLY_KEPT})
+    is_active = strict_boolean(metadata={"description": _ADMINS_ONLY_KEPT})
 
 
 class ProfilePatchSchema(StrictSchema):

@@ -29,6 +29,7 @@ from users_service.application.services import UsersServices
 from users_service.application.update_profile import UpdateProfile
 from users_service.domain.model import ProfileChanges
 from users_service.entrypoints.http.schemas import (
+    PROFILE_PUT_RULES,
     ProfilePatchSchema,
     ProfilePutSchema,
     ProfileSchema,
@@ -115,9 +116,9 @@ def build_users_blueprint(services: UsersServices) -> Blueprint:
         @problem(blp, 409, "An admin may not demote or deactivate themselves")
         @problem(blp, 412, "If-Match names an older version")
         @bearer(blp)
-        @blp.doc(parameters=[IF_MATCH])
+        @blp.doc(parameters=[IF_MATCH], description=PROFILE_PUT_RULES)
         def put(self, body: dict[str, Any]) -> Any:
-            """Replace the editable fields of your profile."""
+            """Replace your profile (omitted optional fields return to their defaults)."""
             return write(None, body)
 
         @blp.arguments(ProfilePatchSchema)
@@ -149,9 +150,9 @@ def build_users_blueprint(services: UsersServices) -> Blueprint:
         @problem(blp, 409, "An admin may not demote or deactivate themselves")
         @problem(blp, 412, "If-Match names an older version")
         @bearer(blp)
-        @blp.doc(parameters=[IF_MATCH])
+        @blp.doc(parameters=[IF_MATCH], description=PROFILE_PUT_RULES)
         def put(self, body: dict[str, Any], user_id: uuid.UUID) -> Any:
-            """Replace the editable fields of a profile."""
+            """Replace a profile (omitted optional fields return to their defaults)."""
             return write(user_id, body)
 
         @blp.arguments(ProfilePatchSchema)

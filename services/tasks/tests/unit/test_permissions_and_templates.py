@@ -22,7 +22,7 @@ from tasks_service.domain.permissions import (
     ensure_visible,
 )
 from tasks_service.domain.tags import Tag, clean_colour, normalise_tag_names
-from tasks_service.domain.templates import TaskTemplate, placeholders, render
+from tasks_service.domain.templates import TaskTemplate, TemplateFields, placeholders, render
 
 CREATOR, ASSIGNEE, TEAMMATE, STRANGER = (uuid.UUID(int=i) for i in range(1, 5))
 TEAM = uuid.UUID(int=99)
@@ -106,7 +106,7 @@ def test_stray_or_unsupported_braces_are_refused(text: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         TaskTemplate.create(
             template_id=uuid.uuid4(),
-            values={"name": "n", "title": text},
+            fields=TemplateFields(name="n", title=text),
             created_by=CREATOR,
             at=NOW,
         )
@@ -116,7 +116,7 @@ def test_stray_or_unsupported_braces_are_refused(text: str) -> None:
 def _template(title: str, description: str = "") -> TaskTemplate:
     return TaskTemplate.create(
         template_id=uuid.uuid4(),
-        values={"name": "Onboarding", "title": title, "description": description},
+        fields=TemplateFields(name="Onboarding", title=title, description=description),
         created_by=CREATOR,
         at=NOW,
     )
@@ -146,8 +146,9 @@ def test_a_rendered_title_over_200_characters_is_refused() -> None:
 
 def test_template_update_bumps_the_version_only_on_change() -> None:
     template = _template("Onboard {name}")
-    assert template.update({"title": "Onboard {name}"}, NOW) is False
-    assert template.update({"title": "Welcome {who}"}, NOW) is True
+    same, other = TemplateFields(title="Onboard {name}"), TemplateFields(title="Welcome {who}")
+    assert template.update(same, ["title"], NOW) is False
+    assert template.update(other, ["title"], NOW) is True
     assert (template.version, template.variables) == (2, ["who"])
 
 

@@ -5,6 +5,7 @@ same rules, history, events and Idempotency-Key)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from tasks_service.application.task_access import load_actor
 from tasks_service.domain.errors import StaleVersion, TemplateNotFound
 from tasks_service.domain.model import Priority, TaskFields
 from tasks_service.domain.permissions import check_may_change_template
-from tasks_service.domain.templates import TaskTemplate
+from tasks_service.domain.templates import TEMPLATE_EDITABLE, TaskTemplate, TemplateFields
 
 _CURSOR_SPEC = "templates"
 
@@ -31,14 +32,16 @@ _CURSOR_SPEC = "templates"
 @dataclass(frozen=True, slots=True)
 class CreateTemplate:
     actor_id: uuid.UUID
-    values: dict[str, Any]
+    fields: TemplateFields
 
 
 @dataclass(frozen=True, slots=True)
 class UpdateTemplate:
     actor_id: uuid.UUID
     template_id: uuid.UUID
-    values: dict[str, Any]
+    fields: TemplateFields
+    given: Collection[str] = TEMPLATE_EDITABLE
+    """The fields to set (PATCH: those sent)."""
     expected_version: int | None = None
 
 
@@ -75,7 +78,7 @@ class TemplateHandlers:
             actor = load_actor(uow, command.actor_id)
             template = TaskTemplate.create(
                 template_id=uuid7(),
-                values=command.values,
+                fields=command.fields,
                 created_by=actor.user_id,
                 at=self.clock.now(),
             )
@@ -93,7 +96,7 @@ class TemplateHandlers:
             if command.expected_version not in (None, template.version):
                 raise StaleVersion(template.version)
             read_version = template.version
-            if template.update(command.values, self.clock.now()):
+            if template.update(command.fields, command.given, self.clock.now()):
                 uow.templates.save(template, expected_version=read_version)
                 uow.commit()
         return template

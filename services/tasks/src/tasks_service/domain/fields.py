@@ -13,7 +13,7 @@ import json
 import math
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -260,3 +260,26 @@ def specs(cls: type) -> tuple[FieldSpec, ...]:
             )
         )
     return tuple(found)
+
+
+def clean_values(
+    source: object, declared_specs: Mapping[str, FieldSpec], names: Collection[str]
+) -> dict[str, Any]:
+    """The named fields of `source`, each cleaned by its declaration; the problems of every
+    bad one together, by field name (Invalid is raised as one `ValueError` per field)."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name in names:
+        try:
+            values[name] = declared_specs[name].clean(getattr(source, name))
+        except Invalid as invalid:
+            errors[name] = invalid.messages
+    if errors:
+        raise FieldsInvalid(errors)
+    return values
+
+
+class FieldsInvalid(ValueError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors

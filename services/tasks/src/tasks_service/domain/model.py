@@ -20,6 +20,7 @@ from tasks_service.domain.errors import NotAssigned, TaskArchived, ValidationFai
 from tasks_service.domain.events import Change
 from tasks_service.domain.fields import (
     Choice,
+    FieldsInvalid,
     FieldSpec,
     Hours,
     Invalid,
@@ -29,6 +30,7 @@ from tasks_service.domain.fields import (
     TagNames,
     Text,
     WholeNumber,
+    clean_values,
     declared,
     specs,
 )
@@ -75,7 +77,7 @@ class TaskFields:
         default=None,
         nullable=True,
         summary=True,
-        description="The task's relative size, 0–100 (velocity and planning)",
+        description="The task's relative size, 0 to 100 (velocity and planning)",
     )
     team_id: uuid.UUID | None = declared(Reference(), default=None, nullable=True, summary=True)
     parent_task_id: uuid.UUID | None = declared(
@@ -106,16 +108,10 @@ _SPECS = {spec.name: spec for spec in FIELDS}
 
 def clean(fields: TaskFields, names: Collection[str]) -> dict[str, Any]:
     """The named fields' values, normalised; ValidationFailed names every bad one."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    for name in names:
-        try:
-            values[name] = _SPECS[name].clean(getattr(fields, name))
-        except Invalid as invalid:
-            errors[name] = invalid.messages
-    if errors:
-        raise ValidationFailed(errors)
-    return values
+    try:
+        return clean_values(fields, _SPECS, names)
+    except FieldsInvalid as invalid:
+        raise ValidationFailed(invalid.errors) from None
 
 
 def check_parent(

@@ -10,27 +10,28 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from tasks_service.domain.errors import ValidationFailed
-from tasks_service.domain.fields import Choice, Hours, Invalid, Kind, TagNames, Text
+from tasks_service.domain.fields import (
+    Choice,
+    FieldsInvalid,
+    FieldSpec,
+    Hours,
+    TagNames,
+    Text,
+    clean_values,
+    declared,
+    specs,
+)
 from tasks_service.domain.model import DESCRIPTION_MAX, TITLE_MAX, Priority
 
 NAME_MAX = 100
 VARIABLE_MAX = 1000
-_KINDS: dict[str, Kind] = {
-    "name": Text(1, NAME_MAX),
-    "title": Text(1, TITLE_MAX),
-    "description": Text(0, DESCRIPTION_MAX, multiline=True),
-    "priority": Choice(Priority),
-    "tags": TagNames(),
-    "estimated_hours": Hours(),
-}
-_NULLABLE = frozenset({"estimated_hours"})
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]{0,63})\}|[{}]")
 
 
@@ -73,15 +74,48 @@ def _check_placeholders(errors: dict[str, list[str]], name: str, text: str) -> N
         )
 
 
-@dataclass(slots=True)
-class TaskTemplate:
+@dataclass(kw_only=True, slots=True)
+class TemplateFields:
+    """What a client sets on a template, each field declared once (as on TaskFields)."""
+
+    name: str = declared(Text(1, NAME_MAX), default="", required=True)
+    title: str = declared(
+        Text(1, TITLE_MAX),
+        default="",
+        required=True,
+        description="With `{placeholders}`; `{{`/`}}` for literal braces",
+    )
+    description: str = declared(Text(0, DESCRIPTION_MAX, multiline=True), default="")
+    priority: Priority = declared(Choice(Priority), default=Priority.MEDIUM)
+    tags: list[str] = declared(TagNames(), default_factory=list)
+    estimated_hours: Decimal | None = declared(
+        Hours(), default=None, nullable=True, description="Hours, ≥ 0, two decimal places"
+    )
+
+
+TEMPLATE_FIELDS: tuple[FieldSpec, ...] = specs(TemplateFields)
+TEMPLATE_EDITABLE = tuple(spec.name for spec in TEMPLATE_FIELDS)
+_SPECS = {spec.name: spec for spec in TEMPLATE_FIELDS}
+
+
+def _clean(fields: TemplateFields, names: Collection[str]) -> dict[str, Any]:
+    """The named fields, normalised, the texts' placeholders checked; every problem named."""
+    try:
+        values = clean_values(fields, _SPECS, names)
+    except FieldsInvalid as invalid:
+        raise ValidationFailed(invalid.errors) from None
+    errors: dict[str, list[str]] = {}
+    for name in ("title", "description"):
+        if name in values:
+            _check_placeholders(errors, name, values[name])
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+@dataclass(kw_only=True, slots=True)
+class TaskTemplate(TemplateFields):
     id: uuid.UUID
-    name: str
-    title: str
-    description: str
-    priority: Priority
-    tags: list[str]
-    estimated_hours: Decimal | None
     created_by: uuid.UUID
     created_at: datetime
     updated_at: datetime
@@ -97,58 +131,22 @@ class TaskTemplate:
         except ValueError:
             return []
 
-    @staticmethod
-    def clean(values: Mapping[str, object]) -> dict[str, Any]:
-        errors: dict[str, list[str]] = {}
-        cleaned: dict[str, Any] = {}
-        for key, value in values.items():
-            kind = _KINDS.get(key)
-            if kind is None:
-                errors.setdefault(key, []).append("Not a field that can be set.")
-                continue
-            if value is None and key in _NULLABLE:
-                cleaned[key] = None
-                continue
-            try:
-                cleaned[key] = kind.clean(value)
-            except Invalid as invalid:
-                errors.setdefault(key, []).extend(invalid.messages)
-                continue
-            if key in ("title", "description"):
-                _check_placeholders(errors, key, cleaned[key])
-        if errors:
-            raise ValidationFailed(errors)
-        return cleaned
-
     @classmethod
     def create(
         cls,
         *,
         template_id: uuid.UUID,
-        values: Mapping[str, object],
+        fields: TemplateFields,
         created_by: uuid.UUID,
         at: datetime,
     ) -> TaskTemplate:
-        missing = [key for key in ("name", "title") if key not in values]
-        if missing:
-            raise ValidationFailed({key: ["Missing data for required field."] for key in missing})
-        cleaned = cls.clean(values)
-        return cls(
-            id=template_id,
-            name=cleaned["name"],
-            title=cleaned["title"],
-            description=cleaned.get("description", ""),
-            priority=cleaned.get("priority", Priority.MEDIUM),
-            tags=cleaned.get("tags", []),
-            estimated_hours=cleaned.get("estimated_hours"),
-            created_by=created_by,
-            created_at=at,
-            updated_at=at,
-        )
+        values = _clean(fields, TEMPLATE_EDITABLE)
+        return cls(id=template_id, created_by=created_by, created_at=at, updated_at=at, **values)
 
-    def update(self, values: Mapping[str, object], at: datetime) -> bool:
-        cleaned = self.clean(values)
-        changed = {k: v for k, v in cleaned.items() if getattr(self, k) != v}
+    def update(self, fields: TemplateFields, names: Collection[str], at: datetime) -> bool:
+        """Set the named fields; False when nothing changed."""
+        values = _clean(fields, names)
+        changed = {k: v for k, v in values.items() if getattr(self, k) != v}
         if not changed:
             return False
         for key, value in changed.items():

@@ -24,16 +24,14 @@ from tasks_service.domain.fields import (
     WholeNumber,
 )
 from tasks_service.domain.model import (
-    DESCRIPTION_MAX,
     FIELDS,
     MAX_ASSIGNEES,
-    TITLE_MAX,
     TRANSITIONS,
     Priority,
     Status,
 )
 from tasks_service.domain.tags import MAX_TAGS_PER_TASK, TAG_NAME_MAX
-from tasks_service.domain.templates import NAME_MAX
+from tasks_service.domain.templates import TEMPLATE_FIELDS
 
 _UUID_OR_ME = (
     r"^(me|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"
@@ -65,8 +63,8 @@ def _hours(**kwargs: Any) -> ma.fields.Decimal:
     return ma.fields.Decimal(as_string=True, validate=validate.Range(min=0), **options)
 
 
-def task_field(spec: FieldSpec, *, request: bool) -> ma.fields.Field[Any]:
-    """The marshmallow field of a declared task field, for a request or the response."""
+def declared_field(spec: FieldSpec, *, request: bool) -> ma.fields.Field[Any]:
+    """The marshmallow field of a declared field, for a request or the response."""
     options: dict[str, Any] = {"allow_none": spec.nullable}
     description = WORKFLOW_DOC if spec.name == "status" else spec.description
     if description:
@@ -107,15 +105,17 @@ _ASSIGNEE_IDS = {
 }
 
 
-def _request_fields(*, replace: bool) -> dict[str, ma.fields.Field[Any]]:
+def request_fields(
+    declared: tuple[FieldSpec, ...], *, replace: bool
+) -> dict[str, ma.fields.Field[Any]]:
     """POST and PUT need the required fields (an omitted optional one takes its default);
     PATCH needs none."""
     return {
-        spec.name: task_field(spec, request=True)
-        if not (replace and spec.required)
-        else _required(task_field(spec, request=True))
-        for spec in FIELDS
-    } | _ASSIGNEE_IDS
+        spec.name: _required(declared_field(spec, request=True))
+        if replace and spec.required
+        else declared_field(spec, request=True)
+        for spec in declared
+    }
 
 
 def _required(field: ma.fields.Field[Any]) -> ma.fields.Field[Any]:
@@ -123,9 +123,15 @@ def _required(field: ma.fields.Field[Any]) -> ma.fields.Field[Any]:
     return field
 
 
-TaskCreateSchema = StrictSchema.from_dict(_request_fields(replace=True), name="TaskCreate")
-TaskPutSchema = StrictSchema.from_dict(_request_fields(replace=True), name="TaskPut")
-TaskPatchSchema = StrictSchema.from_dict(_request_fields(replace=False), name="TaskPatch")
+TaskCreateSchema = StrictSchema.from_dict(
+    request_fields(FIELDS, replace=True) | _ASSIGNEE_IDS, name="TaskCreate"
+)
+TaskPutSchema = StrictSchema.from_dict(
+    request_fields(FIELDS, replace=True) | _ASSIGNEE_IDS, name="TaskPut"
+)
+TaskPatchSchema = StrictSchema.from_dict(
+    request_fields(FIELDS, replace=False) | _ASSIGNEE_IDS, name="TaskPatch"
+)
 
 
 class AssigneeSchema(ma.Schema):
@@ -153,7 +159,7 @@ _READ_ONLY: dict[str, ma.fields.Field[Any]] = {
     "version": ma.fields.Integer(),
 }
 TaskSchema = ma.Schema.from_dict(
-    {spec.name: task_field(spec, request=False) for spec in FIELDS} | _READ_ONLY, name="Task"
+    {spec.name: declared_field(spec, request=False) for spec in FIELDS} | _READ_ONLY, name="Task"
 )
 """A task as served: its declared fields and the read-only ones (a test holds it equal to
 the read side's columns and to the keys actually served)."""
@@ -294,46 +300,26 @@ class TagPageSchema(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True)
 
 
-def _template_fields(*, required: bool) -> dict[str, ma.fields.Field[Any]]:
-    need: dict[str, Any] = {"required": True} if required else {}
-    return {
-        "name": ma.fields.String(validate=validate.Length(min=1, max=NAME_MAX), **need),
-        "title": ma.fields.String(
-            validate=validate.Length(min=1, max=TITLE_MAX),
-            metadata={"description": "With `{placeholders}`; `{{`/`}}` for literal braces"},
-            **need,
-        ),
-        "description": ma.fields.String(validate=validate.Length(max=DESCRIPTION_MAX)),
-        "priority": ma.fields.Enum(Priority, by_value=True),
-        "tags": ma.fields.List(
-            ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
-            validate=validate.Length(max=MAX_TAGS_PER_TASK),
-        ),
-        "estimated_hours": _hours(),
-    }
-
-
 TemplateCreateSchema = StrictSchema.from_dict(
-    _template_fields(required=True), name="TemplateCreate"
+    request_fields(TEMPLATE_FIELDS, replace=True), name="TemplateCreate"
 )
-TemplatePatchSchema = StrictSchema.from_dict(_template_fields(required=False), name="TemplatePatch")
-
-
-class TemplateSchema(ma.Schema):
-    id = ma.fields.UUID()
-    name = ma.fields.String()
-    title = ma.fields.String()
-    description = ma.fields.String()
-    priority = ma.fields.Enum(Priority, by_value=True)
-    tags = ma.fields.List(ma.fields.String())
-    estimated_hours = ma.fields.Decimal(as_string=True, allow_none=True)
-    variables = ma.fields.List(
-        ma.fields.String(), metadata={"description": "The placeholders instantiation needs"}
-    )
-    created_by = ma.fields.UUID()
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
-    version = ma.fields.Integer()
+TemplatePatchSchema = StrictSchema.from_dict(
+    request_fields(TEMPLATE_FIELDS, replace=False), name="TemplatePatch"
+)
+TemplateSchema = ma.Schema.from_dict(
+    {spec.name: declared_field(spec, request=False) for spec in TEMPLATE_FIELDS}
+    | {
+        "id": ma.fields.UUID(),
+        "variables": ma.fields.List(
+            ma.fields.String(), metadata={"description": "The placeholders instantiation needs"}
+        ),
+        "created_by": ma.fields.UUID(),
+        "created_at": ma.fields.DateTime(),
+        "updated_at": ma.fields.DateTime(),
+        "version": ma.fields.Integer(),
+    },
+    name="Template",
+)
 
 
 class TemplatePageSchema(ma.Schema):

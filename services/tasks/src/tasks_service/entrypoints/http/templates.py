@@ -30,7 +30,7 @@ from tasks_service.application.templates import (
     InstantiateTemplate,
     UpdateTemplate,
 )
-from tasks_service.domain.templates import TaskTemplate
+from tasks_service.domain.templates import TaskTemplate, TemplateFields
 from tasks_service.entrypoints.http.context import me, require_token, services
 from tasks_service.entrypoints.http.jsonio import plain
 from tasks_service.entrypoints.http.schemas import (
@@ -84,7 +84,8 @@ class Templates(MethodView):
     @bearer(blp)
     def post(self, body: dict[str, Any]) -> Any:
         """Create a template."""
-        return _answer(services().templates.create(CreateTemplate(me(), body)), 201)
+        command = CreateTemplate(me(), TemplateFields(**body))
+        return _answer(services().templates.create(command), 201)
 
 
 @blp.route("/<uuid:template_id>")
@@ -109,7 +110,9 @@ class Template(MethodView):
     @blp.doc(parameters=[IF_MATCH])
     def patch(self, body: dict[str, Any], template_id: uuid.UUID) -> Any:
         """Change some fields of a template."""
-        command = UpdateTemplate(me(), template_id, body, if_match_version())
+        command = UpdateTemplate(
+            me(), template_id, TemplateFields(**body), frozenset(body), if_match_version()
+        )
         return _answer(services().templates.update(command))
 
     @blp.response(204)

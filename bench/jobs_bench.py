@@ -316,7 +316,7 @@ def explain_batch(admin_url: str, now: datetime, batch: int) -> str:
     import sqlalchemy as sa
 
     from taskhive_shared.db.engine import normalise_url
-    from tasks_service.adapters.persistence.jobs import LISTED_TASKS, SUMMARIES
+    from tasks_service.adapters.persistence.summaries import LISTED_TASKS, SUMMARIES
     from tasks_service.application.scheduled import CATCH_UP_HOURS
 
     engine = sa.create_engine(normalise_url(admin_url), connect_args={"options": "-c timezone=UTC"})

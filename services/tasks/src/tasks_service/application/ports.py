@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol, Self
 
 from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
-from tasks_service.application.notifications.ports import NotificationLog, TaskJobs
+from tasks_service.application.notifications.ports import DailySummaries, NotificationLog
 from tasks_service.domain.events import TaskEvent
 from tasks_service.domain.model import Comment, Task
 from tasks_service.domain.notifications import Recipient
@@ -295,7 +295,7 @@ class TasksUnitOfWork(Protocol):
     def notifications(self) -> NotificationLog: ...
 
     @property
-    def jobs(self) -> TaskJobs: ...
+    def summaries(self) -> DailySummaries: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run once the transaction has committed (e.g. enqueue a job reading its rows)."""

@@ -91,7 +91,7 @@ class GenerateDailySummaries:
         counts = {"users": 0, "recorded": 0, "skipped_empty": 0}
         while True:
             with self.uow() as uow:
-                people = uow.jobs.summaries(at, self.hour, self.catch_up_hours, after, batch_size)
+                people = uow.summaries.people(at, self.hour, self.catch_up_hours, after, batch_size)
                 worth_sending = [p for p in people if not p.is_empty]
                 created = uow.notifications.add(
                     [_summary_notification(p, at) for p in worth_sending]

@@ -9,8 +9,8 @@ from taskhive_shared.idempotency import SqlAlchemyIdempotencyStore
 from tasks_service.adapters.notifications.log import SqlAlchemyNotificationLog
 from tasks_service.adapters.persistence.comments import SqlAlchemyCommentRepository
 from tasks_service.adapters.persistence.history import SqlAlchemyHistoryLog
-from tasks_service.adapters.persistence.jobs import SqlAlchemyTaskJobs
 from tasks_service.adapters.persistence.replica import SqlAlchemyUserReplica
+from tasks_service.adapters.persistence.summaries import SqlAlchemyDailySummaries
 from tasks_service.adapters.persistence.tables import idempotency_keys
 from tasks_service.adapters.persistence.tags import SqlAlchemyTagRepository
 from tasks_service.adapters.persistence.tasks import SqlAlchemyTaskRepository
@@ -27,7 +27,7 @@ class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
     replica: SqlAlchemyUserReplica
     idempotency: SqlAlchemyIdempotencyStore
     notifications: SqlAlchemyNotificationLog
-    jobs: SqlAlchemyTaskJobs
+    summaries: SqlAlchemyDailySummaries
 
     def _open_repositories(self, session: Session) -> None:
         self.tasks = SqlAlchemyTaskRepository(session)
@@ -38,7 +38,7 @@ class SqlAlchemyTasksUnitOfWork(SqlAlchemyUnitOfWork):
         self.replica = SqlAlchemyUserReplica(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session, idempotency_keys)
         self.notifications = SqlAlchemyNotificationLog(session)
-        self.jobs = SqlAlchemyTaskJobs(session)
+        self.summaries = SqlAlchemyDailySummaries(session)
 
     def commit(self) -> None:
         """Save what the tasks recorded, with its history and events, then commit."""

@@ -112,10 +112,10 @@ class UserSummary:
         return not (self.open_count or self.completed_yesterday_count)
 
 
-class TaskJobs(Protocol):
+class DailySummaries(Protocol):
     """The daily summary's query, in the unit of work's transaction."""
 
-    def summaries(
+    def people(
         self, now: datetime, hour: int, window: int, after: uuid.UUID | None, limit: int
     ) -> list[UserSummary]:
         """Active users who want the summary, whose local time at `now` is within `window`

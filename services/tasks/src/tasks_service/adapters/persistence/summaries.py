@@ -89,11 +89,11 @@ def _summary_task(item: dict[str, Any]) -> SummaryTask:
     )
 
 
-class SqlAlchemyTaskJobs:
+class SqlAlchemyDailySummaries:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def summaries(
+    def people(
         self, now: datetime, hour: int, window: int, after: uuid.UUID | None, limit: int
     ) -> list[UserSummary]:
         rows = self._session.execute(

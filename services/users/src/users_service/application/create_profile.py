@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from users_service.application.events import USER_CREATED, user_data
+from users_service.application.integration import USER_CREATED, user_data
 from users_service.application.ports import Clock, UsersUnitOfWork, WelcomeEmailQueue
 from users_service.domain.model import Profile, Role
 

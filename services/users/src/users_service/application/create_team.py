@@ -13,7 +13,7 @@ from typing import Any
 from taskhive_shared.idempotency import RecordedResponse
 from taskhive_shared.ids import uuid7
 from users_service.application.actors import load_actor
-from users_service.application.events import TEAM_CREATED, team_data
+from users_service.application.integration import TEAM_CREATED, team_data
 from users_service.application.ports import Clock, UnitOfWorkFactory
 from users_service.application.results import TeamView
 from users_service.domain.errors import IdempotencyKeyReused, TeamNameTaken

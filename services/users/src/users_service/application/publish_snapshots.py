@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from users_service.application.events import TEAM_UPDATED, USER_UPDATED, team_data, user_data
+from users_service.application.integration import TEAM_UPDATED, USER_UPDATED, team_data, user_data
 from users_service.application.ports import UnitOfWorkFactory
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from users_service.application.events import (
+from users_service.application.integration import (
     TEAM_MEMBER_ADDED,
     TEAM_MEMBER_REMOVED,
     team_member_data,

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from users_service.application.actors import load_actor
-from users_service.application.events import (
+from users_service.application.integration import (
     USER_DEACTIVATED,
     USER_UPDATED,
     user_data,

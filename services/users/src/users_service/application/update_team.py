@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from users_service.application.actors import load_actor
-from users_service.application.events import (
+from users_service.application.integration import (
     TEAM_DELETED,
     TEAM_UPDATED,
     team_data,

@@ -164,7 +164,7 @@ def build_runtime(
         delete_team=DeleteTeamHandler(unit_of_work, clock),
         add_team_member=AddTeamMemberHandler(unit_of_work, clock),
         remove_team_member=RemoveTeamMemberHandler(unit_of_work, clock),
-        publish_snapshots=PublishSnapshotsHandler(unit_of_work),
+        publish_snapshots=PublishSnapshotsHandler(unit_of_work, clock),
         verifier=verifier,
     )
     runtime = UsersRuntime(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from taskhive_shared.events.contracts import ContractRegistry
-from users_service.application.events import EMITTED_TYPES
+from users_service.application.integration import EMITTED_TYPES
 
 
 def _rows_after(admin_engine, seq: int) -> list:

@@ -1,8 +1,10 @@
 """In-memory fakes at users' ports, for unit tests of the domain and the use cases.
 
 They behave like the real adapters where it matters to the use cases:
-- repositories hand out *copies* (like rows read from a database), so a handler that mutates
-  an aggregate but forgets to `save` it writes nothing;
+- repositories hand out *copies* (like rows read from a database) and remember each one with
+  the version it had, and store copies without pending events (a row holds none);
+- `commit()` first runs the application's own `record_changes`, like the real unit of work:
+  what the remembered aggregates recorded is saved and becomes outbox events;
 - `save` is conditional on the stored version, like the SQL UPDATE;
 - a unit of work keeps only what was `commit()`ed: leaving the block restores the last commit;
 - the outbox validates every event against its JSON Schema contract, as the real one does.
@@ -16,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from taskhive_shared.events.contracts import ContractRegistry
 from taskhive_shared.idempotency import (
@@ -41,6 +43,7 @@ from users_service.application.ports import (
 )
 from users_service.application.publish_snapshots import PublishSnapshotsHandler
 from users_service.application.queries import TeamQueries, UserQueries
+from users_service.application.recording import record_changes
 from users_service.application.team_members import AddTeamMemberHandler, RemoveTeamMemberHandler
 from users_service.application.update_profile import UpdateProfileHandler
 from users_service.application.update_team import DeleteTeamHandler, UpdateTeamHandler
@@ -52,6 +55,29 @@ from users_service.domain.errors import StaleVersion, TeamNameTaken
 from users_service.domain.model import Membership, Profile, Role, Team
 
 CONTRACTS = ContractRegistry()
+
+Aggregate = TypeVar("Aggregate", Profile, Team)
+
+
+def _row(aggregate: Aggregate) -> Aggregate:
+    """What the database keeps of an aggregate: its state, not its pending events."""
+    stored = copy.deepcopy(aggregate)
+    stored.events = []
+    return stored
+
+
+class Remembering:
+    """The repositories' memory of what they handed out, as in SQL (by object)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[Any, int]] = {}
+
+    def _remember(self, aggregate: Aggregate) -> Aggregate:
+        self._seen[id(aggregate)] = (aggregate, aggregate.version)
+        return aggregate
+
+    def seen(self) -> list[tuple[Any, int]]:
+        return list(self._seen.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +139,21 @@ class FakeStore:
         return [event.type for event in self.state.events]
 
 
-class FakeProfileRepository:
+class FakeProfileRepository(Remembering):
     def __init__(self, state: StoreState) -> None:
+        super().__init__()
         self._state = state
 
     def add_if_absent(self, profile: Profile) -> bool:
         if profile.id in self._state.profiles:
             return False
-        self._state.profiles[profile.id] = copy.deepcopy(profile)
+        self._state.profiles[profile.id] = _row(profile)
+        self._remember(profile)
         return True
 
     def get(self, user_id: uuid.UUID) -> Profile | None:
         profile = self._state.profiles.get(user_id)
-        return copy.deepcopy(profile) if profile else None
+        return self._remember(copy.deepcopy(profile)) if profile else None
 
     def get_for_update(self, user_id: uuid.UUID) -> Profile | None:
         return self.get(user_id)
@@ -134,7 +162,8 @@ class FakeProfileRepository:
         stored = self._state.profiles.get(profile.id)
         if stored is None or stored.version != expected_version:
             raise StaleVersion(stored.version if stored else None)
-        self._state.profiles[profile.id] = copy.deepcopy(profile)
+        self._state.profiles[profile.id] = _row(profile)
+        self._remember(profile)
 
     def search(
         self, criteria: ProfileSearch, after: ProfilePosition | None, limit: int
@@ -161,7 +190,9 @@ class FakeProfileRepository:
         )
         if after is not None:
             ordered = [(key, p) for key, p in ordered if key > (after.username_key, after.id)]
-        return [(copy.deepcopy(p), ProfilePosition(*key)) for key, p in ordered[:limit]]
+        return [
+            (self._remember(copy.deepcopy(p)), ProfilePosition(*key)) for key, p in ordered[:limit]
+        ]
 
     def usernames(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         return {
@@ -172,21 +203,23 @@ class FakeProfileRepository:
 
     def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Profile]:
         ids = sorted(i for i in self._state.profiles if after is None or i > after)
-        return [copy.deepcopy(self._state.profiles[i]) for i in ids[:limit]]
+        return [self._remember(copy.deepcopy(self._state.profiles[i])) for i in ids[:limit]]
 
 
-class FakeTeamRepository:
+class FakeTeamRepository(Remembering):
     def __init__(self, state: StoreState) -> None:
+        super().__init__()
         self._state = state
 
     def add(self, team: Team) -> None:
         if self.name_taken(team.name):
             raise TeamNameTaken()
-        self._state.teams[team.id] = copy.deepcopy(team)
+        self._state.teams[team.id] = _row(team)
+        self._remember(team)
 
     def get(self, team_id: uuid.UUID) -> Team | None:
         team = self._state.teams.get(team_id)
-        return copy.deepcopy(team) if team else None
+        return self._remember(copy.deepcopy(team)) if team else None
 
     def get_for_update(self, team_id: uuid.UUID) -> Team | None:
         return self.get(team_id)
@@ -204,20 +237,22 @@ class FakeTeamRepository:
         if self.name_taken(team.name, excluding=team.id):
             raise TeamNameTaken()
         # Memberships are written by add_member/remove_member only, as in SQL.
-        saved = copy.deepcopy(team)
+        saved = _row(team)
         saved.members = list(stored.members)
         self._state.teams[team.id] = saved
+        self._remember(team)
 
     def delete(self, team_id: uuid.UUID, *, expected_version: int) -> None:
         stored = self._state.teams.get(team_id)
         if stored is None or stored.version != expected_version:
             raise StaleVersion(stored.version if stored else None)
         del self._state.teams[team_id]
+        self._seen = {key: seen for key, seen in self._seen.items() if seen[0].id != team_id}
 
     def add_member(self, team_id: uuid.UUID, membership: Membership) -> None:
         team = self._state.teams[team_id]
         if membership.user_id in team.member_ids:
-            raise LookupError("duplicate membership")
+            return  # ON CONFLICT DO NOTHING
         if membership.user_id not in self._state.profiles:
             raise LookupError("membership of an unknown profile")
         team.members.append(membership)
@@ -245,11 +280,13 @@ class FakeTeamRepository:
         )
         if after is not None:
             ordered = [(key, t) for key, t in ordered if key > (after.name_key, after.id)]
-        return [(copy.deepcopy(t), TeamPosition(*key)) for key, t in ordered[:limit]]
+        return [
+            (self._remember(copy.deepcopy(t)), TeamPosition(*key)) for key, t in ordered[:limit]
+        ]
 
     def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Team]:
         ids = sorted(i for i in self._state.teams if after is None or i > after)
-        return [copy.deepcopy(self._state.teams[i]) for i in ids[:limit]]
+        return [self._remember(copy.deepcopy(self._state.teams[i])) for i in ids[:limit]]
 
 
 class FakeIdempotencyStore:
@@ -363,6 +400,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyStore(store.state)
         self.outbox = FakeOutbox(store.state)
         self.welcome_emails = FakeWelcomeEmailRepository(store.state)
+        self.causation_id: str | None = None
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:
@@ -372,11 +410,15 @@ class FakeUnitOfWork:
         if self._snapshot is not None:
             raise RuntimeError("unit of work entered twice")
         self._snapshot = copy.deepcopy(self._store.state)
+        self.profiles = FakeProfileRepository(self._store.state)
+        self.teams = FakeTeamRepository(self._store.state)
+        self.causation_id = None
         return self
 
     def commit(self) -> None:
         if self._snapshot is None:
             raise RuntimeError("commit outside the unit of work")
+        record_changes(self)
         self._snapshot = copy.deepcopy(self._store.state)
         self._store.commits += 1
         callbacks, self._after_commit = self._after_commit, []
@@ -526,7 +568,7 @@ def build_harness() -> UsersHarness:
         delete_team=DeleteTeamHandler(uow, clock),
         add_member=AddTeamMemberHandler(uow, clock),
         remove_member=RemoveTeamMemberHandler(uow, clock),
-        publish_snapshots=PublishSnapshotsHandler(uow),
+        publish_snapshots=PublishSnapshotsHandler(uow, clock),
         welcome_queue=welcome_queue,
         mailer=mailer,
         renderer=renderer,

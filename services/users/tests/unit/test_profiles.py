@@ -9,7 +9,7 @@ import pytest
 from users_unit_fakes import UsersHarness
 
 from users_service.application.create_profile import CreateProfileFromRegistration
-from users_service.application.events import USER_CREATED, USER_DEACTIVATED, USER_UPDATED
+from users_service.application.integration import USER_CREATED, USER_DEACTIVATED, USER_UPDATED
 from users_service.application.update_profile import UpdateProfile
 from users_service.domain.errors import (
     AccountDeactivated,

@@ -10,7 +10,7 @@ from users_unit_fakes import UsersHarness
 
 from taskhive_shared.events.contracts import ContractRegistry, ContractViolation, contracts_dir
 from users_service.application.create_team import CreateTeam
-from users_service.application.events import EMITTED_TYPES, TEAM_UPDATED, USER_UPDATED
+from users_service.application.integration import EMITTED_TYPES, TEAM_UPDATED, USER_UPDATED
 from users_service.application.team_members import AddTeamMember
 from users_service.domain.model import Role
 

@@ -10,7 +10,7 @@ import pytest
 from users_unit_fakes import UsersHarness
 
 from users_service.application.create_team import CreateTeam
-from users_service.application.events import (
+from users_service.application.integration import (
     TEAM_CREATED,
     TEAM_DELETED,
     TEAM_MEMBER_ADDED,

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from users_service.application.events import USER_CREATED, user_data
 from users_service.application.ports import Clock, UsersUnitOfWork, WelcomeEmailQueue
 from users_service.domain.model import Profile, Role
 
@@ -40,14 +39,16 @@ class CreateProfileFromRegistration:
 @dataclass(frozen=True, slots=True)
 class CreateProfileFromRegistrationHandler:
     """Runs inside the caller's unit of work and never commits: the event consumer
-    commits it together with its inbox row. The welcome email is enqueued once that commit
-    happened (a lost enqueue is found by the welcome-email sweeper)."""
+    commits it together with its inbox row, and with the profile's `users.user.created.v1`
+    (caused by the registration). The welcome email is enqueued once that commit happened (a
+    lost enqueue is found by the welcome-email sweeper)."""
 
     clock: Clock
     welcome_emails: WelcomeEmailQueue
 
     def __call__(self, command: CreateProfileFromRegistration, uow: UsersUnitOfWork) -> bool:
         """True when the profile was created now; False when it already existed."""
+        uow.causation_id = command.causation_id
         profile = Profile.register(
             user_id=command.user_id,
             username=command.username,
@@ -59,11 +60,5 @@ class CreateProfileFromRegistrationHandler:
         )
         if not uow.profiles.add_if_absent(profile):
             return False
-        uow.outbox.add_event(
-            USER_CREATED,
-            str(profile.id),
-            user_data(profile, []),
-            causation_id=command.causation_id,
-        )
         uow.after_commit(lambda: self.welcome_emails.enqueue(profile.id))
         return True

@@ -13,7 +13,6 @@ from typing import Any
 from taskhive_shared.idempotency import RecordedResponse
 from taskhive_shared.ids import uuid7
 from users_service.application.actors import load_actor
-from users_service.application.events import TEAM_CREATED, team_data
 from users_service.application.ports import Clock, UnitOfWorkFactory
 from users_service.application.results import TeamView
 from users_service.domain.errors import IdempotencyKeyReused, TeamNameTaken
@@ -88,7 +87,6 @@ class CreateTeamHandler:
             if uow.teams.name_taken(team.name):
                 raise TeamNameTaken()
             uow.teams.add(team)
-            uow.outbox.add_event(TEAM_CREATED, str(team.id), team_data(team))
             response = RecordedResponse(status=CREATED, body=present(TeamView.of(team, {})))
             if key is not None:
                 uow.idempotency.complete(actor.user_id, key, response)

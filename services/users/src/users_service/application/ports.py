@@ -48,6 +48,9 @@ class TeamSearch:
 
 
 class ProfileRepository(Protocol):
+    """Remembers every profile it hands out (and each one it inserts), with the version it
+    had then: on commit, application.recording writes what they recorded."""
+
     def add_if_absent(self, profile: Profile) -> bool:
         """Insert unless a profile with this id exists; True when inserted (race-safe)."""
 
@@ -56,8 +59,13 @@ class ProfileRepository(Protocol):
     def get_for_update(self, user_id: uuid.UUID) -> Profile | None:
         """Locks the row until the unit of work ends: writers of one profile take turns."""
 
+    def seen(self) -> list[tuple[Profile, int]]:
+        """Each profile handed out or inserted by this unit of work, with the version it was
+        handed out (or last saved) at."""
+
     def save(self, profile: Profile, *, expected_version: int) -> None:
-        """Write only if the stored version is still `expected_version`, else StaleVersion."""
+        """Write only if the stored version is still `expected_version`, else StaleVersion;
+        the profile is then remembered at its new version."""
 
     def search(
         self, criteria: ProfileSearch, after: ProfilePosition | None, limit: int
@@ -71,23 +79,32 @@ class ProfileRepository(Protocol):
 
 
 class TeamRepository(Protocol):
+    """Remembers every team it hands out (and each one it adds), with the version it had
+    then: on commit, application.recording writes what they recorded."""
+
     def add(self, team: Team) -> None:
-        """Raises TeamNameTaken when the name is taken in any letter case."""
+        """Inserts at once: raises TeamNameTaken when the name is taken in any letter case."""
 
     def get(self, team_id: uuid.UUID) -> Team | None: ...
 
     def get_for_update(self, team_id: uuid.UUID) -> Team | None:
         """Locks the team until the unit of work ends (memberships change in turns)."""
 
+    def seen(self) -> list[tuple[Team, int]]:
+        """Each team handed out or added by this unit of work, with the version it was
+        handed out (or last saved) at."""
+
     def name_taken(self, name: str, *, excluding: uuid.UUID | None = None) -> bool: ...
 
     def save(self, team: Team, *, expected_version: int) -> None:
-        """Conditional on the stored version (StaleVersion); TeamNameTaken on a clash."""
+        """Conditional on the stored version (StaleVersion); TeamNameTaken on a clash; the
+        team is then remembered at its new version. Memberships are not written here."""
 
     def delete(self, team_id: uuid.UUID, *, expected_version: int) -> None:
         """Conditional on the stored version (StaleVersion); memberships go with it."""
 
-    def add_member(self, team_id: uuid.UUID, membership: Membership) -> None: ...
+    def add_member(self, team_id: uuid.UUID, membership: Membership) -> None:
+        """A membership that exists already is left as it is."""
 
     def remove_member(self, team_id: uuid.UUID, user_id: uuid.UUID) -> None: ...
 
@@ -145,6 +162,13 @@ class WelcomeEmailRepository(Protocol):
 
 
 class UsersUnitOfWork(Protocol):
+    """On commit, writes what the profiles and teams its repositories handed out recorded,
+    with their outbox events (application.recording.record_changes)."""
+
+    causation_id: str | None
+    """The message this unit of work applies, if any: the events it writes name it as
+    their cause. None when it starts."""
+
     @property
     def profiles(self) -> ProfileRepository: ...
 

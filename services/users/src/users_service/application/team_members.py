@@ -1,15 +1,11 @@
-"""AddTeamMember and RemoveTeamMember: managers and admins; the team's version grows."""
+"""AddTeamMember and RemoveTeamMember: managers and admins; the team's version grows, and
+the team records the member added or removed."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
-from users_service.application.events import (
-    TEAM_MEMBER_ADDED,
-    TEAM_MEMBER_REMOVED,
-    team_member_data,
-)
 from users_service.application.ports import Clock, UnitOfWorkFactory
 from users_service.application.results import TeamView
 from users_service.application.update_team import lock_team_for_change, team_view
@@ -37,13 +33,7 @@ class AddTeamMemberHandler:
             member = uow.profiles.get(command.user_id)
             if member is None or not member.is_active:
                 raise ValidationFailed.single("user_id", "No active user has this id.")
-            read_version = team.version
-            membership = team.add_member(command.user_id, by=actor_id, at=self.clock.now())
-            uow.teams.save(team, expected_version=read_version)
-            uow.teams.add_member(team.id, membership)
-            uow.outbox.add_event(
-                TEAM_MEMBER_ADDED, str(team.id), team_member_data(team, command.user_id, actor_id)
-            )
+            team.add_member(command.user_id, by=actor_id, at=self.clock.now())
             uow.commit()
             return team_view(uow, team)
 
@@ -66,14 +56,6 @@ class RemoveTeamMemberHandler:
             actor_id, team = lock_team_for_change(
                 uow, command.actor_id, command.team_id, command.expected_version
             )
-            read_version = team.version
-            team.remove_member(command.user_id, at=self.clock.now())
-            uow.teams.save(team, expected_version=read_version)
-            uow.teams.remove_member(team.id, command.user_id)
-            uow.outbox.add_event(
-                TEAM_MEMBER_REMOVED,
-                str(team.id),
-                team_member_data(team, command.user_id, actor_id),
-            )
+            team.remove_member(command.user_id, by=actor_id, at=self.clock.now())
             uow.commit()
             return team_view(uow, team)

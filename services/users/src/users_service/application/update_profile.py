@@ -1,4 +1,5 @@
-"""UpdateProfile: PUT/PATCH of a profile, by its owner or an admin."""
+"""UpdateProfile: PUT/PATCH of a profile, by its owner or an admin. The profile records its
+own events (updated, deactivated)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 from users_service.application.actors import load_actor
-from users_service.application.events import (
-    USER_DEACTIVATED,
-    USER_UPDATED,
-    user_data,
-    user_deactivated_data,
-)
-from users_service.application.ports import Clock, UnitOfWorkFactory
+from users_service.application.ports import Clock, UnitOfWorkFactory, UsersUnitOfWork
 from users_service.application.results import ProfileView
 from users_service.domain.errors import ProfileNotFound, StaleVersion
-from users_service.domain.model import ProfileChanges
-from users_service.domain.permissions import check_may_update_profile
+from users_service.domain.model import Profile, ProfileChanges
+from users_service.domain.permissions import Actor, check_may_update_profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +23,17 @@ class UpdateProfile:
     """From If-Match: refuse (412) unless the profile is still at this version."""
 
 
+def lock_profile_for_change(uow: UsersUnitOfWork, actor: Actor, command: UpdateProfile) -> Profile:
+    """The locked profile, once the actor may make these changes to it at this version."""
+    profile = uow.profiles.get_for_update(command.user_id)
+    if profile is None:
+        raise ProfileNotFound(str(command.user_id))
+    check_may_update_profile(actor, profile, command.changes)
+    if command.expected_version is not None and command.expected_version != profile.version:
+        raise StaleVersion(profile.version)
+    return profile
+
+
 @dataclass(frozen=True, slots=True)
 class UpdateProfileHandler:
     uow: UnitOfWorkFactory
@@ -36,24 +42,9 @@ class UpdateProfileHandler:
     def __call__(self, command: UpdateProfile) -> ProfileView:
         with self.uow() as uow:
             actor = load_actor(uow, command.actor_id)
-            profile = uow.profiles.get_for_update(command.user_id)
-            if profile is None:
-                raise ProfileNotFound(str(command.user_id))
-            check_may_update_profile(actor, profile, command.changes)
-            if command.expected_version is not None and command.expected_version != profile.version:
-                raise StaleVersion(profile.version)
-            read_version = profile.version
-            was_active = profile.is_active
-            changed = profile.apply(command.changes, self.clock.now())
+            profile = lock_profile_for_change(uow, actor, command)
+            changed = profile.apply(command.changes, self.clock.now(), by=actor.user_id)
             team_ids = uow.teams.team_ids_of([profile.id]).get(profile.id, [])
             if changed:
-                uow.profiles.save(profile, expected_version=read_version)
-                uow.outbox.add_event(USER_UPDATED, str(profile.id), user_data(profile, team_ids))
-                if was_active and not profile.is_active:
-                    uow.outbox.add_event(
-                        USER_DEACTIVATED,
-                        str(profile.id),
-                        user_deactivated_data(profile, actor.user_id),
-                    )
-                uow.commit()
+                uow.commit()  # an unchanged profile is neither written nor announced
             return ProfileView.of(profile, team_ids, actor)

@@ -1,4 +1,5 @@
-"""UpdateTeam and DeleteTeam: managers and admins, conditional on the team's version."""
+"""UpdateTeam and DeleteTeam: managers and admins, conditional on the team's version. The
+team records its own events (updated, deleted)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,6 @@ import uuid
 from dataclasses import dataclass
 
 from users_service.application.actors import load_actor
-from users_service.application.events import (
-    TEAM_DELETED,
-    TEAM_UPDATED,
-    team_data,
-    team_deleted_data,
-)
 from users_service.application.ports import Clock, UnitOfWorkFactory, UsersUnitOfWork
 from users_service.application.results import TeamView
 from users_service.domain.errors import StaleVersion, TeamNameTaken, TeamNotFound
@@ -53,17 +48,16 @@ class UpdateTeamHandler:
 
     def __call__(self, command: UpdateTeam) -> TeamView:
         with self.uow() as uow:
-            _, team = lock_team_for_change(
+            actor_id, team = lock_team_for_change(
                 uow, command.actor_id, command.team_id, command.expected_version
             )
-            read_version = team.version
-            old_name = team.name
-            if team.update(name=command.name, description=command.description, at=self.clock.now()):
-                if team.name != old_name and uow.teams.name_taken(team.name, excluding=team.id):
-                    raise TeamNameTaken()
-                uow.teams.save(team, expected_version=read_version)
-                uow.outbox.add_event(TEAM_UPDATED, str(team.id), team_data(team))
-                uow.commit()
+            changed = team.update(
+                name=command.name, description=command.description, at=self.clock.now(), by=actor_id
+            )
+            if "name" in changed and uow.teams.name_taken(team.name, excluding=team.id):
+                raise TeamNameTaken()
+            if changed:
+                uow.commit()  # an unchanged team is neither written nor announced
             return team_view(uow, team)
 
 
@@ -84,8 +78,5 @@ class DeleteTeamHandler:
             actor_id, team = lock_team_for_change(
                 uow, command.actor_id, command.team_id, command.expected_version
             )
-            read_version = team.version
-            team.mark_deleted(self.clock.now())
-            uow.teams.delete(team.id, expected_version=read_version)
-            uow.outbox.add_event(TEAM_DELETED, str(team.id), team_deleted_data(team, actor_id))
+            team.mark_deleted(self.clock.now(), by=actor_id)
             uow.commit()

@@ -1,4 +1,8 @@
-"""Users' aggregates: a person's profile (role, status, preferences) and teams of people."""
+"""Users' aggregates: a person's profile (role, status, preferences) and teams of people.
+
+Each method checks the rules, changes the aggregate and records what happened (a domain
+event of `events.py`); the unit of work collects the events when it commits.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from enum import StrEnum
 from functools import cache
 from zoneinfo import available_timezones
 
+from users_service.domain import events as domain_events
 from users_service.domain.errors import (
     AlreadyATeamMember,
     NotATeamMember,
@@ -140,6 +145,10 @@ class Profile:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    events: list[domain_events.ProfileEvent] = field(
+        default_factory=list, compare=False, repr=False
+    )
+    """Recorded and not yet handed to the unit of work."""
 
     @property
     def display_name(self) -> str:
@@ -163,7 +172,7 @@ class Profile:
         Names are sanitised, never refused: auth accepted the registration, and a refusal
         here would leave the account without a profile.
         """
-        return cls(
+        profile = cls(
             id=user_id,
             username=username,
             email=email,
@@ -176,12 +185,17 @@ class Profile:
             created_at=at,
             updated_at=at,
         )
+        profile._record(domain_events.ProfileCreated(user_id=user_id, actor_id=None, at=at))
+        return profile
 
-    def apply(self, changes: ProfileChanges, at: datetime) -> frozenset[str]:
-        """Validate and apply `changes`; returns the fields that really changed.
+    def apply(
+        self, changes: ProfileChanges, at: datetime, *, by: uuid.UUID | None = None
+    ) -> frozenset[str]:
+        """Validate and apply `changes` (by `by`); returns the fields that really changed.
 
-        Nothing changes (not even the version) when any field is invalid or when every
-        value equals the current one.
+        Nothing changes (not even the version) and nothing is recorded when any field is
+        invalid or when every value equals the current one. A change records ProfileUpdated,
+        then ProfileDeactivated if it deactivated the profile.
         """
         errors: dict[str, list[str]] = {}
         wanted: dict[str, object] = {}
@@ -209,12 +223,32 @@ class Profile:
         if errors:
             raise ValidationFailed(errors)
         changed = frozenset(name for name, value in wanted.items() if getattr(self, name) != value)
-        if changed:
-            for name in changed:
-                setattr(self, name, wanted[name])
-            self.updated_at = at
-            self.version += 1
+        if not changed:
+            return changed
+        for name in changed:
+            setattr(self, name, wanted[name])
+        self._touch(at)
+        self._record(
+            domain_events.ProfileUpdated(user_id=self.id, actor_id=by, at=at, changed=changed)
+        )
+        if "is_active" in changed and not self.is_active:
+            self._record(domain_events.ProfileDeactivated(user_id=self.id, actor_id=by, at=at))
         return changed
+
+    def republish(self, at: datetime) -> None:
+        """Announce the profile as it is (replica rebuilds); no new version."""
+        self._record(domain_events.ProfileRepublished(user_id=self.id, actor_id=None, at=at))
+
+    def pull_events(self) -> list[domain_events.ProfileEvent]:
+        recorded, self.events = self.events, []
+        return recorded
+
+    def _touch(self, at: datetime) -> None:
+        self.updated_at = at
+        self.version += 1
+
+    def _record(self, event: domain_events.ProfileEvent) -> None:
+        self.events.append(event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +268,8 @@ class Team:
     updated_at: datetime
     version: int = 1
     members: list[Membership] = field(default_factory=list)
+    events: list[domain_events.TeamEvent] = field(default_factory=list, compare=False, repr=False)
+    """Recorded and not yet handed to the unit of work."""
 
     @property
     def member_ids(self) -> list[uuid.UUID]:
@@ -261,7 +297,7 @@ class Team:
         )
         if errors:
             raise ValidationFailed(errors)
-        return cls(
+        team = cls(
             id=team_id,
             name=clean_name,
             description=clean_description,
@@ -269,9 +305,19 @@ class Team:
             created_at=at,
             updated_at=at,
         )
+        team._record(domain_events.TeamCreated(team_id=team_id, actor_id=created_by, at=at))
+        return team
 
-    def update(self, *, name: str | None, description: str | None, at: datetime) -> bool:
-        """Rename and/or redescribe; False (and no new version) when nothing differs."""
+    def update(
+        self,
+        *,
+        name: str | None,
+        description: str | None,
+        at: datetime,
+        by: uuid.UUID | None = None,
+    ) -> frozenset[str]:
+        """Rename and/or redescribe; returns the fields that really changed (none: no new
+        version, nothing recorded)."""
         errors: dict[str, list[str]] = {}
         wanted: dict[str, str] = {}
         if name is not None:
@@ -289,13 +335,16 @@ class Team:
             )
         if errors:
             raise ValidationFailed(errors)
-        changed = {key: value for key, value in wanted.items() if getattr(self, key) != value}
+        changed = frozenset(key for key, value in wanted.items() if getattr(self, key) != value)
         if not changed:
-            return False
-        for key, value in changed.items():
-            setattr(self, key, value)
+            return changed
+        for key in changed:
+            setattr(self, key, wanted[key])
         self._touch(at)
-        return True
+        self._record(
+            domain_events.TeamUpdated(team_id=self.id, actor_id=by, at=at, changed=changed)
+        )
+        return changed
 
     def add_member(self, user_id: uuid.UUID, *, by: uuid.UUID, at: datetime) -> Membership:
         if user_id in self.member_ids:
@@ -303,18 +352,38 @@ class Team:
         membership = Membership(user_id=user_id, added_at=at, added_by=by)
         self.members.append(membership)
         self._touch(at)
+        self._record(
+            domain_events.MemberAdded(team_id=self.id, actor_id=by, at=at, user_id=user_id)
+        )
         return membership
 
-    def remove_member(self, user_id: uuid.UUID, *, at: datetime) -> None:
+    def remove_member(
+        self, user_id: uuid.UUID, *, at: datetime, by: uuid.UUID | None = None
+    ) -> None:
         if user_id not in self.member_ids:
             raise NotATeamMember(f"{user_id} is not a member of this team.")
         self.members = [m for m in self.members if m.user_id != user_id]
         self._touch(at)
+        self._record(
+            domain_events.MemberRemoved(team_id=self.id, actor_id=by, at=at, user_id=user_id)
+        )
 
-    def mark_deleted(self, at: datetime) -> None:
+    def mark_deleted(self, at: datetime, *, by: uuid.UUID | None = None) -> None:
         """A last version, so replicas order the deletion after every earlier change."""
         self._touch(at)
+        self._record(domain_events.TeamDeleted(team_id=self.id, actor_id=by, at=at))
+
+    def republish(self, at: datetime) -> None:
+        """Announce the team as it is (replica rebuilds); no new version."""
+        self._record(domain_events.TeamRepublished(team_id=self.id, actor_id=None, at=at))
+
+    def pull_events(self) -> list[domain_events.TeamEvent]:
+        recorded, self.events = self.events, []
+        return recorded
 
     def _touch(self, at: datetime) -> None:
         self.updated_at = at
         self.version += 1
+
+    def _record(self, event: domain_events.TeamEvent) -> None:
+        self.events.append(event)

@@ -75,6 +75,16 @@ def _mutable_values(profile: Profile) -> dict[str, Any]:
 class SqlAlchemyProfileRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._seen: dict[int, tuple[Profile, int]] = {}
+        """Each profile handed out, by object (two reads of one row are two copies), with the
+        version it was read or last saved at."""
+
+    def _remember(self, profile: Profile) -> Profile:
+        self._seen[id(profile)] = (profile, profile.version)
+        return profile
+
+    def seen(self) -> list[tuple[Profile, int]]:
+        return list(self._seen.values())
 
     def add_if_absent(self, profile: Profile) -> bool:
         inserted = self._session.execute(
@@ -89,18 +99,21 @@ class SqlAlchemyProfileRepository:
             .on_conflict_do_nothing(index_elements=[profiles.c.id])
             .returning(profiles.c.id)
         ).first()
-        return inserted is not None
+        if inserted is None:
+            return False
+        self._remember(profile)
+        return True
 
     def get(self, user_id: uuid.UUID) -> Profile | None:
         row = self._session.execute(sa.select(profiles).where(profiles.c.id == user_id)).first()
-        return _profile(row) if row else None
+        return self._remember(_profile(row)) if row else None
 
     def get_for_update(self, user_id: uuid.UUID) -> Profile | None:
         row = self._session.execute(
             # NO KEY UPDATE: membership inserts (their FK check) need not wait for this lock.
             sa.select(profiles).where(profiles.c.id == user_id).with_for_update(key_share=True)
         ).first()
-        return _profile(row) if row else None
+        return self._remember(_profile(row)) if row else None
 
     def save(self, profile: Profile, *, expected_version: int) -> None:
         result = self._session.execute(
@@ -113,6 +126,7 @@ class SqlAlchemyProfileRepository:
                 sa.select(profiles.c.version).where(profiles.c.id == profile.id)
             ).scalar_one_or_none()
             raise StaleVersion(current)
+        self._remember(profile)
 
     def search(
         self, criteria: ProfileSearch, after: ProfilePosition | None, limit: int
@@ -143,7 +157,9 @@ class SqlAlchemyProfileRepository:
                 sa.tuple_(USERNAME_KEY, profiles.c.id) > sa.tuple_(after.username_key, after.id)
             )
         rows = self._session.execute(query.order_by(USERNAME_KEY, profiles.c.id).limit(limit)).all()
-        return [(_profile(row), ProfilePosition(row.sort_key, row.id)) for row in rows]
+        return [
+            (self._remember(_profile(row)), ProfilePosition(row.sort_key, row.id)) for row in rows
+        ]
 
     def usernames(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not user_ids:
@@ -157,4 +173,4 @@ class SqlAlchemyProfileRepository:
         query = sa.select(profiles).order_by(profiles.c.id).limit(limit)
         if after is not None:
             query = query.where(profiles.c.id > after)
-        return [_profile(row) for row in self._session.execute(query)]
+        return [self._remember(_profile(row)) for row in self._session.execute(query)]

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,16 @@ def _team(row: Any, members: list[Membership]) -> Team:
 class SqlAlchemyTeamRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._seen: dict[int, tuple[Team, int]] = {}
+        """Each team handed out, by object (two reads of one row are two copies), with the
+        version it was read or last saved at."""
+
+    def _remember(self, team: Team) -> Team:
+        self._seen[id(team)] = (team, team.version)
+        return team
+
+    def seen(self) -> list[tuple[Team, int]]:
+        return list(self._seen.values())
 
     @contextmanager
     def _name_clash_is_taken(self) -> Iterator[None]:
@@ -66,6 +77,7 @@ class SqlAlchemyTeamRepository:
             )
         for membership in team.members:
             self.add_member(team.id, membership)
+        self._remember(team)
 
     def _members(self, team_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Membership]]:
         found: dict[uuid.UUID, list[Membership]] = defaultdict(list)
@@ -86,7 +98,7 @@ class SqlAlchemyTeamRepository:
         row = self._session.execute(query).first()
         if row is None:
             return None
-        return _team(row, self._members([row.id]).get(row.id, []))
+        return self._remember(_team(row, self._members([row.id]).get(row.id, [])))
 
     def get(self, team_id: uuid.UUID) -> Team | None:
         return self._one(sa.select(teams).where(teams.c.id == team_id))
@@ -122,6 +134,7 @@ class SqlAlchemyTeamRepository:
             )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             self._raise_stale(team.id)
+        self._remember(team)
 
     def delete(self, team_id: uuid.UUID, *, expected_version: int) -> None:
         current = self._session.execute(
@@ -133,14 +146,19 @@ class SqlAlchemyTeamRepository:
             team_memberships.delete().where(team_memberships.c.team_id == team_id)
         )
         self._session.execute(teams.delete().where(teams.c.id == team_id))
+        self._seen = {key: seen for key, seen in self._seen.items() if seen[0].id != team_id}
 
     def add_member(self, team_id: uuid.UUID, membership: Membership) -> None:
         self._session.execute(
-            team_memberships.insert().values(
+            postgresql.insert(team_memberships)
+            .values(
                 team_id=team_id,
                 user_id=membership.user_id,
                 added_at=membership.added_at,
                 added_by=membership.added_by,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[team_memberships.c.team_id, team_memberships.c.user_id]
             )
         )
 
@@ -185,7 +203,10 @@ class SqlAlchemyTeamRepository:
         rows = self._session.execute(query.order_by(NAME_KEY, teams.c.id).limit(limit)).all()
         members = self._members([row.id for row in rows])
         return [
-            (_team(row, members.get(row.id, [])), TeamPosition(row.sort_key, row.id))
+            (
+                self._remember(_team(row, members.get(row.id, []))),
+                TeamPosition(row.sort_key, row.id),
+            )
             for row in rows
         ]
 
@@ -195,4 +216,4 @@ class SqlAlchemyTeamRepository:
             query = query.where(teams.c.id > after)
         rows = self._session.execute(query).all()
         members = self._members([row.id for row in rows])
-        return [_team(row, members.get(row.id, [])) for row in rows]
+        return [self._remember(_team(row, members.get(row.id, []))) for row in rows]

@@ -289,7 +289,7 @@ class FakeTaskRepository:
             if stored is not None:
                 raise AssertionError(f"task {task.id} inserted twice")
             self._write_tags(task, task.created_by)
-            state.tasks[task.id] = _copy(task)
+            state.tasks[task.id] = _as_stored(task)
         elif task.changed:
             loaded = self._seen[task.id][1]
             if stored is None or stored.version != loaded:
@@ -297,7 +297,7 @@ class FakeTaskRepository:
             editor = _tag_editor(recorded)
             if editor is not None:
                 self._write_tags(task, editor)
-            state.tasks[task.id] = _copy(task)
+            state.tasks[task.id] = _as_stored(task)
         for event in recorded:
             if isinstance(event, events.TaskDueSoon):
                 state.due_soon_announced[task.id] = event.due_date
@@ -325,6 +325,13 @@ class FakeTaskRepository:
     def document(self, task_id: uuid.UUID) -> TaskDocument | None:
         task = self._state.tasks.get(task_id)
         return document_of(self._state, task) if task else None
+
+
+def _as_stored(task: Task) -> Task:
+    """What a row holds: no pending events, no "changed in this unit of work" mark."""
+    row = _copy(task)
+    row.events, row.changed = [], False
+    return row
 
 
 def _tag_editor(recorded: Sequence[events.TaskEvent]) -> uuid.UUID | None:

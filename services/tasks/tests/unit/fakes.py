@@ -1037,3 +1037,28 @@ def patch(harness: Harness, actor: uuid.UUID, task_id: uuid.UUID, **values: Any)
 
 def stored(harness: Harness, task_id: uuid.UUID) -> Task:
     return harness.store.state.tasks[task_id]
+
+
+@dataclass
+class Scene:
+    """A team task by its creator, with one assignee, and everyone else who might call."""
+
+    task_id: uuid.UUID
+    team_id: uuid.UUID
+    people: dict[str, uuid.UUID]
+
+    ROLES = ("creator", "assignee", "teammate", "manager", "admin", "stranger")
+
+
+def build_scene(harness: Harness) -> Scene:
+    team = uuid.uuid4()
+    people = {
+        "creator": harness.store.add_user("member", team),
+        "assignee": harness.store.add_user(),
+        "teammate": harness.store.add_user("member", team),
+        "manager": harness.store.add_user("manager"),
+        "admin": harness.store.add_user("admin"),
+        "stranger": harness.store.add_user("member", uuid.uuid4()),
+    }
+    task_id = create_task(harness, people["creator"], team_id=team, assignees=[people["assignee"]])
+    return Scene(task_id, team, people)

@@ -4,11 +4,10 @@ split into updated and status_changed; If-Match, archive and permission rules.""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from tasks_unit_fakes import create_task, patch, stored
+from tasks_unit_fakes import Scene, build_scene, create_task, patch, stored
 
 from tasks_service.application.archive_task import ArchiveTask
 from tasks_service.application.ports import ReplicaTeam
@@ -322,25 +321,9 @@ def test_an_unknown_assignee_on_update_writes_none_of_the_edits(harness) -> None
 # Who may
 
 
-@dataclass
-class Scene:
-    task_id: uuid.UUID
-    people: dict[str, uuid.UUID]
-
-
 @pytest.fixture
 def scene(harness) -> Scene:
-    team = uuid.uuid4()
-    people = {
-        "creator": harness.store.add_user("member", team),
-        "assignee": harness.store.add_user(),
-        "teammate": harness.store.add_user("member", team),
-        "manager": harness.store.add_user("manager"),
-        "admin": harness.store.add_user("admin"),
-        "stranger": harness.store.add_user("member", uuid.uuid4()),
-    }
-    task_id = create_task(harness, people["creator"], team_id=team, assignees=[people["assignee"]])
-    return Scene(task_id, people)
+    return build_scene(harness)
 
 
 @pytest.mark.parametrize(

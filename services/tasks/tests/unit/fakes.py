@@ -14,7 +14,7 @@ import copy
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cmp_to_key
 from types import TracebackType
@@ -110,6 +110,11 @@ class State:
     notifications: dict[uuid.UUID, NotificationRecord] = field(default_factory=dict)
     last_attempts: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
+    def snapshot(self) -> State:
+        """Every table copied, its rows shared: rows are never changed in place, only
+        replaced (readers get deep copies), so this is as good as a deep copy, and cheap."""
+        return State(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
+
 
 class FakeStore:
     """The committed state, with helpers that put users and teams into the replica."""
@@ -184,7 +189,7 @@ def document_of(state: State, task: Task, position: tuple[Any, ...] = ()) -> Tas
                 "assigned_at": assignment.assigned_at.isoformat(),
             }
         )
-    fields = {
+    row = {
         "id": task.id,
         "title": task.title,
         "description": task.description,
@@ -207,7 +212,7 @@ def document_of(state: State, task: Task, position: tuple[Any, ...] = ()) -> Tas
         "updated_at": task.updated_at,
         "version": task.version,
     }
-    return TaskDocument(fields=fields, position=position)
+    return TaskDocument(fields=row, position=position)
 
 
 class FakeTaskRepository:
@@ -279,9 +284,9 @@ class FakeTaskRepository:
             state.due_soon_announced.pop(task.id, None)
             state.comments = {k: c for k, c in state.comments.items() if c.task_id != task.id}
             state.history = [h for h in state.history if h.task_id != task.id]
-            for other in state.tasks.values():
+            for other_id, other in state.tasks.items():
                 if other.parent_task_id == task.id:
-                    other.parent_task_id = None
+                    state.tasks[other_id] = replace(other, parent_task_id=None)
             self._seen.pop(task.id, None)
             return
         stored = state.tasks.get(task.id)
@@ -579,7 +584,8 @@ class FakeIdempotencyStore:
         return IdempotencyRecord(earlier.request_hash, earlier.response)
 
     def complete(self, principal: uuid.UUID, key: str, response: RecordedResponse) -> None:
-        self._uow.state.keys[(principal, key)].response = response
+        keys = self._uow.state.keys
+        keys[(principal, key)] = replace(keys[(principal, key)], response=response)
 
     def purge(self, created_before: datetime, limit: int) -> int:
         old = [k for k, v in self._uow.state.keys.items() if v.created_at < created_before]
@@ -784,7 +790,7 @@ class FakeUnitOfWork:
         self._store = store
 
     def __enter__(self) -> Self:
-        self.state = _copy(self._store.state)
+        self.state = self._store.state.snapshot()
         self.tasks = FakeTaskRepository(self)
         self.history = FakeHistoryLog(self)
         self.comments = FakeCommentRepository(self)
@@ -811,7 +817,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         record_changes(self)  # type: ignore[arg-type]
-        self._store.state = _copy(self.state)
+        self._store.state = self.state.snapshot()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             with contextlib.suppress(Exception):  # like the real one: logged, never raised

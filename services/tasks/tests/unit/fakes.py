@@ -152,6 +152,10 @@ class FakeStore:
             )
         return user_id
 
+    def deactivate(self, user_id: uuid.UUID) -> None:
+        user = self.state.users[user_id]
+        self.state.users[user_id] = replace(user, is_active=False, version=user.version + 1)
+
     def add_team(self, *members: uuid.UUID, name: str = "Team") -> uuid.UUID:
         team_id = uuid.uuid4()
         self.state.teams[team_id] = StoredTeam(ReplicaTeam(team_id, name, 1, tuple(members)))
@@ -824,8 +828,20 @@ class FakeUnitOfWork:
                 callback()
 
 
-def _position(task: Task, keys: Sequence[SortKey]) -> tuple[Any, ...]:
+def _rank(task: Task, text: str | None) -> float:
+    """A stand-in for full-text search: every word must occur; title words weigh double."""
+    if text is None:
+        return 0.0
+    title, description = task.title.lower(), task.description.lower()
+    words = text.lower().split()
+    if not all(word in title or word in description for word in words):
+        return 0.0
+    return float(sum(2 * title.count(word) + description.count(word) for word in words))
+
+
+def _position(task: Task, keys: Sequence[SortKey], text: str | None = None) -> tuple[Any, ...]:
     values: dict[str, Any] = {
+        "rank": _rank(task, text),
         "created_at": task.created_at,
         "updated_at": task.updated_at,
         "due_date": task.due_date,
@@ -893,10 +909,12 @@ class FakeTaskReader:
                 continue
             if wanted.tags and not {t.lower() for t in task.tags} & set(wanted.tags):
                 continue
+            if wanted.text is not None and not _rank(task, wanted.text):
+                continue
             rows.append(task)
         keys = listing.sort
         positioned = sorted(
-            ((_position(task, keys), task) for task in rows),
+            ((_position(task, keys, wanted.text), task) for task in rows),
             key=cmp_to_key(lambda a, b: _compare(keys, a[0], b[0])),
         )
         if listing.after is not None:

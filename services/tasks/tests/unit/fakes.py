@@ -820,7 +820,7 @@ class FakeUnitOfWork:
         self._after_commit.append(callback)
 
     def commit(self) -> None:
-        record_changes(self)  # type: ignore[arg-type]
+        record_changes(self)
         self._store.state = self.state.snapshot()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
@@ -1070,8 +1070,6 @@ class Scene:
     task_id: uuid.UUID
     team_id: uuid.UUID
     people: dict[str, uuid.UUID]
-
-    ROLES = ("creator", "assignee", "teammate", "manager", "admin", "stranger")
 
 
 def build_scene(harness: Harness) -> Scene:

@@ -312,10 +312,15 @@ class Task(TaskFields):
         """Replace the assignee set; returns (added, removed)."""
         self.ensure_not_archived()
         wanted = list(dict.fromkeys(user_ids))
+        if len(wanted) > MAX_ASSIGNEES:
+            raise ValidationFailed.single(
+                "assignee_ids", f"A task has at most {MAX_ASSIGNEES} assignees."
+            )
+        # Remove first: the limit applies to the new set, not to old and new together.
         removed = [uid for uid in self.assignee_ids if uid not in wanted]
-        added = self.assign(wanted, by=by, at=at)
         if removed:
             self._remove_assignees(removed, by=by, at=at)
+        added = self.assign(wanted, by=by, at=at)
         return added, removed
 
     def archive(self, *, by: uuid.UUID, at: datetime) -> bool:

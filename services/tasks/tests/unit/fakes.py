@@ -33,14 +33,14 @@ from tasks_service.application.comments import (
     EditCommentHandler,
 )
 from tasks_service.application.create_task import CreateTask, CreateTaskHandler
-from tasks_service.application.notification_ports import (
+from tasks_service.application.notifications.ports import (
     NewNotification,
     NotificationFilter,
     NotificationRecord,
     SummaryTask,
     UserSummary,
 )
-from tasks_service.application.notification_queries import NotificationQueries
+from tasks_service.application.notifications.queries import NotificationQueries
 from tasks_service.application.ports import (
     ActorRecord,
     CommentView,
@@ -718,13 +718,13 @@ class FakeNotificationLog:
         return rows[:limit]
 
 
-class FakeTaskJobs:
-    """The daily summary's query over the fake state (see `adapters.persistence.jobs`)."""
+class FakeDailySummaries:
+    """The daily summary's query over the fake state (see `adapters.persistence.summaries`)."""
 
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
 
-    def summaries(
+    def people(
         self, now: datetime, hour: int, window: int, after: uuid.UUID | None, limit: int
     ) -> list[UserSummary]:
         state = self._uow.state
@@ -804,7 +804,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyStore(self)
         self.outbox = FakeOutbox(self)
         self.notifications = FakeNotificationLog(self)
-        self.jobs = FakeTaskJobs(self)
+        self.summaries = FakeDailySummaries(self)
         self._after_commit: list[Callable[[], None]] = []
         return self
 

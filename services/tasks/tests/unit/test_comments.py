@@ -18,6 +18,7 @@ from tasks_service.domain.errors import (
     ValidationFailed,
 )
 from tasks_service.domain.model import COMMENT_EXCERPT, COMMENT_MAX
+from tasks_service.domain.templates import TemplateFields
 
 
 @pytest.fixture
@@ -319,7 +320,7 @@ def test_a_cursor_of_another_list_is_refused_by_the_comments(harness) -> None:
     for n in range(3):
         _comment(harness, ann, task_id, f"c{n}")
     for n in range(3):
-        harness.templates.create(CreateTemplate(ann, {"name": f"T{n}", "title": "t"}))
+        harness.templates.create(CreateTemplate(ann, TemplateFields(name=f"T{n}", title="t")))
     foreign = harness.templates.page(ann, 1, None, None).next_cursor
     assert foreign is not None
     with pytest.raises(ValidationFailed) as caught:

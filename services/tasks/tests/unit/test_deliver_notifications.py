@@ -7,8 +7,8 @@ import uuid
 from datetime import timedelta
 
 from taskhive_shared.mail.message import MailDeliveryError, OutgoingEmail
-from tasks_service.application.deliver import DeliverNotifications
-from tasks_service.application.notification_ports import NewNotification, NotificationRecord
+from tasks_service.application.notifications.delivery import DeliverNotifications
+from tasks_service.application.notifications.ports import NewNotification, NotificationRecord
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
 
 

@@ -341,6 +341,7 @@ def test_task_fields_declare_the_title_required_and_the_summary_fields() -> None
         "status",
         "priority",
         "due_date",
+        "story_points",
         "team_id",
         "parent_task_id",
         "tags",

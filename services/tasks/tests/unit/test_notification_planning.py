@@ -11,7 +11,7 @@ from tasks_unit_fakes import create_task, patch
 
 from tasks_service.application.archive_task import ArchiveTask
 from tasks_service.application.comments import AddComment
-from tasks_service.application.notify import PlanTaskNotifications
+from tasks_service.application.notifications.planning import PlanTaskNotifications
 from tasks_service.domain.notifications import NotificationType
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tasks_service.application.notification_ports import NewNotification, NotificationFilter
+from tasks_service.application.notifications.ports import NewNotification, NotificationFilter
 from tasks_service.domain.errors import ValidationFailed
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
 

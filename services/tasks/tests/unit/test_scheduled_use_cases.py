@@ -11,7 +11,7 @@ from tasks_unit_fakes import create_task, patch, stored
 
 from tasks_service.application.archive_task import ArchiveTask
 from tasks_service.application.comments import AddComment
-from tasks_service.application.notification_ports import NewNotification
+from tasks_service.application.notifications.ports import NewNotification
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
 
 DAY = timedelta(days=1)

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from taskhive_shared.db.provisioning import provision_service
 from tasks_service.adapters.persistence.task_sql import list_statement
 from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
 from tasks_service.application.queries import parse_sort
-from tasks_service.bootstrap import migrate
+from tasks_service.bootstrap import MIGRATIONS_DIR, migrate
 from tasks_service.domain.errors import StaleVersion
 from tasks_service.domain.model import Task, TaskFields
 
@@ -52,7 +53,7 @@ def test_migrations_and_provisioning_are_idempotent(test_database, tasks_setting
     migrate(tasks_settings)
     with psycopg.connect(test_database.url("tasks_app")) as connection:
         version = connection.execute("SELECT version_num FROM tasks.alembic_version").fetchall()
-    assert version == [("0003",)]
+    assert version == [(ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head(),)]
 
 
 def _stored_task(tasks_runtime, **fields) -> Task:

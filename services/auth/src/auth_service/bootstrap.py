@@ -48,7 +48,6 @@ from auth_service.entrypoints.jobs import (
     register_jobs,
 )
 from taskhive_shared.db.engine import create_db_engine, database_ready
-from taskhive_shared.db.migrations import upgrade_to_head
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -58,7 +57,6 @@ from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
 from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
-from taskhive_shared.logging import configure_logging
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
@@ -66,6 +64,7 @@ from taskhive_shared.security.denylist import (
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
+from taskhive_shared.service import consumer_topology_of, migrate_schema, wsgi_entry
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOBS_SERVICE = "auth"
@@ -180,13 +179,7 @@ def build_event_processor(runtime: AuthRuntime | AuthEventRuntime) -> EventProce
 
 
 def consumer_topology() -> ConsumerTopology:
-    # Producers' exchanges are declared by provisioning; this user may only bind to them.
-    return ConsumerTopology(
-        service=SCHEMA,
-        queue=QUEUE,
-        bindings={USERS_EXCHANGE: list(CONSUMED)},
-        declare_producer_exchanges=False,
-    )
+    return consumer_topology_of(SCHEMA, QUEUE, {USERS_EXCHANGE: CONSUMED})
 
 
 def event_wiring(settings: AuthSettings) -> EventWiring:
@@ -220,15 +213,14 @@ def jobs_wiring(settings: AuthSettings) -> JobsWiring:
 
 
 def migrate(settings: AuthSettings) -> None:
-    url = settings.migrator_database_url or settings.database_url
-    upgrade_to_head(MIGRATIONS_DIR, url, SCHEMA)
+    migrate_schema(settings, MIGRATIONS_DIR, SCHEMA)
 
 
 def wsgi_app() -> Flask:
     """Entry for gunicorn: `gunicorn 'auth_service.bootstrap:wsgi_app()'`."""
-    settings = AuthSettings()  # type: ignore[call-arg]
-    configure_logging("auth", settings.log_level)
-    return build_http_app(build_runtime(settings))
+    return wsgi_entry(
+        "auth", AuthSettings, lambda settings: build_http_app(build_runtime(settings))
+    )
 
 
 def write_signing_key(path: Path) -> str | None:

@@ -13,7 +13,6 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
 
 from taskhive_shared.db.engine import create_db_engine, database_ready, normalise_url
-from taskhive_shared.db.migrations import upgrade_to_head
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -24,7 +23,6 @@ from taskhive_shared.http.health import ReadinessCheck
 from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
-from taskhive_shared.logging import configure_logging
 from taskhive_shared.mail.message import Mailer
 from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
@@ -222,12 +220,10 @@ def build_event_processor(
 
 
 def consumer_topology() -> ConsumerTopology:
-    # Producers' exchanges are declared by provisioning; this user may only bind to them.
-    return ConsumerTopology(
-        service=SCHEMA,
-        queue=QUEUE,
-        bindings={USERS_EXCHANGE: list(USERS_EVENTS), TASKS_EXCHANGE: list(NOTIFIED)},
-        declare_producer_exchanges=False,
+    from taskhive_shared.service import consumer_topology_of
+
+    return consumer_topology_of(
+        SCHEMA, QUEUE, {USERS_EXCHANGE: USERS_EVENTS, TASKS_EXCHANGE: NOTIFIED}
     )
 
 
@@ -296,12 +292,15 @@ def jobs_wiring(settings: TasksSettings) -> JobsWiring:
 
 
 def migrate(settings: TasksSettings) -> None:
-    url = settings.migrator_database_url or settings.database_url
-    upgrade_to_head(MIGRATIONS_DIR, url, SCHEMA)
+    from taskhive_shared.service import migrate_schema
+
+    migrate_schema(settings, MIGRATIONS_DIR, SCHEMA)
 
 
 def wsgi_app() -> Flask:
     """Entry for gunicorn: `gunicorn 'tasks_service.bootstrap:wsgi_app()'`."""
-    settings = TasksSettings()  # type: ignore[call-arg]
-    configure_logging("tasks", settings.log_level)
-    return build_http_app(build_runtime(settings))
+    from taskhive_shared.service import wsgi_entry
+
+    return wsgi_entry(
+        "tasks", TasksSettings, lambda settings: build_http_app(build_runtime(settings))
+    )

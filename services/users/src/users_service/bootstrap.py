@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from taskhive_shared.db.engine import create_db_engine, database_ready
-from taskhive_shared.db.migrations import upgrade_to_head
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -24,7 +23,6 @@ from taskhive_shared.http.health import ReadinessCheck
 from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
-from taskhive_shared.logging import configure_logging
 from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
 from taskhive_shared.mail.templates import EmailTemplates
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
@@ -39,6 +37,7 @@ from taskhive_shared.security.tokens import (
     RefuseAllKeys,
     SigningKeyResolver,
 )
+from taskhive_shared.service import consumer_topology_of, migrate_schema, wsgi_entry
 from users_service.adapters.clock import SystemClock
 from users_service.adapters.jobs import CeleryWelcomeEmailQueue
 from users_service.adapters.persistence.tables import SCHEMA, inbox, outbox
@@ -237,13 +236,7 @@ def build_event_processor(runtime: UsersRuntime) -> EventProcessor:
 
 
 def consumer_topology() -> ConsumerTopology:
-    # Producers' exchanges are declared by provisioning; this user may only bind to them.
-    return ConsumerTopology(
-        service=SCHEMA,
-        queue=QUEUE,
-        bindings={AUTH_EXCHANGE: list(CONSUMED)},
-        declare_producer_exchanges=False,
-    )
+    return consumer_topology_of(SCHEMA, QUEUE, {AUTH_EXCHANGE: CONSUMED})
 
 
 def event_wiring(settings: UsersSettings) -> EventWiring:
@@ -258,12 +251,11 @@ def event_wiring(settings: UsersSettings) -> EventWiring:
 
 
 def migrate(settings: UsersSettings) -> None:
-    url = settings.migrator_database_url or settings.database_url
-    upgrade_to_head(MIGRATIONS_DIR, url, SCHEMA)
+    migrate_schema(settings, MIGRATIONS_DIR, SCHEMA)
 
 
 def wsgi_app() -> Flask:
     """Entry for gunicorn: `gunicorn 'users_service.bootstrap:wsgi_app()'`."""
-    settings = UsersSettings()  # type: ignore[call-arg]
-    configure_logging("users", settings.log_level)
-    return build_http_app(build_runtime(settings))
+    return wsgi_entry(
+        "users", UsersSettings, lambda settings: build_http_app(build_runtime(settings))
+    )

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from taskhive_shared.http.health import ReadinessCheck
-from taskhive_shared.logging import configure_logging
+from taskhive_shared.service import wsgi_entry
 from web_service.adapters.http_transport import RequestsTransport
 from web_service.adapters.memory_store import InMemorySessionStore
 from web_service.adapters.redis_store import RedisSessionStore
@@ -75,6 +75,4 @@ def build_app(
 
 def wsgi_app() -> Flask:
     """Entry for gunicorn: `gunicorn 'web_service.bootstrap:wsgi_app()'`."""
-    settings = WebSettings()
-    configure_logging("web", settings.log_level)
-    return build_app(settings)
+    return wsgi_entry("web", WebSettings, build_app)

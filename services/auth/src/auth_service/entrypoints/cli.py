@@ -9,49 +9,10 @@ from pathlib import Path
 
 import click
 
-from taskhive_shared.events.cli import EventWiring, event_commands
-from taskhive_shared.jobs.cli import JobsWiring, job_commands
-from taskhive_shared.logging import configure_logging
+from auth_service.config import AuthSettings
+from taskhive_shared.cli import service_cli
 
-
-@click.group()
-def main() -> None:
-    """Operate the Taskhive auth service."""
-
-
-def _event_wiring() -> EventWiring:
-    from auth_service.bootstrap import event_wiring
-    from auth_service.config import AuthSettings
-
-    settings = AuthSettings()  # type: ignore[call-arg]
-    configure_logging("auth", settings.log_level)
-    return event_wiring(settings)
-
-
-for _command in event_commands(_event_wiring):
-    main.add_command(_command)
-
-
-def _jobs_wiring() -> JobsWiring:
-    from auth_service.bootstrap import jobs_wiring
-    from auth_service.config import AuthSettings
-
-    settings = AuthSettings()  # type: ignore[call-arg]
-    configure_logging("auth", settings.log_level)
-    return jobs_wiring(settings)
-
-
-main.add_command(job_commands(_jobs_wiring), "jobs")
-
-
-@main.command()
-def migrate() -> None:
-    """Apply the auth schema's migrations (as AUTH_MIGRATOR_DATABASE_URL)."""
-    from auth_service.bootstrap import migrate as run_migrations
-    from auth_service.config import AuthSettings
-
-    run_migrations(AuthSettings())  # type: ignore[call-arg]
-    click.echo("auth: migrations applied")
+main = service_cli("auth", AuthSettings, "auth_service.bootstrap")
 
 
 @main.command("create-admin")
@@ -62,7 +23,6 @@ def migrate() -> None:
 def create_admin(email: str, username: str) -> None:
     """Create the first admin; the password comes from TASKHIVE_ADMIN_PASSWORD only."""
     from auth_service.bootstrap import build_runtime
-    from auth_service.config import AuthSettings
     from auth_service.domain.errors import AuthError
 
     password = os.environ.get("TASKHIVE_ADMIN_PASSWORD")

@@ -5,49 +5,10 @@ from __future__ import annotations
 
 import click
 
-from taskhive_shared.events.cli import EventWiring, event_commands
-from taskhive_shared.jobs.cli import JobsWiring, job_commands
-from taskhive_shared.logging import configure_logging
+from taskhive_shared.cli import service_cli
+from users_service.config import UsersSettings
 
-
-@click.group()
-def main() -> None:
-    """Operate the Taskhive users service."""
-
-
-def _event_wiring() -> EventWiring:
-    from users_service.bootstrap import event_wiring
-    from users_service.config import UsersSettings
-
-    settings = UsersSettings()  # type: ignore[call-arg]
-    configure_logging("users", settings.log_level)
-    return event_wiring(settings)
-
-
-for _command in event_commands(_event_wiring):
-    main.add_command(_command)
-
-
-def _jobs_wiring() -> JobsWiring:
-    from users_service.bootstrap import jobs_wiring
-    from users_service.config import UsersSettings
-
-    settings = UsersSettings()  # type: ignore[call-arg]
-    configure_logging("users", settings.log_level)
-    return jobs_wiring(settings)
-
-
-main.add_command(job_commands(_jobs_wiring), "jobs")
-
-
-@main.command()
-def migrate() -> None:
-    """Apply the users schema's migrations (as USERS_MIGRATOR_DATABASE_URL)."""
-    from users_service.bootstrap import migrate as run_migrations
-    from users_service.config import UsersSettings
-
-    run_migrations(UsersSettings())  # type: ignore[call-arg]
-    click.echo("users: migrations applied")
+main = service_cli("users", UsersSettings, "users_service.bootstrap")
 
 
 @main.command("publish-snapshots")
@@ -56,7 +17,6 @@ def publish_snapshots(batch_size: int) -> None:
     """Write `users.user.updated.v1` for every profile and `users.team.updated.v1` for every
     team to the outbox, so other services can rebuild their replicas."""
     from users_service.bootstrap import build_offline_runtime
-    from users_service.config import UsersSettings
 
     runtime = build_offline_runtime(UsersSettings())  # type: ignore[call-arg]
     try:

@@ -26,9 +26,9 @@ from auth_service.bootstrap import build_http_app as build_auth_http_app
 from auth_service.bootstrap import build_jobs_app as build_auth_jobs_app
 from auth_service.bootstrap import build_relay as build_auth_relay
 from auth_service.bootstrap import build_runtime as build_auth
+from auth_service.bootstrap import consumer_topology as auth_topology
 from auth_service.bootstrap import migrate as migrate_auth
 from auth_service.config import AuthSettings
-from auth_service.entrypoints import events as auth_events
 from taskhive_gateway.dev import create_dev_app
 from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route, not_found_app
 from taskhive_infra.seed import seed_demo_accounts, seed_demo_tasks
@@ -40,26 +40,24 @@ from taskhive_shared.mail.local_server import LocalSmtpServer
 from taskhive_shared.messaging.inmemory import InMemoryBroker
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
 from taskhive_shared.security.tokens import LocalKeyResolver
-from tasks_service.adapters.notifications.dispatcher import CeleryNotificationDispatcher
 from tasks_service.bootstrap import TasksRuntime
-from tasks_service.bootstrap import build_event_processor as build_tasks_processor
+from tasks_service.bootstrap import build_event_processor_for_jobs as build_tasks_processor
 from tasks_service.bootstrap import build_http_app as build_tasks_http_app
 from tasks_service.bootstrap import build_jobs_app as build_tasks_jobs_app
 from tasks_service.bootstrap import build_relay as build_tasks_relay
 from tasks_service.bootstrap import build_runtime as build_tasks
+from tasks_service.bootstrap import consumer_topology as tasks_topology
 from tasks_service.bootstrap import migrate as migrate_tasks
 from tasks_service.config import TasksSettings
-from tasks_service.entrypoints import events as tasks_events
 from users_service.bootstrap import UsersRuntime
 from users_service.bootstrap import build_event_processor as build_users_processor
 from users_service.bootstrap import build_http_app as build_users_http_app
 from users_service.bootstrap import build_relay as build_users_relay
 from users_service.bootstrap import build_runtime as build_users
+from users_service.bootstrap import consumer_topology as users_topology
 from users_service.bootstrap import migrate as migrate_users
 from users_service.config import UsersSettings
-from users_service.entrypoints import events as users_events
-from web_service.adapters.wsgi_transport import WsgiTransport
-from web_service.bootstrap import build_app as build_web_app
+from web_service.bootstrap import build_in_process_app as build_web_app
 from web_service.config import WebSettings
 
 logger = logging.getLogger("taskhive.embedded")
@@ -217,10 +215,7 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     }
     # The web UI calls the API through this same router, in-process, as the browser's address
     # (so the sign-in limit counts each browser); nothing sits in front of it to trust.
-    web_app = build_web_app(
-        WebSettings(session_redis_url=None, trusted_proxies=0),
-        transport=WsgiTransport(lambda: router),
-    )
+    web_app = build_web_app(WebSettings(session_redis_url=None, trusted_proxies=0), lambda: router)
     router = GatewayRouter(
         [
             Route("/", web_app),
@@ -241,12 +236,11 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
             int(os.environ.get("GATEWAY_AUTH_RATE_PERIOD", "60")),
         ),
     )
+    # Each consumer is bound as in RabbitMQ, from its service's own topology.
     broker = InMemoryBroker()
-    broker.bind(users_events.QUEUE, users_events.AUTH_EXCHANGE, build_users_processor(users))
-    broker.bind(auth_events.QUEUE, auth_events.USERS_EXCHANGE, build_auth_processor(auth))
-    tasks_processor = build_tasks_processor(tasks, CeleryNotificationDispatcher(jobs["tasks"]))
-    broker.bind(tasks_events.QUEUE, tasks_events.USERS_EXCHANGE, tasks_processor)
-    broker.bind(tasks_events.QUEUE, tasks_events.TASKS_EXCHANGE, tasks_processor)
+    broker.bind_topology(users_topology(), build_users_processor(users))
+    broker.bind_topology(auth_topology(), build_auth_processor(auth))
+    broker.bind_topology(tasks_topology(), build_tasks_processor(tasks, jobs["tasks"]))
     relays = [
         build_auth_relay(auth, broker),
         build_users_relay(users, broker),

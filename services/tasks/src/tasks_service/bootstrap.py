@@ -304,3 +304,9 @@ def wsgi_app() -> Flask:
     return wsgi_entry(
         "tasks", TasksSettings, lambda settings: build_http_app(build_runtime(settings))
     )
+
+
+def build_event_processor_for_jobs(runtime: TasksRuntime, jobs_app: Celery) -> EventProcessor:
+    """The consumer's processor, handing the notifications it plans to `jobs_app` (the
+    single-process mode's in-process app; `event_wiring` builds its own)."""
+    return build_event_processor(runtime, CeleryNotificationDispatcher(jobs_app))

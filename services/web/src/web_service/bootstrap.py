@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
@@ -13,6 +14,7 @@ from taskhive_shared.service import wsgi_entry
 from web_service.adapters.http_transport import RequestsTransport
 from web_service.adapters.memory_store import InMemorySessionStore
 from web_service.adapters.redis_store import RedisSessionStore
+from web_service.adapters.wsgi_transport import WsgiTransport
 from web_service.application.directory import Directory
 from web_service.application.ports import ApiTransport, SessionStore
 from web_service.application.sessions import SessionManager
@@ -20,6 +22,9 @@ from web_service.application.task_list import StatusCounts
 from web_service.config import WebSettings
 from web_service.entrypoints.http.app import create_app
 from web_service.entrypoints.http.context import WebDependencies
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
 def build_app(
@@ -76,3 +81,9 @@ def build_app(
 def wsgi_app() -> Flask:
     """Entry for gunicorn: `gunicorn 'web_service.bootstrap:wsgi_app()'`."""
     return wsgi_entry("web", WebSettings, build_app)
+
+
+def build_in_process_app(settings: WebSettings, gateway: Callable[[], WSGIApplication]) -> Flask:
+    """The web UI of the single-process mode: its API calls go to `gateway()` (the in-process
+    router, built after this app, which it also serves) without a socket."""
+    return build_app(settings, transport=WsgiTransport(gateway))

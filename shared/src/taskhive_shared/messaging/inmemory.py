@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from taskhive_shared.events.consumer import EventProcessor, Outcome
 from taskhive_shared.events.envelope import EventEnvelope
-from taskhive_shared.messaging.rabbitmq import DEFAULT_RETRY_DELAYS_MS
+from taskhive_shared.messaging.rabbitmq import DEFAULT_RETRY_DELAYS_MS, ConsumerTopology
 
 logger = logging.getLogger(__name__)
 
@@ -59,17 +59,33 @@ class InMemoryBroker:
     ) -> None:
         """Route the processor's event types from `exchange` to the named queue and start it."""
         with self._lock:
-            target = self._queues.get(queue_name)
-            if target is None:
-                target = _Queue(queue_name, processor, retry_delays_ms)
-                self._queues[queue_name] = target
-                thread = threading.Thread(
-                    target=self._work, args=(target,), name=f"queue-{queue_name}", daemon=True
-                )
-                self._threads.append(thread)
-                thread.start()
+            target = self._queue(queue_name, processor, retry_delays_ms)
             for event_type in processor.event_types:
                 self._routes[(exchange, event_type)].append(target)
+
+    def bind_topology(self, topology: ConsumerTopology, processor: EventProcessor) -> None:
+        """Bind as RabbitMQ is bound from the same `ConsumerTopology` (a service's bootstrap
+        `consumer_topology()`): its queue, each producer exchange's listed types, its delays."""
+        with self._lock:
+            target = self._queue(topology.queue, processor, topology.retry_delays_ms)
+            for exchange, event_types in topology.bindings.items():
+                for event_type in event_types:
+                    self._routes[(exchange, event_type)].append(target)
+
+    def _queue(
+        self, queue_name: str, processor: EventProcessor, retry_delays_ms: Sequence[int]
+    ) -> _Queue:
+        """The named queue, created with its worker thread on first use (lock held)."""
+        target = self._queues.get(queue_name)
+        if target is None:
+            target = _Queue(queue_name, processor, retry_delays_ms)
+            self._queues[queue_name] = target
+            thread = threading.Thread(
+                target=self._work, args=(target,), name=f"queue-{queue_name}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+        return target
 
     def dead_letters(self, queue_name: str) -> list[tuple[bytes, str]]:
         return list(self._queues[queue_name].dead_letters)

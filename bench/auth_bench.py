@@ -22,6 +22,7 @@ import requests
 from bench.stack import running_stack
 
 TIMEOUT = 30
+UNUSED_DB = "postgresql://unused@127.0.0.1:1/none"
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -50,15 +51,10 @@ def time_calls(call: Callable[[], object], count: int) -> list[float]:
 
 
 def bench_argon2(rows: list[str]) -> None:
-    from auth_service.adapters.hashing import Argon2PasswordHasher
+    from auth_service.bootstrap import build_password_hasher
     from auth_service.config import AuthSettings
 
-    defaults = AuthSettings(database_url="postgresql://unused@127.0.0.1:1/none")
-    hasher = Argon2PasswordHasher(
-        time_cost=defaults.argon2_time_cost,
-        memory_cost_kib=defaults.argon2_memory_kib,
-        parallelism=defaults.argon2_parallelism,
-    )
+    hasher = build_password_hasher(AuthSettings(database_url=UNUSED_DB))
     stored = hasher.hash("correct horse battery staple")
     rows.append(
         summarise(
@@ -75,27 +71,24 @@ def bench_argon2(rows: list[str]) -> None:
 
 
 def bench_verification(rows: list[str], redis_url: str) -> None:
-    from auth_service.adapters.signing import (
-        JwtAccessTokenIssuer,
-        KeySet,
-        SigningKey,
-        generate_private_key_pem,
-    )
-    from auth_service.domain.model import Role
+    from auth_service.bootstrap import build_access_token_issuer, ephemeral_keys, sign_access_token
+    from auth_service.config import AuthSettings
     from taskhive_shared.security.denylist import InMemoryTokenDenylist, RedisTokenDenylist
     from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
 
-    keys = KeySet([SigningKey.from_pem(generate_private_key_pem())])
-    issuer = JwtAccessTokenIssuer(
-        keys, issuer="taskhive-auth", audience="taskhive", ttl_seconds=900
-    )
-    token = issuer.issue(uuid.uuid4(), Role.MEMBER, uuid.uuid4()).token
+    keys = ephemeral_keys()
+    settings = AuthSettings(database_url=UNUSED_DB)
+    issuer = build_access_token_issuer(settings, keys)
+    token = sign_access_token(issuer, uuid.uuid4()).token
     for label, denylist in (
         ("in-process denylist", InMemoryTokenDenylist()),
         ("Redis denylist", RedisTokenDenylist.from_url(redis_url)),
     ):
         verifier = AccessTokenVerifier(
-            LocalKeyResolver(keys.jwks), denylist, issuer="taskhive-auth", audience="taskhive"
+            LocalKeyResolver(keys.jwks),
+            denylist,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
         )
         verifier.verify(token)
         samples = time_calls(lambda v=verifier: v.verify(token), 5000)
@@ -103,7 +96,7 @@ def bench_verification(rows: list[str], redis_url: str) -> None:
     rows.append(
         summarise(
             "issue (sign) RS256 access token",
-            time_calls(lambda: issuer.issue(uuid.uuid4(), Role.MEMBER, uuid.uuid4()), 500),
+            time_calls(lambda: sign_access_token(issuer, uuid.uuid4()), 500),
         )
     )
 

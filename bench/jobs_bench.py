@@ -265,9 +265,8 @@ def run_summary_job(
     """One run in a fresh interpreter (spawned): the job, timed, with its memory."""
     import tracemalloc
 
-    from tasks_service.application.scheduled import GenerateDailySummaries
+    from taskhive_shared.jobs.app import service_jobs
     from tasks_service.bootstrap import build_jobs_app, build_offline_runtime, build_tasks_jobs
-    from tasks_service.entrypoints.jobs import GENERATE_DAILY_SUMMARY
 
     smtp_settings = {"smtp_host": smtp[0], "smtp_port": smtp[1]} if smtp else {}
     settings = tasks_settings(app_url, **smtp_settings)
@@ -278,11 +277,11 @@ def run_summary_job(
     job: Callable[[], dict[str, int]]
     if mode == "record":
         jobs = build_tasks_jobs(settings, runtime, NullDispatcher(), mailer)
-        summaries: GenerateDailySummaries = jobs.daily_summary
+        summaries = jobs.daily_summary
         job = lambda: summaries(datetime.fromisoformat(now))  # noqa: E731
     else:
         app = build_jobs_app(settings, runtime, mailer=None if mode == "smtp" else mailer)
-        task = app.tasks[GENERATE_DAILY_SUMMARY]
+        task = app.tasks[service_jobs(app, "tasks")["generate_daily_summary"]]
         job = lambda: task.apply(kwargs={"now": now}).get()  # noqa: E731
     _reset_peak_rss()
     rss_before, maxrss_before = _status_mb("VmRSS"), _maxrss_mb()
@@ -312,26 +311,20 @@ def run_summary_job(
     }
 
 
-def explain_batch(admin_url: str, now: datetime, batch: int) -> str:
+def explain_batch(admin_url: str, now: datetime) -> str:
+    """EXPLAIN ANALYZE of the job's first batch (the job's own batch size)."""
     import sqlalchemy as sa
 
     from taskhive_shared.db.engine import normalise_url
-    from tasks_service.adapters.persistence.summaries import LISTED_TASKS, SUMMARIES
-    from tasks_service.application.scheduled import CATCH_UP_HOURS
+    from tasks_service.bootstrap import daily_summary_sql
 
+    summaries, fixed = daily_summary_sql()
     engine = sa.create_engine(normalise_url(admin_url), connect_args={"options": "-c timezone=UTC"})
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                sa.text("EXPLAIN (ANALYZE, BUFFERS) " + SUMMARIES),
-                {
-                    "now": now,
-                    "hour": SUMMARY_HOUR,
-                    "window": CATCH_UP_HOURS,
-                    "after": None,
-                    "limit": batch,
-                    "listed": LISTED_TASKS,
-                },
+                sa.text("EXPLAIN (ANALYZE, BUFFERS) " + summaries),
+                {**fixed, "now": now, "hour": SUMMARY_HOUR, "after": None},
             ).fetchall()
     finally:
         engine.dispose()
@@ -340,14 +333,14 @@ def explain_batch(admin_url: str, now: datetime, batch: int) -> str:
 
 def bench_summary(tasks: int, users: int) -> list[str]:
     from taskhive_shared.mail.local_server import LocalSmtpServer
-    from tasks_service.application.scheduled import DEFAULT_BATCH
-    from tasks_service.bootstrap import migrate
+    from tasks_service.bootstrap import daily_summary_sql, migrate
 
+    batch = daily_summary_sql()[1]["limit"]
     now, yesterday, zones = summary_moment()
     out = [
         f"### Daily summary: {users:,} users, {tasks:,} tasks",
         "",
-        f"`now` = {now.isoformat()} (07:00 in {', '.join(zones)}); batches of {DEFAULT_BATCH}.",
+        f"`now` = {now.isoformat()} (07:00 in {', '.join(zones)}); batches of {batch}.",
         "",
     ]
     with tasks_database() as (admin_url, app_url, migrator_url):
@@ -405,10 +398,10 @@ def bench_summary(tasks: int, users: int) -> list[str]:
                     f"| {'—' if peak is None else f'{peak:.1f}'} |"
                 )
                 print(out[-1], flush=True)
-        plan = explain_batch(admin_url, now, DEFAULT_BATCH)
+        plan = explain_batch(admin_url, now)
     out += [
         "",
-        f"EXPLAIN (ANALYZE, BUFFERS) of one batch ({DEFAULT_BATCH} users, the first):",
+        f"EXPLAIN (ANALYZE, BUFFERS) of one batch ({batch} users, the first):",
         "",
         "```",
         plan,

@@ -101,29 +101,18 @@ def seed(database_url: str, count: int, member: str, manager: str) -> float:
 
 def explain_lists(database_url: str, member: str) -> list[str]:
     """EXPLAIN ANALYZE of the exact SQL the list endpoint runs (built by the read side)."""
-    from tasks_service.adapters.persistence.task_sql import list_statement
-    from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
-    from tasks_service.application.queries import parse_sort
+    from tasks_service.bootstrap import task_list_sql
 
-    member_view = Visibility(uuid.UUID(member), ())
-    listings = {
-        "default page, manager (all tasks)": TaskListing(
-            TaskFilter(), parse_sort(None, ranked=False), 21
-        ),
-        "default page, member (own + assigned + team)": TaskListing(
-            TaskFilter(), parse_sort(None, ranked=False), 21, visible_to=member_view
-        ),
-        "filtered + searched, member": TaskListing(
-            TaskFilter(statuses=("todo", "in_progress"), text="escalation"),
-            parse_sort(None, ranked=True),
-            21,
-            visible_to=member_view,
+    statements = {
+        "default page, manager (all tasks)": task_list_sql(),
+        "default page, member (own + assigned + team)": task_list_sql(member),
+        "filtered + searched, member": task_list_sql(
+            member, statuses=("todo", "in_progress"), text="escalation"
         ),
     }
     out: list[str] = []
     with psycopg.connect(database_url, autocommit=True) as connection:
-        for name, listing in listings.items():
-            sql, params = list_statement(listing)
+        for name, (sql, params) in statements.items():
             with psycopg.ClientCursor(connection) as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())

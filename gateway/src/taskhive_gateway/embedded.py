@@ -264,7 +264,7 @@ def main() -> None:
     atexit.register(platform.shutdown)
     platform.start_event_loops()
     if config.seed:
-        seed_demo_accounts(platform.auth.services)
+        seed_demo_accounts(platform.auth)
         # In a thread: it waits for the demo users to reach the tasks replica via the events.
         threading.Thread(
             target=seed_demo_tasks, args=(platform.tasks,), name="seed-tasks", daemon=True

@@ -21,14 +21,13 @@ UNUSED_DB = "postgresql://nobody@127.0.0.1:1/none"
 
 
 def _auth_app() -> Flask:
-    from auth_service.adapters.signing import KeySet, SigningKey, generate_private_key_pem
-    from auth_service.bootstrap import build_http_app, build_runtime
+    from auth_service.bootstrap import build_http_app, build_runtime, ephemeral_keys
     from auth_service.config import AuthSettings
     from taskhive_shared.security.denylist import InMemoryTokenDenylist
 
     settings = AuthSettings(database_url=UNUSED_DB, denylist_redis_url=None)
-    keys = KeySet([SigningKey.from_pem(generate_private_key_pem())])
-    return build_http_app(build_runtime(settings, keys=keys, denylist=InMemoryTokenDenylist()))
+    runtime = build_runtime(settings, keys=ephemeral_keys(), denylist=InMemoryTokenDenylist())
+    return build_http_app(runtime)
 
 
 def _users_app() -> Flask:

@@ -12,45 +12,38 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from auth_service.application.register import RegisterUser
-from auth_service.application.services import AuthServices
-from auth_service.domain.errors import AccountAlreadyExists
-from auth_service.domain.model import Role
-from tasks_service.application.create_task import CreateTask
-from tasks_service.domain.model import TaskFields
+from auth_service.bootstrap import register_account
+from tasks_service.bootstrap import create_task_as
 
 if TYPE_CHECKING:
+    from auth_service.bootstrap import AuthRuntime
     from tasks_service.bootstrap import TasksRuntime
 
 logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "taskhive-demo-2026"
 DEMO_ACCOUNTS = (
-    ("admin", "admin@taskhive.local", "Ada", "Admin", Role.ADMIN),
-    ("manager", "manager@taskhive.local", "Max", "Manager", Role.MANAGER),
-    ("alice", "alice@taskhive.local", "Alice", "Member", Role.MEMBER),
-    ("bob", "bob@taskhive.local", "Bob", "Member", Role.MEMBER),
+    ("admin", "admin@taskhive.local", "Ada", "Admin", "admin"),
+    ("manager", "manager@taskhive.local", "Max", "Manager", "manager"),
+    ("alice", "alice@taskhive.local", "Alice", "Member", "member"),
+    ("bob", "bob@taskhive.local", "Bob", "Member", "member"),
 )
 
 
-def seed_demo_accounts(services: AuthServices) -> int:
+def seed_demo_accounts(auth: AuthRuntime) -> int:
     """Register the demo accounts that do not exist yet; returns how many were created."""
     created = 0
     for username, email, first_name, last_name, role in DEMO_ACCOUNTS:
-        try:
-            services.register(
-                RegisterUser(
-                    email=email,
-                    username=username,
-                    password=DEMO_PASSWORD,
-                    first_name=first_name,
-                    last_name=last_name,
-                    role=role,
-                )
-            )
+        if register_account(
+            auth,
+            email=email,
+            username=username,
+            password=DEMO_PASSWORD,
+            first_name=first_name,
+            last_name=last_name,
+            role=role,
+        ):
             created += 1
-        except AccountAlreadyExists:
-            continue
     if created:
         logger.info("seeded demo accounts", extra={"accounts_created": created})
     return created
@@ -66,7 +59,7 @@ def main() -> None:
 
     configure_logging("seed", os.environ.get("TASKHIVE_LOG_LEVEL", "INFO"))
     runtime = build_runtime(AuthSettings())  # type: ignore[call-arg]
-    created = seed_demo_accounts(runtime.services)
+    created = seed_demo_accounts(runtime)
     runtime.engine.dispose()
     print(f"taskhive: {created} demo account(s) created")
     tasks = build_offline_runtime(TasksSettings())  # type: ignore[call-arg]
@@ -75,17 +68,17 @@ def main() -> None:
 
 
 DEMO_TASKS: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
-    ("alice", "Prepare the release notes", {"priority": "high", "tags": ["release"]}, ("bob",)),
-    ("alice", "Review the onboarding guide", {"priority": "medium", "tags": ["docs"]}, ()),
-    ("bob", "Fix the login page layout on mobile", {"priority": "urgent", "tags": ["bug"]}, ()),
-    ("bob", "Write the quarterly report", {"priority": "low", "tags": ["report"]}, ("alice",)),
+    ("alice", "Prepare the release notes", {"priority": "high", "tags": ("release",)}, ("bob",)),
+    ("alice", "Review the onboarding guide", {"priority": "medium", "tags": ("docs",)}, ()),
+    ("bob", "Fix the login page layout on mobile", {"priority": "urgent", "tags": ("bug",)}, ()),
+    ("bob", "Write the quarterly report", {"priority": "low", "tags": ("report",)}, ("alice",)),
     (
         "manager",
         "Plan the team offsite",
-        {"priority": "medium", "tags": ["team"]},
+        {"priority": "medium", "tags": ("team",)},
         ("alice", "bob"),
     ),
-    ("manager", "Check the database backups", {"priority": "high", "tags": ["ops"]}, ()),
+    ("manager", "Check the database backups", {"priority": "high", "tags": ("ops",)}, ()),
 )
 
 
@@ -114,13 +107,12 @@ def seed_demo_tasks(tasks: TasksRuntime, *, wait_seconds: float = 60.0) -> int:
             return 0
         time.sleep(0.2)
     for creator, title, values, assignees in DEMO_TASKS:
-        tasks.services.create_task(
-            CreateTask(
-                actor_id=ids[creator],
-                fields=TaskFields(title=title, **values),
-                assignee_ids=tuple(ids[name] for name in assignees),
-            ),
-            present=lambda document: {},
+        create_task_as(
+            tasks,
+            str(ids[creator]),
+            title,
+            **values,
+            assignee_ids=tuple(str(ids[name]) for name in assignees),
         )
     logger.info("seeded demo tasks", extra={"tasks_created": len(DEMO_TASKS)})
     return len(DEMO_TASKS)

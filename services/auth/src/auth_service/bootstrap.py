@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,9 +30,10 @@ from auth_service.application.change_password import ChangePasswordHandler
 from auth_service.application.create_admin import CreateAdminHandler
 from auth_service.application.login import LoginUserHandler
 from auth_service.application.logout import LogoutUserHandler
+from auth_service.application.ports import IssuedAccessToken
 from auth_service.application.purge_refresh_tokens import PurgeRefreshTokensHandler
 from auth_service.application.refresh import RefreshTokensHandler
-from auth_service.application.register import RegisterUserHandler
+from auth_service.application.register import RegisterUser, RegisterUserHandler
 from auth_service.application.services import AuthServices
 from auth_service.application.sessions import TokenMinter
 from auth_service.application.sync_profile import (
@@ -39,6 +41,8 @@ from auth_service.application.sync_profile import (
     SyncAccountFromProfileHandler,
 )
 from auth_service.config import AuthSettings
+from auth_service.domain.errors import AccountAlreadyExists
+from auth_service.domain.model import Role
 from auth_service.domain.passwords import PasswordPolicy
 from auth_service.entrypoints.events import CONSUMED, QUEUE, USERS_EXCHANGE, event_handlers
 from auth_service.entrypoints.http.app import create_app
@@ -55,6 +59,7 @@ from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.http.health import ReadinessCheck
+from taskhive_shared.ids import uuid7
 from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
@@ -124,20 +129,11 @@ def build_runtime(
         else:
             denylist = InMemoryTokenDenylist()
 
-    hasher = Argon2PasswordHasher(
-        time_cost=settings.argon2_time_cost,
-        memory_cost_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-    )
+    hasher = build_password_hasher(settings)
     policy = PasswordPolicy(common_passwords())
     secrets = RandomRefreshTokenSecrets()
     minter = TokenMinter(
-        access_tokens=JwtAccessTokenIssuer(
-            keys,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            ttl_seconds=settings.access_token_ttl_seconds,
-        ),
+        access_tokens=build_access_token_issuer(settings, keys),
         secrets=secrets,
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
     )
@@ -159,6 +155,39 @@ def build_runtime(
         jwks=keys.jwks,
     )
     return AuthRuntime(settings, engine, services, denylist, readiness, unit_of_work, clock)
+
+
+def build_password_hasher(settings: AuthSettings) -> Argon2PasswordHasher:
+    """argon2id with the configured cost (registration, login, password change; the bench)."""
+    return Argon2PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+
+def build_access_token_issuer(settings: AuthSettings, keys: KeySet) -> JwtAccessTokenIssuer:
+    """Signs the access tokens of login and refresh with the active key of `keys`."""
+    return JwtAccessTokenIssuer(
+        keys,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+
+
+def ephemeral_keys() -> KeySet:
+    """One new signing key held in memory only: for tools whose tokens outlive nothing (the
+    OpenAPI render, the benchmarks). Served keys come from files (`write_signing_key`)."""
+    return KeySet([SigningKey.from_pem(generate_private_key_pem())])
+
+
+def sign_access_token(
+    issuer: JwtAccessTokenIssuer, user_id: uuid.UUID, role: str = "member"
+) -> IssuedAccessToken:
+    """An access token as a login would sign it (`role`: admin, manager or member), with a
+    session id of its own; for benchmarks and tools that need a token without a login."""
+    return issuer.issue(user_id, Role(role), uuid7())
 
 
 def build_http_app(runtime: AuthRuntime) -> Flask:
@@ -221,6 +250,33 @@ def wsgi_app() -> Flask:
     return wsgi_entry(
         "auth", AuthSettings, lambda settings: build_http_app(build_runtime(settings))
     )
+
+
+def register_account(
+    runtime: AuthRuntime,
+    *,
+    email: str,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = "member",
+) -> bool:
+    """Register an account as `POST /register` would, with a role (admin, manager, member):
+    the demo seed's way in. False when the email or username is taken already."""
+    command = RegisterUser(
+        email=email,
+        username=username,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        role=Role(role),
+    )
+    try:
+        runtime.services.register(command)
+    except AccountAlreadyExists:
+        return False
+    return True
 
 
 def write_signing_key(path: Path) -> str | None:

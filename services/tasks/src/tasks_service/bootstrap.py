@@ -310,3 +310,63 @@ def build_event_processor_for_jobs(runtime: TasksRuntime, jobs_app: Celery) -> E
     """The consumer's processor, handing the notifications it plans to `jobs_app` (the
     single-process mode's in-process app; `event_wiring` builds its own)."""
     return build_event_processor(runtime, CeleryNotificationDispatcher(jobs_app))
+
+
+def create_task_as(
+    runtime: TasksRuntime,
+    actor_id: str,
+    title: str,
+    *,
+    priority: str = "medium",
+    tags: tuple[str, ...] = (),
+    assignee_ids: tuple[str, ...] = (),
+) -> None:
+    """Create a task as user `actor_id` through the same use case as `POST /tasks` (rules,
+    history, events): the demo seed's way in."""
+    import uuid
+
+    from tasks_service.application.create_task import CreateTask
+    from tasks_service.domain.model import TaskFields
+    from tasks_service.domain.workflow import Priority
+
+    command = CreateTask(
+        actor_id=uuid.UUID(actor_id),
+        fields=TaskFields(title=title, priority=Priority(priority), tags=list(tags)),
+        assignee_ids=tuple(uuid.UUID(user_id) for user_id in assignee_ids),
+    )
+    runtime.services.create_task(command, present=lambda document: {})
+
+
+def task_list_sql(
+    member_id: str | None = None,
+    *,
+    statuses: tuple[str, ...] = (),
+    text: str | None = None,
+    page_size: int = 20,
+) -> tuple[str, dict[str, object]]:
+    """The SQL and parameters of a first page of `GET /tasks` exactly as the read side builds
+    them (default order; by relevance when `text` searches), seen by staff or, given
+    `member_id`, by that member (own, assigned and team tasks; no teams here). For EXPLAIN."""
+    import uuid
+
+    from tasks_service.adapters.persistence.task_sql import list_statement
+    from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
+    from tasks_service.application.queries import parse_sort
+
+    listing = TaskListing(
+        TaskFilter(statuses=statuses, text=text),
+        parse_sort(None, ranked=text is not None),
+        page_size + 1,
+        visible_to=None if member_id is None else Visibility(uuid.UUID(member_id), ()),
+    )
+    return list_statement(listing)
+
+
+def daily_summary_sql() -> tuple[str, dict[str, int]]:
+    """The daily summary job's batch query and the parameters it always binds alike: the
+    catch-up `window` (hours), the tasks `listed` per email and the batch size (`limit`, users
+    per query). The caller adds `now`, `hour` and `after` (the keyset); for EXPLAIN."""
+    from tasks_service.adapters.persistence.summaries import LISTED_TASKS, SUMMARIES
+    from tasks_service.application.scheduled import CATCH_UP_HOURS, DEFAULT_BATCH
+
+    return SUMMARIES, {"window": CATCH_UP_HOURS, "listed": LISTED_TASKS, "limit": DEFAULT_BATCH}

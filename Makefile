@@ -41,11 +41,12 @@ test: install haproxy chromium check-services ## the whole test suite (needs Pos
 test-unit: install ## unit tests only (no servers)
 	$(BIN)/pytest shared/tests/unit services/*/tests/unit
 
-lint: install ## ruff, mypy, import-linter, committed OpenAPI up to date
+lint: install ## ruff, mypy, import-linter + import allow-lists, committed OpenAPI up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p taskhive_shared -p auth_service -p users_service -p tasks_service -p web_service -p taskhive_gateway -p taskhive_infra
 	$(BIN)/lint-imports
+	$(BIN)/pytest -q tests/architecture
 	$(BIN)/taskhive-openapi --check
 
 fmt: install ## format and fix what ruff can

@@ -183,11 +183,17 @@ def test_a_registry_over_another_directory_sees_only_its_files(tmp_path: Path) -
 
 
 def _contract_files() -> list[Path]:
-    return sorted(CONTRACTS.glob("*.json"))
+    return [CONTRACTS / f"{event_type}.json" for event_type in ContractRegistry().known_types()]
+
+
+def _definition_files() -> list[Path]:
+    return [CONTRACTS / name for name in ContractRegistry().definitions()]
 
 
 def test_there_are_contracts() -> None:
     assert _contract_files()
+    # Every file is an event type's contract or a definition they share: nothing else.
+    assert sorted(CONTRACTS.glob("*.json")) == sorted(_contract_files() + _definition_files())
 
 
 @pytest.mark.parametrize("path", _contract_files(), ids=lambda p: p.name)
@@ -195,9 +201,67 @@ def test_every_contract_is_a_valid_draft_2020_12_schema(path: Path) -> None:
     schema = json.loads(path.read_text("utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(schema)
-    # Its file name is a valid event type and matches its title.
+    # Its file name is a valid event type and matches its title and $id.
     event_type = path.name.removesuffix(".json")
     producer = event_type.split(".")[0]
     EventEnvelope(type=event_type, source=producer, subject="s", data={})
     assert schema.get("title") == event_type
+    assert schema.get("$id") == f"https://taskhive.dev/contracts/{path.name}"
     assert schema.get("type") == "object"
+    ContractRegistry().schema(event_type)  # and every reference in it resolves:
+    with pytest.raises(ContractViolation, match="is not of type 'object'"):
+        ContractRegistry().validate(event_type, [])
+
+
+@pytest.mark.parametrize("path", _definition_files(), ids=lambda p: p.name)
+def test_every_shared_definition_is_a_valid_schema_that_leaves_the_object_open(path: Path) -> None:
+    schema = json.loads(path.read_text("utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema)
+    assert schema.get("$id") == f"https://taskhive.dev/contracts/{path.name}"
+    # Closing it would refuse the fields of the events beside it (and additive changes).
+    assert schema.get("additionalProperties", True) is not False
+    assert schema.get("unevaluatedProperties", True) is not False
+
+
+# --- References between contract files ---------------------------------------------------
+
+
+def _schema(**body: Any) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **body}
+
+
+def test_a_reference_resolves_to_a_file_of_the_same_directory(tmp_path: Path) -> None:
+    (tmp_path / "demo.thing-part.json").write_text(
+        json.dumps(_schema(type="object", required=["n"], properties={"n": {"type": "integer"}}))
+    )
+    (tmp_path / "demo.thing.done.v1.json").write_text(
+        json.dumps(_schema(type="object", allOf=[{"$ref": "demo.thing-part.json"}]))
+    )
+    registry = ContractRegistry(tmp_path)
+    assert registry.known_types() == ["demo.thing.done.v1"]
+    assert registry.definitions() == ["demo.thing-part.json"]
+    registry.validate("demo.thing.done.v1", {"n": 1, "more": True})
+    with pytest.raises(ContractViolation, match="'n' is a required property"):
+        registry.validate("demo.thing.done.v1", {})
+    # A definition is no event type of its own.
+    with pytest.raises(ContractViolation, match="no contract"):
+        registry.validate("demo.thing-part", {"n": 1})
+
+
+@pytest.mark.parametrize(
+    "reference", ["https://example.com/contracts/part.json", "missing.json", "part.json#/nope"]
+)
+def test_a_reference_outside_the_directory_is_refused_and_never_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: str
+) -> None:
+    def no_network(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a contract reference went to the network")
+
+    monkeypatch.setattr("urllib.request.urlopen", no_network)
+    (tmp_path / "part.json").write_text(json.dumps(_schema(type="object")))
+    (tmp_path / "demo.thing.done.v1.json").write_text(
+        json.dumps(_schema(type="object", allOf=[{"$ref": reference}]))
+    )
+    with pytest.raises(ContractViolation, match="cannot resolve"):
+        ContractRegistry(tmp_path).validate("demo.thing.done.v1", {})

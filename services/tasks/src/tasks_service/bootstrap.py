@@ -37,6 +37,7 @@ from taskhive_shared.security.tokens import (
     RefuseAllKeys,
     SigningKeyResolver,
 )
+from taskhive_shared.service import consumer_topology_of, migrate_schema, wsgi_entry
 from tasks_service.adapters.clock import SystemClock
 from tasks_service.adapters.notifications.dispatcher import CeleryNotificationDispatcher
 from tasks_service.adapters.notifications.renderer import TemplateNotificationRenderer
@@ -220,7 +221,6 @@ def build_event_processor(
 
 
 def consumer_topology() -> ConsumerTopology:
-    from taskhive_shared.service import consumer_topology_of
 
     return consumer_topology_of(
         SCHEMA, QUEUE, {USERS_EXCHANGE: USERS_EVENTS, TASKS_EXCHANGE: NOTIFIED}
@@ -292,14 +292,12 @@ def jobs_wiring(settings: TasksSettings) -> JobsWiring:
 
 
 def migrate(settings: TasksSettings) -> None:
-    from taskhive_shared.service import migrate_schema
 
     migrate_schema(settings, MIGRATIONS_DIR, SCHEMA)
 
 
 def wsgi_app() -> Flask:
     """Entry for gunicorn: `gunicorn 'tasks_service.bootstrap:wsgi_app()'`."""
-    from taskhive_shared.service import wsgi_entry
 
     return wsgi_entry(
         "tasks", TasksSettings, lambda settings: build_http_app(build_runtime(settings))

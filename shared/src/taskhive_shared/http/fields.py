@@ -3,7 +3,7 @@
 `BoundedDecimal` refuses non-finite and out-of-range values *before* anything quantizes
 them (a Decimal of 1e26 cannot be quantized to cents in the default context), and
 `AwareDateTime` refuses date-times whose UTC form Python cannot represent, or that could not
-be shown in every time zone (0001-01-01T00:00:00+01:00 is still year 0 in UTC).
+be shown in every time zone (0001-01-01T00:00:00+01:00 is 31 December of year 0 in UTC).
 """
 
 from __future__ import annotations

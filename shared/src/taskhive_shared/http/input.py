@@ -74,10 +74,6 @@ def _parse_constant(literal: str) -> _RefusedNumber:
     return _RefusedNumber(NUMBER_MESSAGE)
 
 
-class InvalidJson(ValueError):
-    """Not UTF-8 JSON at all (400)."""
-
-
 def parse_bounded_json(data: bytes | str) -> Any:
     """Parse a JSON document under the rules above; raise ProblemError when it breaks them."""
     try:

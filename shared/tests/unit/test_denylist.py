@@ -1,4 +1,5 @@
-"""InMemoryTokenDenylist: a jti is refused until the token would have expired anyway."""
+"""InMemoryTokenDenylist: a jti, or a whole session, is refused until its tokens would have
+expired anyway."""
 
 from __future__ import annotations
 
@@ -54,10 +55,30 @@ def test_expired_entries_are_purged_on_the_next_deny(clock: _Clock) -> None:
     denylist.deny("b", 1_700_001_000)
     clock.now = 1_700_000_500
     denylist.deny("c", 1_700_002_000)
-    assert set(denylist._expiry) == {"b", "c"}
+    assert set(denylist._expiry) == {"jti:b", "jti:c"}
     assert denylist.is_denied("b")
     assert denylist.is_denied("c")
     assert not denylist.is_denied("a")
+
+
+def test_a_denied_session_denies_every_token_that_names_it(clock: _Clock) -> None:
+    denylist = InMemoryTokenDenylist()
+    denylist.deny_sessions(["sid-1", "sid-2"], 1_700_000_900)
+    assert denylist.is_denied("any-jti", "sid-1")
+    assert denylist.is_denied("other-jti", "sid-2")
+    assert not denylist.is_denied("any-jti", "sid-3")
+    assert not denylist.is_denied("any-jti")
+    clock.now = 1_700_000_900.0
+    assert not denylist.is_denied("any-jti", "sid-1")
+
+
+def test_a_session_id_never_matches_a_jti(clock: _Clock) -> None:
+    denylist = InMemoryTokenDenylist()
+    denylist.deny("same", 1_700_000_900)
+    denylist.deny_sessions(["other"], 1_700_000_900)
+    assert denylist.is_denied("same", None)
+    assert not denylist.is_denied("x", "same")
+    assert not denylist.is_denied("other")
 
 
 def test_real_clock_smoke() -> None:

@@ -263,6 +263,19 @@ def test_a_denylisted_jti_is_refused(
     _refused(verifier, token, "token revoked")
 
 
+def test_every_token_of_a_denylisted_session_is_refused(
+    verifier: AccessTokenVerifier, key: Key, denylist: InMemoryTokenDenylist
+) -> None:
+    first, second = _claims(), _claims()
+    other_session = _claims(sid="0194a1b2-0000-7000-8000-000000000002")
+    for claims in (first, second, other_session):
+        verifier.verify(_sign(key, claims))
+    denylist.deny_sessions([first["sid"]], first["exp"])
+    _refused(verifier, _sign(key, first), "token revoked")
+    _refused(verifier, _sign(key, second), "token revoked")
+    verifier.verify(_sign(key, other_session))
+
+
 @pytest.mark.parametrize(
     "token",
     [

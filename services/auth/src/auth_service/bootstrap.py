@@ -35,7 +35,7 @@ from auth_service.application.purge_refresh_tokens import PurgeRefreshTokensHand
 from auth_service.application.refresh import RefreshTokensHandler
 from auth_service.application.register import RegisterUser, RegisterUserHandler
 from auth_service.application.services import AuthServices
-from auth_service.application.sessions import TokenMinter
+from auth_service.application.sessions import SessionRevoker, TokenMinter
 from auth_service.application.sync_profile import (
     DeactivateAccountHandler,
     SyncAccountFromProfileHandler,
@@ -84,18 +84,29 @@ class AuthRuntime:
     readiness: dict[str, ReadinessCheck]
     unit_of_work: Callable[[], SqlAlchemyAuthUnitOfWork]
     clock: SystemClock
+    revoker: SessionRevoker
 
 
 @dataclass(frozen=True, slots=True)
 class AuthEventRuntime:
-    """What the relay and the consumer need: no keys, no denylist, no HTTP."""
+    """What the relay and the consumer need: no keys, no HTTP; the denylist, so that a
+    deactivation ends its sessions' access tokens at once."""
 
     engine: Engine
     unit_of_work: Callable[[], SqlAlchemyAuthUnitOfWork]
     clock: SystemClock
+    revoker: SessionRevoker
 
 
-def build_event_runtime(settings: AuthSettings) -> AuthEventRuntime:
+def denylist_from(settings: AuthSettings) -> TokenDenylist:
+    if settings.denylist_redis_url:
+        return RedisTokenDenylist.from_url(settings.denylist_redis_url)
+    return InMemoryTokenDenylist()
+
+
+def build_event_runtime(
+    settings: AuthSettings, denylist: TokenDenylist | None = None
+) -> AuthEventRuntime:
     engine = create_db_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -107,7 +118,11 @@ def build_event_runtime(settings: AuthSettings) -> AuthEventRuntime:
     def unit_of_work() -> SqlAlchemyAuthUnitOfWork:
         return SqlAlchemyAuthUnitOfWork(session_factory, outbox_writer)
 
-    return AuthEventRuntime(engine, unit_of_work, SystemClock())
+    clock = SystemClock()
+    revoker = SessionRevoker(
+        denylist or denylist_from(settings), clock, settings.access_token_ttl_seconds
+    )
+    return AuthEventRuntime(engine, unit_of_work, clock, revoker)
 
 
 def build_runtime(
@@ -117,17 +132,16 @@ def build_runtime(
     denylist: TokenDenylist | None = None,
 ) -> AuthRuntime:
     """`keys` and `denylist` are given by the embedded mode and tests; else from settings."""
-    persistence = build_event_runtime(settings)
-    engine, unit_of_work, clock = persistence.engine, persistence.unit_of_work, persistence.clock
-    keys = keys or KeySet.from_files(settings.signing_key_paths)
-    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
+    readiness: dict[str, ReadinessCheck] = {}
     if denylist is None:
-        if settings.denylist_redis_url:
-            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
-            readiness["redis"] = redis_denylist.ping
-            denylist = redis_denylist
-        else:
-            denylist = InMemoryTokenDenylist()
+        denylist = denylist_from(settings)
+        if isinstance(denylist, RedisTokenDenylist):
+            readiness["redis"] = denylist.ping
+    persistence = build_event_runtime(settings, denylist)
+    engine, unit_of_work, clock = persistence.engine, persistence.unit_of_work, persistence.clock
+    revoker = persistence.revoker
+    keys = keys or KeySet.from_files(settings.signing_key_paths)
+    readiness = {"database": lambda: database_ready(engine), **readiness}
 
     hasher = build_password_hasher(settings)
     policy = PasswordPolicy(common_passwords())
@@ -141,9 +155,9 @@ def build_runtime(
     services = AuthServices(
         register=register,
         login=LoginUserHandler(unit_of_work, hasher, minter, clock),
-        refresh=RefreshTokensHandler(unit_of_work, secrets, minter, clock),
-        logout=LogoutUserHandler(unit_of_work, secrets, denylist, clock),
-        change_password=ChangePasswordHandler(unit_of_work, hasher, policy, clock),
+        refresh=RefreshTokensHandler(unit_of_work, secrets, minter, clock, revoker),
+        logout=LogoutUserHandler(unit_of_work, secrets, denylist, clock, revoker),
+        change_password=ChangePasswordHandler(unit_of_work, hasher, policy, clock, revoker),
         create_admin=CreateAdminHandler(unit_of_work, register),
         # Auth verifies its own tokens from its own key set: no HTTP round trip to itself.
         verifier=AccessTokenVerifier(
@@ -154,7 +168,9 @@ def build_runtime(
         ),
         jwks=keys.jwks,
     )
-    return AuthRuntime(settings, engine, services, denylist, readiness, unit_of_work, clock)
+    return AuthRuntime(
+        settings, engine, services, denylist, readiness, unit_of_work, clock, revoker
+    )
 
 
 def build_password_hasher(settings: AuthSettings) -> Argon2PasswordHasher:
@@ -202,7 +218,8 @@ def build_relay(runtime: AuthRuntime | AuthEventRuntime, publisher: EventPublish
 
 def build_event_processor(runtime: AuthRuntime | AuthEventRuntime) -> EventProcessor:
     handlers = event_handlers(
-        SyncAccountFromProfileHandler(runtime.clock), DeactivateAccountHandler(runtime.clock)
+        SyncAccountFromProfileHandler(runtime.clock, runtime.revoker),
+        DeactivateAccountHandler(runtime.clock, runtime.revoker),
     )
     return EventProcessor(QUEUE, handlers, ContractRegistry(), runtime.unit_of_work, inbox)
 

@@ -216,3 +216,29 @@ def test_request_id_is_echoed_or_generated(client):
     assert sent.headers["X-Request-ID"] == "abc-123"
     generated = client.get("/api/v1/auth/jwks.json")
     assert len(generated.headers["X-Request-ID"]) >= 16
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "field"),
+    [
+        ("/api/v1/auth/refresh", '{"refresh_token": "a\\ud800b"}', "refresh_token"),
+        ("/api/v1/auth/refresh", '{"refresh_token": "a\\u0000b"}', "refresh_token"),
+        ("/api/v1/auth/login", '{"username": "ann", "password": "pw\\udc00pw"}', "password"),
+        ("/api/v1/auth/login", '{"username": "a\\u0000", "password": "x"}', "username"),
+        (
+            "/api/v1/auth/register",
+            '{"email": "a@b.org", "username": "abc", "password": "x\\ud83dx"}',
+            "password",
+        ),
+        ("/api/v1/auth/login", '{"username": ' + "[" * 1000 + "]" * 1000 + "}", "_schema"),
+        ("/api/v1/auth/login", '{"username": "a", "password": ' + "1" * 4301 + "}", "password"),
+        ("/api/v1/auth/refresh", '{"refresh_token": -1e400}', "refresh_token"),
+    ],
+)
+def test_hostile_bodies_are_a_422_before_sign_in(client, row_counts, path, raw, field):
+    before = row_counts()
+    response = client.post(path, data=raw, content_type="application/json")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.content_type == PROBLEM
+    assert list(response.get_json()["errors"]) == [field]
+    assert row_counts() == before

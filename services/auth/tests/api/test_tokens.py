@@ -50,6 +50,56 @@ def test_reused_refresh_token_revokes_the_whole_family(client, session):
     assert _refresh(client, rotated["refresh_token"]).status_code == 401
 
 
+def _token_works(client, access_token: str) -> bool:
+    """Probe with a wrong current password: 422 when the token is accepted, 401 when not."""
+    response = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": "not-the-password", "new_password": "a-new-long-passphrase"},
+        headers=_bearer(access_token),
+    )
+    assert response.status_code in (401, 422), response.get_json()
+    return response.status_code == 422
+
+
+def test_reuse_revokes_the_sessions_access_tokens_at_once(client, session, auth_runtime):
+    body, tokens = session
+    other = client.post(
+        "/api/v1/auth/login", json={"username": body["username"], "password": body["password"]}
+    ).get_json()
+    rotated = _refresh(client, tokens["refresh_token"]).get_json()
+    assert _token_works(client, tokens["access_token"])
+    assert _token_works(client, rotated["access_token"])
+
+    assert _refresh(client, tokens["refresh_token"]).status_code == 401
+
+    # Both access tokens of the reused session die now, not when they expire.
+    for access_token in (tokens["access_token"], rotated["access_token"]):
+        refused = client.post(
+            "/api/v1/auth/logout",
+            json={"refresh_token": rotated["refresh_token"]},
+            headers=_bearer(access_token),
+        )
+        assert refused.status_code == 401
+        assert "revoked" in refused.get_json()["detail"]
+        # Every service's verifier shares the denylist.
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+        assert auth_runtime.denylist.is_denied("another-jti", claims["sid"])
+    assert _token_works(client, other["access_token"])
+
+
+def test_logout_revokes_every_access_token_of_the_session(client, session):
+    _, tokens = session
+    rotated = _refresh(client, tokens["refresh_token"]).get_json()
+    response = client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": rotated["refresh_token"]},
+        headers=_bearer(rotated["access_token"]),
+    )
+    assert response.status_code == 204
+    # The first access token of that session was never presented, and still dies with it.
+    assert not _token_works(client, tokens["access_token"])
+
+
 def test_other_sessions_survive_a_reuse_in_one_family(client, session):
     body, tokens = session
     other = client.post(
@@ -123,6 +173,8 @@ def test_change_password_ends_other_sessions_only(client, session):
 
     assert response.status_code == 204
     assert _refresh(client, other["refresh_token"]).status_code == 401
+    assert not _token_works(client, other["access_token"])
+    assert _token_works(client, tokens["access_token"])
     assert _refresh(client, tokens["refresh_token"]).status_code == 200
     old_login = {"username": body["username"], "password": body["password"]}
     assert client.post("/api/v1/auth/login", json=old_login).status_code == 401

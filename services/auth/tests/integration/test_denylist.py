@@ -37,3 +37,24 @@ def test_already_expired_token_is_kept_only_briefly(redis_url):
     jti = uuid.uuid4().hex
     denylist.deny(jti, int(time.time()) - 10)
     assert redis.Redis.from_url(redis_url).ttl(prefix + jti) <= 1
+
+
+def test_a_denied_session_refuses_its_tokens_in_one_round_trip(redis_url):
+    prefix = f"test:{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(redis_url)
+    denylist = RedisTokenDenylist(client, prefix=prefix)
+    session, other = str(uuid.uuid4()), str(uuid.uuid4())
+    denylist.deny_sessions([session], int(time.time()) + 900)
+
+    commands: list[tuple[object, ...]] = []
+    execute = client.execute_command
+
+    def counting(*args, **options):
+        commands.append(args)
+        return execute(*args, **options)
+
+    client.execute_command = counting  # type: ignore[method-assign]
+    assert denylist.is_denied(uuid.uuid4().hex, session)
+    assert not denylist.is_denied(uuid.uuid4().hex, other)
+    assert [command[0] for command in commands] == ["EXISTS", "EXISTS"]
+    assert 880 < client.ttl(f"{prefix}sid:{session}") <= 900

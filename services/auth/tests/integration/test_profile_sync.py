@@ -12,6 +12,7 @@ import pytest
 from auth_service.bootstrap import build_event_processor
 from taskhive_shared.events.consumer import Outcome
 from taskhive_shared.events.envelope import EventEnvelope
+from taskhive_shared.security.tokens import InvalidAccessToken
 
 PREFERENCES = dict.fromkeys(
     [
@@ -112,7 +113,7 @@ def test_the_same_event_twice_has_one_effect(processor, member):
     assert processor.process(message).outcome is Outcome.DUPLICATE
 
 
-def test_deactivation_ends_every_session_and_refuses_login(client, processor, member):
+def test_deactivation_ends_every_session_and_refuses_login(client, processor, member, auth_runtime):
     body, tokens = member
     other = login(client, body).get_json()
 
@@ -124,6 +125,9 @@ def test_deactivation_ends_every_session_and_refuses_login(client, processor, me
             "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
         )
         assert refresh.status_code == 401
+        # Its access tokens are refused at once by every verifier, not when they expire.
+        with pytest.raises(InvalidAccessToken, match="revoked"):
+            auth_runtime.services.verifier.verify(session["access_token"])
     assert login(client, body).status_code == 401
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -25,7 +25,7 @@ from auth_service.application.ports import IssuedAccessToken, PurgedRefreshToken
 from auth_service.application.refresh import RefreshTokensHandler
 from auth_service.application.register import RegisterUser, RegisterUserHandler
 from auth_service.application.results import Session
-from auth_service.application.sessions import TokenMinter
+from auth_service.application.sessions import SessionRevoker, TokenMinter
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
 from auth_service.domain.passwords import PasswordPolicy
@@ -181,14 +181,14 @@ class FakeRefreshTokenRepository:
 
     def revoke_families_of_user(
         self, user_id: uuid.UUID, reason: str, at: datetime, *, keep: uuid.UUID | None = None
-    ) -> int:
-        count = 0
+    ) -> list[uuid.UUID]:
+        revoked = []
         for family in self._state.families.values():
             if family.user_id == user_id and family.revoked_at is None and family.id != keep:
                 family.revoked_at = at
                 family.revoked_reason = reason
-                count += 1
-        return count
+                revoked.append(family.id)
+        return revoked
 
     def purge_expired(self, before: datetime, limit: int) -> PurgedRefreshTokens:
         doomed = sorted(
@@ -341,15 +341,21 @@ class FakeClock:
 class FakeDenylist:
     def __init__(self) -> None:
         self.denied: dict[str, int] = {}
+        self.denied_sessions: dict[str, int] = {}
 
     def deny(self, jti: str, expires_at: int) -> None:
         self.denied[jti] = expires_at
 
-    def is_denied(self, jti: str) -> bool:
-        return jti in self.denied
+    def deny_sessions(self, session_ids: Collection[str], expires_at: int) -> None:
+        for session_id in session_ids:
+            self.denied_sessions[session_id] = expires_at
+
+    def is_denied(self, jti: str, session_id: str | None = None) -> bool:
+        return jti in self.denied or (session_id is not None and session_id in self.denied_sessions)
 
 
 REFRESH_TTL = timedelta(days=14)
+ACCESS_TTL_SECONDS = 900
 COMMON = frozenset({"password", "password123", "qwertyuiop", "iloveyou", "letmein1"})
 GOOD_PASSWORD = "violet-harbour-lantern"
 
@@ -395,6 +401,7 @@ def build_harness() -> AuthHarness:
     denylist = FakeDenylist()
     policy = PasswordPolicy(common_passwords=COMMON)
     minter = TokenMinter(access_tokens=issuer, secrets=secrets, refresh_ttl=REFRESH_TTL)
+    revoker = SessionRevoker(denylist, clock, ACCESS_TTL_SECONDS)
     register = RegisterUserHandler(
         uow=uow, hasher=hasher, policy=policy, minter=minter, clock=clock
     )
@@ -410,8 +417,14 @@ def build_harness() -> AuthHarness:
         minter=minter,
         register=register,
         login=LoginUserHandler(uow=uow, hasher=hasher, minter=minter, clock=clock),
-        refresh=RefreshTokensHandler(uow=uow, secrets=secrets, minter=minter, clock=clock),
-        logout=LogoutUserHandler(uow=uow, secrets=secrets, denylist=denylist, clock=clock),
-        change_password=ChangePasswordHandler(uow=uow, hasher=hasher, policy=policy, clock=clock),
+        refresh=RefreshTokensHandler(
+            uow=uow, secrets=secrets, minter=minter, clock=clock, revoker=revoker
+        ),
+        logout=LogoutUserHandler(
+            uow=uow, secrets=secrets, denylist=denylist, clock=clock, revoker=revoker
+        ),
+        change_password=ChangePasswordHandler(
+            uow=uow, hasher=hasher, policy=policy, clock=clock, revoker=revoker
+        ),
         create_admin=CreateAdminHandler(uow=uow, register=register),
     )

@@ -107,6 +107,11 @@ def test_success_revokes_every_other_session_but_keeps_the_current_one(
     auth.refresh(RefreshTokens(refresh_token=current.tokens.refresh_token))
     # Another user's sessions are untouched.
     assert not auth.store.family(_session_id(auth, bob)).is_revoked
+    # The ended sessions' access tokens are refused at once; the current session's are not.
+    assert set(auth.denylist.denied_sessions) == {
+        str(_session_id(auth, phone)),
+        str(_session_id(auth, laptop)),
+    }
 
 
 def test_without_a_current_session_every_session_is_revoked(auth: AuthHarness) -> None:

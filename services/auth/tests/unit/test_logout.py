@@ -63,6 +63,14 @@ def test_logout_always_denylists_the_access_jti_until_it_expires(auth: AuthHarne
     assert auth.denylist.denied == {"jti-1": 1_700_000_900}
 
 
+def test_logout_ends_the_sessions_other_access_tokens_at_once(auth: AuthHarness) -> None:
+    session = auth.register_user()
+    rotated = auth.refresh(RefreshTokens(refresh_token=session.tokens.refresh_token))
+    _logout(auth, session, rotated.tokens.refresh_token)
+    family = _family_of(auth, session.tokens.refresh_token)
+    assert set(auth.denylist.denied_sessions) == {str(family.id)}
+
+
 def test_another_users_refresh_token_is_ignored_but_the_jti_still_denied(
     auth: AuthHarness,
 ) -> None:
@@ -73,6 +81,7 @@ def test_another_users_refresh_token_is_ignored_but_the_jti_still_denied(
     assert not _family_of(auth, alice.tokens.refresh_token).is_revoked
     auth.refresh(RefreshTokens(refresh_token=bob.tokens.refresh_token))
     assert auth.denylist.is_denied("alice-jti")
+    assert auth.denylist.denied_sessions == {}
 
 
 def test_an_unknown_refresh_token_still_denylists_the_jti(auth: AuthHarness) -> None:

@@ -9,6 +9,7 @@ from auth_unit_fakes import AuthHarness
 
 from auth_service.application.refresh import RefreshTokens
 from auth_service.application.results import Session
+from auth_service.application.sessions import SKEW_SECONDS
 from auth_service.domain.errors import InvalidRefreshToken
 
 
@@ -81,6 +82,18 @@ def test_reusing_a_spent_token_revokes_the_family_and_commits_that(
     assert family.revoked_reason == "reuse_detected"
     # The legitimate-looking latest token of the family is dead too.
     _refused(auth, rotated.tokens.refresh_token)
+    # ...and so is every access token of the session, until the newest could have expired.
+    expected = int(auth.clock.now().timestamp()) + 900 + SKEW_SECONDS
+    assert auth.denylist.denied_sessions == {str(family_id): expected}
+
+
+def _family(auth: AuthHarness, session: Session):  # type: ignore[no-untyped-def]
+    return auth.store.token_by_hash(auth.secrets.digest(session.tokens.refresh_token)).family_id
+
+
+def test_rotation_revokes_no_session(auth: AuthHarness, session: Session) -> None:
+    _refresh(auth, session.tokens.refresh_token)
+    assert auth.denylist.denied_sessions == {}
 
 
 def test_reuse_revokes_only_that_family(auth: AuthHarness, session: Session) -> None:
@@ -93,6 +106,7 @@ def test_reuse_revokes_only_that_family(auth: AuthHarness, session: Session) -> 
     _refused(auth, session.tokens.refresh_token)
     # The other session (another device) keeps working.
     _refresh(auth, other.tokens.refresh_token)
+    assert str(_family(auth, other)) not in auth.denylist.denied_sessions
 
 
 def test_a_token_of_a_revoked_family_is_refused(auth: AuthHarness, session: Session) -> None:
@@ -125,6 +139,7 @@ def test_an_inactive_account_is_refused_and_its_session_ended(
     [family] = auth.store.families
     assert family.is_revoked
     assert family.revoked_reason == "account_inactive"
+    assert set(auth.denylist.denied_sessions) == {str(family.id)}
 
 
 @pytest.mark.parametrize("secret", ["", "refresh-secret-999", "garbage"])

@@ -221,7 +221,10 @@ def jobs_wiring(settings: UsersSettings) -> JobsWiring:
 
 def build_http_app(runtime: UsersRuntime) -> Flask:
     return create_app(
-        runtime.services, runtime.readiness, max_body_bytes=runtime.settings.max_body_bytes
+        runtime.services,
+        runtime.readiness,
+        max_body_bytes=runtime.settings.max_body_bytes,
+        public_base_url=runtime.settings.public_base_url,
     )
 
 

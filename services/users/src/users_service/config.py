@@ -29,7 +29,8 @@ class UsersSettings(CommonSettings):
     )
     public_base_url: str = Field(
         default="http://127.0.0.1:8080/",
-        description="Where people sign in to Taskhive: the link of the welcome email.",
+        description="Where people reach Taskhive (the gateway): the link of the welcome email "
+        "and the start of the lists' `Link` headers.",
     )
     welcome_email_sweep_days: int = Field(
         default=7,

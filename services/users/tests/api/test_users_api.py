@@ -180,11 +180,27 @@ def test_list_pages_with_a_link_header_in_username_order(client, make_user) -> N
             assert link is None
             break
         assert link.endswith('>; rel="next"')
-        url = link[1 : link.index(">")].removeprefix("http://localhost")
+        # From the configured public base URL (settings), not from the request.
+        assert link.startswith("<https://taskhive.test/api/v1/users")
+        url = link[1 : link.index(">")].removeprefix("https://taskhive.test")
         assert f"q={prefix}" in url
         assert "limit=2" in url
     assert seen == ["A", "b", "c", "D", "e"]
     assert pages == 3
+
+
+def test_the_link_never_takes_the_clients_host(client, make_user) -> None:
+    prefix = f"lh{uuid.uuid4().hex[:6]}"
+    _prefixed_users(make_user, prefix, ["a", "b"])
+    viewer = make_user()
+    response = client.get(
+        f"/api/v1/users?q={prefix}&limit=1",
+        headers={**viewer.auth, "Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    )
+    assert response.status_code == 200
+    link = response.headers["Link"]
+    assert link.startswith("<https://taskhive.test/api/v1/users")
+    assert "evil" not in link
 
 
 def test_list_items_apply_privacy(client, make_user) -> None:
@@ -411,6 +427,40 @@ def test_bad_profile_input_is_422_and_writes_nothing(client, make_user, row_coun
     errors = response.get_json()["errors"]
     assert any(key.startswith(field) for key in errors), errors
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"first_name": "a\\u0000b"}', "first_name"),
+        ('{"last_name": "\\ud800"}', "last_name"),
+        ('{"timezone": "UTC\\udfff"}', "timezone"),
+        ('{"first_name": ' + "[" * 1000 + "]" * 1000 + "}", "_schema"),
+        ('{"first_name": ' + "9" * 5000 + "}", "first_name"),
+        ('{"first_name": 1e400}', "first_name"),
+    ],
+)
+def test_hostile_json_is_a_422_naming_the_field_and_writes_nothing(
+    client, make_user, row_counts, raw, field
+) -> None:
+    user = make_user()
+    before = row_counts()
+    response = client.patch(
+        "/api/v1/users/me", data=raw, headers=user.auth | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.get_json()
+    assert response.content_type == PROBLEM
+    assert list(response.get_json()["errors"]) == [field]
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=a%00b", "cursor=%00", "role=%00"])
+def test_nul_in_a_list_query_is_a_422_naming_the_parameter(client, make_user, query) -> None:
+    user = make_user()
+    response = client.get(f"/api/v1/users?{query}", headers=user.auth)
+    assert response.status_code == 422, response.get_json()
+    name = query.split("=")[0]
+    assert list(response.get_json()["errors"]) == [f"query.{name}"]
 
 
 def test_malformed_json_is_400(client, make_user) -> None:

@@ -7,10 +7,12 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
+from taskhive_shared.http.input import check_request_input
+from taskhive_shared.http.openapi import decimal2properties
 from taskhive_shared.http.problem import (
     PROBLEM_CONTENT_TYPE,
     ProblemError,
@@ -26,6 +28,16 @@ _VALIDATION_DETAIL = "The request has invalid fields; see errors."
 
 class ProblemApi(Api):  # type: ignore[misc]
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(decimal2properties)
+
+    def register_blueprint(self, blp: Blueprint, **options: Any) -> None:
+        """Every view checks its input (bounded JSON, text rules) after the blueprint's own
+        hooks, such as authentication, and before webargs parses anything."""
+        blp.before_request(check_request_input)
+        super().register_blueprint(blp, **options)
 
     def _register_responses(self) -> None:
         """Document every error response as `application/problem+json`, as it is sent."""

@@ -20,8 +20,14 @@ def create_service_app(
     max_body_bytes: int,
     readiness_checks: Mapping[str, ReadinessCheck],
     description: str = "",
+    public_base_url: str | None = None,
 ) -> tuple[Flask, ProblemApi]:
-    """Every path of the service lives under `/api/v1/<service>`, as the gateway routes it."""
+    """Every path of the service lives under `/api/v1/<service>`, as the gateway routes it.
+
+    `public_base_url` is where clients reach the gateway (settings): the `Link` headers of
+    lists start with it. Never the request's `Host`, which the client chooses; without it
+    links are relative references (RFC 8288 resolves them against the request's URL).
+    """
     app = Flask(f"{service}_service")
     # Trailing slash optional on every route, and never a redirect (DESIGN §4).
     app.url_map.strict_slashes = False
@@ -34,6 +40,7 @@ def create_service_app(
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=max_body_bytes,
         JSON_SORT_KEYS=False,
+        PUBLIC_BASE_URL=public_base_url.rstrip("/") if public_base_url else "",
         API_SPEC_OPTIONS={
             "info": {"description": description},
             "components": {

@@ -7,8 +7,9 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from taskhive_shared.http.conditional import etag_for, expected_version, not_modified
@@ -35,8 +36,18 @@ IDEMPOTENCY_KEY = _HEADER | {
         "response again (for 24 hours); the same key with another body is a 422."
     ),
 }
-LINK_HEADER = {"Link": {"description": 'RFC 8288 `<…>; rel="next"` when there is a next page'}}
-ETAG_HEADER = {"ETag": {"description": "Strong validator of this version of the resource"}}
+LINK_HEADER = {
+    "Link": {
+        "description": 'RFC 8288 `<…>; rel="next"` when there is a next page',
+        "schema": {"type": "string"},
+    }
+}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "Strong validator of this version of the resource",
+        "schema": {"type": "string"},
+    }
+}
 # Visible ASCII, as a header value can carry safely.
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 # Bodies depend on who asks (privacy): shared caches must not keep them.
@@ -114,5 +125,12 @@ def page_headers(next_cursor: str | None) -> dict[str, str]:
     headers = dict(PRIVATE)
     if next_cursor is not None:
         query: dict[str, Any] = request.args.to_dict(flat=False)
-        headers["Link"] = next_link(request.base_url, query, next_cursor)
+        headers["Link"] = next_link(page_url(), query, next_cursor)
     return headers
+
+
+def page_url() -> str:
+    """This list's URL from the configured public base URL, never from the client's `Host`
+    (a relative reference when the service was given none)."""
+    base: str = current_app.config.get("PUBLIC_BASE_URL") or ""
+    return base + quote(request.path)

@@ -1,9 +1,11 @@
-"""Revoked access-token ids (`jti`), kept until the token would have expired anyway."""
+"""Revoked access tokens, kept until they would have expired anyway: single tokens by `jti`
+(logout) and whole sessions by `sid` (a refresh-token family that was revoked)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Collection
 from typing import Protocol
 
 import redis
@@ -13,7 +15,12 @@ class TokenDenylist(Protocol):
     def deny(self, jti: str, expires_at: int) -> None:
         """Reject `jti` from now until `expires_at` (epoch seconds)."""
 
-    def is_denied(self, jti: str) -> bool: ...
+    def deny_sessions(self, session_ids: Collection[str], expires_at: int) -> None:
+        """Reject every access token of these sessions (`sid`) until `expires_at`: no token
+        issued before the revocation outlives it."""
+
+    def is_denied(self, jti: str, session_id: str | None = None) -> bool:
+        """True if the token or its session was revoked (one look-up)."""
 
 
 class RedisTokenDenylist:
@@ -27,12 +34,28 @@ class RedisTokenDenylist:
     def from_url(cls, url: str, prefix: str = "taskhive:denylist:") -> RedisTokenDenylist:
         return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), prefix)
 
+    def _session_key(self, session_id: str) -> str:
+        return f"{self._prefix}sid:{session_id}"
+
     def deny(self, jti: str, expires_at: int) -> None:
         ttl = max(1, expires_at - int(time.time()))
         self._client.set(self._prefix + jti, b"1", ex=ttl)
 
-    def is_denied(self, jti: str) -> bool:
-        return bool(self._client.exists(self._prefix + jti))
+    def deny_sessions(self, session_ids: Collection[str], expires_at: int) -> None:
+        if not session_ids:
+            return
+        ttl = max(1, expires_at - int(time.time()))
+        pipeline = self._client.pipeline(transaction=False)
+        for session_id in session_ids:
+            pipeline.set(self._session_key(session_id), b"1", ex=ttl)
+        pipeline.execute()
+
+    def is_denied(self, jti: str, session_id: str | None = None) -> bool:
+        # EXISTS counts every named key that exists: the jti and the session in one round trip.
+        keys = [self._prefix + jti]
+        if session_id:
+            keys.append(self._session_key(session_id))
+        return bool(self._client.exists(*keys))
 
     def ping(self) -> None:
         self._client.ping()
@@ -45,13 +68,21 @@ class InMemoryTokenDenylist:
         self._expiry: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def deny(self, jti: str, expires_at: int) -> None:
+    def _add(self, keys: Collection[str], expires_at: int) -> None:
         with self._lock:
             now = time.time()
             self._expiry = {k: v for k, v in self._expiry.items() if v > now}
-            self._expiry[jti] = float(expires_at)
+            for key in keys:
+                self._expiry[key] = max(float(expires_at), self._expiry.get(key, 0.0))
 
-    def is_denied(self, jti: str) -> bool:
+    def deny(self, jti: str, expires_at: int) -> None:
+        self._add([f"jti:{jti}"], expires_at)
+
+    def deny_sessions(self, session_ids: Collection[str], expires_at: int) -> None:
+        self._add([f"sid:{session_id}" for session_id in session_ids], expires_at)
+
+    def is_denied(self, jti: str, session_id: str | None = None) -> bool:
+        keys = [f"jti:{jti}"] + ([f"sid:{session_id}"] if session_id else [])
+        now = time.time()
         with self._lock:
-            expiry = self._expiry.get(jti)
-        return expiry is not None and expiry > time.time()
+            return any(self._expiry.get(key, 0.0) > now for key in keys)

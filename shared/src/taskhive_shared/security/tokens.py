@@ -2,7 +2,8 @@
 
 Algorithm pinned, `typ` must be `at+jwt`, `iss`/`aud`/`exp`/`sub`/`jti` required, the key
 found by `kid` in auth's JWKS (fetched over HTTP and cached; an unknown `kid` triggers
-one refetch), and the `jti` checked against the shared denylist.
+one refetch), and the `jti` and the session (`sid`) checked against the shared denylist in
+one look-up: a revoked session's access tokens stop working at once, not when they expire.
 """
 
 from __future__ import annotations
@@ -130,12 +131,13 @@ class AccessTokenVerifier:
         except jwt.PyJWTError as exc:
             raise InvalidAccessToken("invalid token") from exc
         jti = str(claims["jti"])
-        if self._denylist.is_denied(jti):
+        session_id = str(claims["sid"]) if claims.get("sid") else None
+        if self._denylist.is_denied(jti, session_id):
             raise InvalidAccessToken("token revoked")
         return Principal(
             user_id=str(claims["sub"]),
             role=str(claims.get("role", "member")),
             jti=jti,
             expires_at=int(claims["exp"]),
-            session_id=str(claims["sid"]) if claims.get("sid") else None,
+            session_id=session_id,
         )

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from auth_service.application.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from auth_service.application.sessions import SessionRevoker
 from auth_service.domain.errors import (
     AccountNotFound,
     IncorrectCurrentPassword,
@@ -28,6 +29,7 @@ class ChangePasswordHandler:
     hasher: PasswordHasher
     policy: PasswordPolicy
     clock: Clock
+    revoker: SessionRevoker
 
     def __call__(self, command: ChangePassword) -> None:
         with self.uow() as uow:
@@ -47,7 +49,8 @@ class ChangePasswordHandler:
             uow.accounts.update_password_hash(
                 account.id, self.hasher.hash(command.new_password), now
             )
-            uow.refresh_tokens.revoke_families_of_user(
+            ended = uow.refresh_tokens.revoke_families_of_user(
                 account.id, "password_changed", now, keep=command.session_id
             )
             uow.commit()
+        self.revoker.revoke(ended)

@@ -1,4 +1,5 @@
-"""LogoutUser: end the session behind a refresh token and revoke the access token now."""
+"""LogoutUser: end the session behind a refresh token, its access tokens included, and revoke
+the calling access token now."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from auth_service.application.ports import (
     RefreshTokenSecrets,
     UnitOfWorkFactory,
 )
+from auth_service.application.sessions import SessionRevoker
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +29,11 @@ class LogoutUserHandler:
     secrets: RefreshTokenSecrets
     denylist: AccessTokenDenylist
     clock: Clock
+    revoker: SessionRevoker
 
     def __call__(self, command: LogoutUser) -> None:
         now = self.clock.now()
+        ended: uuid.UUID | None = None
         with self.uow() as uow:
             token = uow.refresh_tokens.find_by_hash_for_update(
                 self.secrets.digest(command.refresh_token)
@@ -37,5 +41,8 @@ class LogoutUserHandler:
             # Another user's refresh token is ignored: logout can only end one's own session.
             if token is not None and token.user_id == command.user_id:
                 uow.refresh_tokens.revoke_family(token.family_id, "logout", now)
+                ended = token.family_id
             uow.commit()
         self.denylist.deny(command.access_jti, command.access_expires_at)
+        if ended is not None:
+            self.revoker.revoke([ended])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -64,7 +64,8 @@ class RefreshTokenRepository(Protocol):
 
     def revoke_families_of_user(
         self, user_id: uuid.UUID, reason: str, at: datetime, *, keep: uuid.UUID | None = None
-    ) -> int: ...
+    ) -> list[uuid.UUID]:
+        """Revoke the user's live families (but `keep`); the ids of those it revoked."""
 
     def purge_expired(self, before: datetime, limit: int) -> PurgedRefreshTokens:
         """Delete up to `limit` tokens that expired before `before` (spent, revoked or not),
@@ -131,6 +132,9 @@ class RefreshTokenSecrets(Protocol):
 
 class AccessTokenDenylist(Protocol):
     def deny(self, jti: str, expires_at: int) -> None: ...
+
+    def deny_sessions(self, session_ids: Collection[str], expires_at: int) -> None:
+        """Every access token whose `sid` is one of these is refused until `expires_at`."""
 
 
 class Clock(Protocol):

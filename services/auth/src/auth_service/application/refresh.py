@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from auth_service.application.ports import Clock, RefreshTokenSecrets, UnitOfWorkFactory
 from auth_service.application.results import AccountView, Session
-from auth_service.application.sessions import TokenMinter
+from auth_service.application.sessions import SessionRevoker, TokenMinter
 from auth_service.domain.errors import InvalidRefreshToken
 
 
@@ -21,6 +21,7 @@ class RefreshTokensHandler:
     secrets: RefreshTokenSecrets
     minter: TokenMinter
     clock: Clock
+    revoker: SessionRevoker
 
     def __call__(self, command: RefreshTokens) -> Session:
         now = self.clock.now()
@@ -38,6 +39,8 @@ class RefreshTokensHandler:
                 # Kill the whole session and keep that decision even though we answer 401.
                 uow.refresh_tokens.revoke_family(family.id, "reuse_detected", now)
                 uow.commit()
+                # ...and its access tokens with it: the thief may hold one already.
+                self.revoker.revoke([family.id])
                 raise InvalidRefreshToken()
             if token.is_expired(now):
                 raise InvalidRefreshToken()
@@ -45,6 +48,7 @@ class RefreshTokensHandler:
             if account is None or not account.is_active:
                 uow.refresh_tokens.revoke_family(family.id, "account_inactive", now)
                 uow.commit()
+                self.revoker.revoke([family.id])
                 raise InvalidRefreshToken()
             uow.refresh_tokens.mark_spent(token.id, now)
             tokens = self.minter.mint(uow, account, family.id, now)

@@ -1,7 +1,8 @@
 """SyncAccountFromProfile: the users service owns roles and status; auth keeps a replica.
 
 New tokens carry the new role from the next login or refresh; a deactivation also ends
-every session at once (all refresh-token families revoked) and refuses future logins.
+every session at once (all refresh-token families revoked, their access tokens denylisted)
+and refuses future logins.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from auth_service.application.ports import AuthUnitOfWork, Clock
+from auth_service.application.sessions import SessionRevoker
 from auth_service.domain.model import Role
 
 
@@ -24,6 +26,7 @@ class SyncAccountFromProfile:
 @dataclass(frozen=True, slots=True)
 class SyncAccountFromProfileHandler:
     clock: Clock
+    revoker: SessionRevoker
 
     def __call__(self, command: SyncAccountFromProfile, uow: AuthUnitOfWork) -> bool:
         """Runs inside the consumer's unit of work (which commits); True if anything changed."""
@@ -32,7 +35,9 @@ class SyncAccountFromProfileHandler:
             command.user_id, command.role, command.is_active, command.version, now
         )
         if applied and not command.is_active:
-            uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
+            self.revoker.revoke(
+                uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
+            )
         return applied
 
 
@@ -45,11 +50,14 @@ class DeactivateAccount:
 @dataclass(frozen=True, slots=True)
 class DeactivateAccountHandler:
     clock: Clock
+    revoker: SessionRevoker
 
     def __call__(self, command: DeactivateAccount, uow: AuthUnitOfWork) -> bool:
         """Ends every session at once; role and version come with the profile's `updated`."""
         now = self.clock.now()
         applied = uow.accounts.deactivate(command.user_id, command.version, now)
         if applied:
-            uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
+            self.revoker.revoke(
+                uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
+            )
         return applied

@@ -176,7 +176,7 @@ class SqlAlchemyRefreshTokenRepository:
 
     def revoke_families_of_user(
         self, user_id: uuid.UUID, reason: str, at: datetime, *, keep: uuid.UUID | None = None
-    ) -> int:
+    ) -> list[uuid.UUID]:
         conditions = [
             refresh_token_families.c.user_id == user_id,
             refresh_token_families.c.revoked_at.is_(None),
@@ -187,8 +187,9 @@ class SqlAlchemyRefreshTokenRepository:
             refresh_token_families.update()
             .where(*conditions)
             .values(revoked_at=at, revoked_reason=reason)
+            .returning(refresh_token_families.c.id)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return list(result.scalars())
 
     def purge_expired(self, before: datetime, limit: int) -> PurgedRefreshTokens:
         # `ix_refresh_tokens_expires` finds the batch; SKIP LOCKED leaves a token that a

@@ -65,10 +65,16 @@ class TokensSchema(ma.Schema):
 
 
 class JwkSchema(ma.Schema):
+    """An RSA public key (RFC 7517); a JWK may carry further members, which clients ignore."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
     kty = ma.fields.String()
     kid = ma.fields.String()
     use = ma.fields.String()
     alg = ma.fields.String()
+    key_ops = ma.fields.List(ma.fields.String(), metadata={"example": ["verify"]})
     n = ma.fields.String()
     e = ma.fields.String()
 

@@ -11,6 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from taskhive_shared.http.fields import AwareDateTime, BoundedDecimal
 from taskhive_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tasks_service.domain.fields import (
     Choice,
@@ -55,12 +56,12 @@ def strict_boolean(**kwargs: Any) -> ma.fields.Boolean:
     return ma.fields.Boolean(truthy={True}, falsy={False}, **kwargs)
 
 
-def _hours(**kwargs: Any) -> ma.fields.Decimal:
+def _hours(**kwargs: Any) -> BoundedDecimal:
     options: dict[str, Any] = {
         "allow_none": True,
         "metadata": {"description": "Hours, ≥ 0, at most two decimal places", "example": "2.50"},
     } | kwargs
-    return ma.fields.Decimal(as_string=True, validate=validate.Range(min=0), **options)
+    return BoundedDecimal(**options)
 
 
 def declared_field(spec: FieldSpec, *, request: bool) -> ma.fields.Field[Any]:
@@ -75,9 +76,9 @@ def declared_field(spec: FieldSpec, *, request: bool) -> ma.fields.Field[Any]:
         case Choice(options=choices):
             return ma.fields.Enum(choices, by_value=True, **options)
         case Moment():
-            return ma.fields.AwareDateTime(**options) if request else ma.fields.DateTime(**options)
-        case Hours():
-            return _hours(**options)
+            return AwareDateTime(**options) if request else ma.fields.DateTime(**options)
+        case Hours(maximum=top):
+            return _hours(maximum=top, **options)
         case WholeNumber(minimum=low, maximum=high):
             return ma.fields.Integer(strict=True, validate=validate.Range(low, high), **options)
         case Reference():
@@ -198,8 +199,8 @@ class TaskListQuerySchema(PageQuerySchema):
         ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
         metadata={"description": "Repeatable: tasks with any of these tags"},
     )
-    due_before = ma.fields.AwareDateTime()
-    due_after = ma.fields.AwareDateTime()
+    due_before = AwareDateTime()
+    due_after = AwareDateTime()
     overdue = ma.fields.Boolean(truthy={"true"}, falsy={"false"})
     archived = ma.fields.String(
         load_default="false", validate=validate.OneOf(["false", "true", "all"])
@@ -208,7 +209,7 @@ class TaskListQuerySchema(PageQuerySchema):
         validate=validate.Regexp(_UUID_OR_NONE),
         metadata={"description": "Subtasks of this task id, or `none` for top-level tasks"},
     )
-    updated_since = ma.fields.AwareDateTime()
+    updated_since = AwareDateTime()
     q = ma.fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Full-text search of title and description (web search syntax)"},
@@ -334,7 +335,7 @@ class InstantiateSchema(StrictSchema):
         load_default=dict,
         metadata={"description": "Placeholder → text; every placeholder needs one"},
     )
-    due_date = ma.fields.AwareDateTime(allow_none=True)
+    due_date = AwareDateTime(allow_none=True)
     team_id = ma.fields.UUID(allow_none=True)
     parent_task_id = ma.fields.UUID(allow_none=True)
     priority = ma.fields.Enum(Priority, by_value=True)

@@ -18,7 +18,11 @@ API_VERSION = "1.0.0"
 
 
 def create_app(
-    services: UsersServices, readiness_checks: Mapping[str, ReadinessCheck], *, max_body_bytes: int
+    services: UsersServices,
+    readiness_checks: Mapping[str, ReadinessCheck],
+    *,
+    max_body_bytes: int,
+    public_base_url: str | None = None,
 ) -> Flask:
     app, api = create_service_app(
         service="users",
@@ -27,6 +31,7 @@ def create_app(
         max_body_bytes=max_body_bytes,
         readiness_checks=readiness_checks,
         description="The user directory, profiles and preferences, and teams.",
+        public_base_url=public_base_url,
     )
 
     def domain_error(error: UsersError) -> Response:

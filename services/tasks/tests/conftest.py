@@ -63,6 +63,7 @@ def tasks_settings(test_database: Any) -> TasksSettings:
         database_url=test_database.url("tasks_app"),
         migrator_database_url=test_database.url("tasks_migrator"),
         jwks_url=None,
+        public_base_url="https://taskhive.test",
     )
     migrate(settings)
     return settings

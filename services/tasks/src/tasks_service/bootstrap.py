@@ -199,7 +199,10 @@ def build_offline_runtime(settings: TasksSettings) -> TasksRuntime:
 
 def build_http_app(runtime: TasksRuntime) -> Flask:
     return create_app(
-        runtime.services, runtime.readiness, max_body_bytes=runtime.settings.max_body_bytes
+        runtime.services,
+        runtime.readiness,
+        max_body_bytes=runtime.settings.max_body_bytes,
+        public_base_url=runtime.settings.public_base_url,
     )
 
 

@@ -19,7 +19,11 @@ API_VERSION = "1.0.0"
 
 
 def create_app(
-    services: TasksServices, readiness_checks: Mapping[str, ReadinessCheck], *, max_body_bytes: int
+    services: TasksServices,
+    readiness_checks: Mapping[str, ReadinessCheck],
+    *,
+    max_body_bytes: int,
+    public_base_url: str | None = None,
 ) -> Flask:
     app, api = create_service_app(
         service="tasks",
@@ -27,6 +31,7 @@ def create_app(
         version=API_VERSION,
         max_body_bytes=max_body_bytes,
         readiness_checks=readiness_checks,
+        public_base_url=public_base_url,
         description="Tasks and their operations (assignees, comments, history, subtasks), "
         "tags and task templates.",
     )

@@ -111,12 +111,12 @@ def test_a_choice_belongs_to_its_own_enumeration() -> None:
         ),
         (datetime(2026, 5, 1, 12, 0, tzinfo=UTC), datetime(2026, 5, 1, 12, 0, tzinfo=UTC)),
         (
-            datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=1))),
-            datetime(9999, 12, 31, 22, 0, tzinfo=UTC),
+            datetime(9999, 12, 31, 0, 0, tzinfo=timezone(timedelta(hours=1))),
+            datetime(9999, 12, 30, 23, 0, tzinfo=UTC),
         ),
         (
-            datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=-1))),
-            datetime(1, 1, 1, 1, 0, tzinfo=UTC),
+            datetime(1, 1, 1, 23, 0, tzinfo=timezone(timedelta(hours=-1))),
+            datetime(1, 1, 2, 0, 0, tzinfo=UTC),
         ),
     ],
 )
@@ -131,11 +131,15 @@ def test_a_moment_is_kept_in_utc(value: datetime, utc: datetime) -> None:
     [
         datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),
         datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 0, 0, tzinfo=UTC),
+        datetime(1, 1, 1, 23, 59, tzinfo=UTC),
     ],
-    ids=["after year 9999 in UTC", "before year 1 in UTC"],
+    ids=["after year 9999 in UTC", "before year 1 in UTC", "the last day", "the first day"],
 )
 def test_a_moment_outside_the_utc_calendar_is_refused(value: datetime) -> None:
-    assert _refused(Moment(), value) == ["Must be between years 1 and 9999 in UTC."]
+    assert _refused(Moment(), value) == [
+        "Must lie between 0001-01-02T00:00:00Z and 9999-12-30T23:59:59Z in UTC."
+    ]
 
 
 @pytest.mark.parametrize("value", [datetime(2026, 5, 1), "2026-05-01T12:00:00Z", 1746100800])

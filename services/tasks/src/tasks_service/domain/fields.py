@@ -76,17 +76,25 @@ class Choice:
             raise Invalid(f"Must be one of: {', '.join(self.options)}.") from None
 
 
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
+"""A day's margin from the ends of the calendar, so a moment can be shown in any time zone."""
+
+
 @dataclass(frozen=True, slots=True)
 class Moment:
-    """A date-time with a time zone, kept in UTC; its UTC form must be a representable date."""
+    """A date-time with a time zone, kept in UTC, between EARLIEST and LATEST."""
 
     def clean(self, value: object) -> datetime:
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise Invalid("Must be a date-time with a time zone.")
         try:
-            return value.astimezone(UTC)
+            in_utc = value.astimezone(UTC)
         except OverflowError:
-            raise Invalid("Must be between years 1 and 9999 in UTC.") from None
+            in_utc = None
+        if in_utc is None or not EARLIEST <= in_utc <= LATEST:
+            raise Invalid("Must lie between 0001-01-02T00:00:00Z and 9999-12-30T23:59:59Z in UTC.")
+        return in_utc
 
 
 @dataclass(frozen=True, slots=True)

@@ -447,3 +447,48 @@ def test_a_bad_notifications_cursor_is_refused(client, make_user) -> None:
     ann = make_user()
     response = client.get(NOTIFICATIONS, query_string={"cursor": "eyJ4IjoxfQ"}, headers=ann.auth)
     assert list(problem(response, 422)["errors"]) == ["cursor"]
+
+
+# --- names PostgreSQL lowers differently from Python (a dotted capital I, a final sigma) --
+
+
+def test_a_tag_with_a_dotted_capital_i_stays_on_its_task(client, make_user) -> None:
+    ann = make_user()
+    name = f"İstanbul-{stem()}"
+    task = client.post(TASKS, json={"title": "t", "tags": [name]}, headers=ann.auth).get_json()
+    assert task["tags"] == [name]
+    assert client.get(f"{TASKS}/{task['id']}", headers=ann.auth).get_json()["tags"] == [name]
+
+
+def test_the_tag_filter_finds_a_name_ending_in_a_capital_sigma(client, make_user) -> None:
+    ann = make_user()
+    name = f"{stem()}-ΟΔΟΣ"
+    task = client.post(TASKS, json={"title": "t", "tags": [name]}, headers=ann.auth).get_json()
+    found = client.get(TASKS, query_string={"tag": name}, headers=ann.auth).get_json()
+    assert [t["id"] for t in found["items"]] == [task["id"]]
+
+
+def test_tag_pages_do_not_skip_names_after_a_dotted_capital_i(client, make_user) -> None:
+    ann = make_user()
+    base = stem()
+    names = [f"{base}İa", f"{base}ib"]
+    for name in names:
+        tag(client, ann, name)
+    first = client.get(TAGS, query_string={"q": base, "limit": 1}, headers=ann.auth).get_json()
+    rest = client.get(
+        TAGS, query_string={"q": base, "cursor": first["next_cursor"]}, headers=ann.auth
+    ).get_json()
+    assert [t["name"] for t in first["items"] + rest["items"]] == names
+
+
+def test_template_pages_do_not_skip_names_after_a_dotted_capital_i(client, make_user) -> None:
+    ann = make_user()
+    base = stem()
+    names = [f"{base}İa", f"{base}ib"]
+    for name in names:
+        template(client, ann, name=name)
+    first = client.get(TEMPLATES, query_string={"q": base, "limit": 1}, headers=ann.auth).get_json()
+    rest = client.get(
+        TEMPLATES, query_string={"q": base, "cursor": first["next_cursor"]}, headers=ann.auth
+    ).get_json()
+    assert [t["name"] for t in first["items"] + rest["items"]] == names

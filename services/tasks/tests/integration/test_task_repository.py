@@ -384,3 +384,14 @@ def test_archived_before_finds_only_tasks_archived_before_the_cut_off(
         found = uow.tasks.archived_before(cut_off, 10)
     assert old.id in {t.id for t in found}
     assert recent.id not in {t.id for t in found}
+
+
+def test_a_name_postgresql_lowers_differently_still_links_the_existing_tag(
+    admin_engine, stored
+) -> None:
+    # Python lowers a final capital sigma to a final small one, PostgreSQL to a medial one.
+    existing = f"{uuid.uuid4().hex[:8]}-οδοσ"
+    stored(tags=[existing])
+    task = stored(tags=[existing.upper()])
+    assert tag_names(admin_engine, task.id) == [existing]
+    assert task.tags == [existing]

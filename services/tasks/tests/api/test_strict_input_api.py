@@ -224,3 +224,36 @@ def test_two_unknown_parameters_are_both_named(client, make_user) -> None:
     ann = make_user()
     response = client.get(TASKS, query_string={"a": "1", "b": "2"}, headers=ann.auth)
     refused(response, "query.a", "query.b")
+
+
+# --- hostile query text: PostgreSQL cannot hold NUL, so it must be refused first (never a 500) --
+
+
+def test_a_nul_character_in_the_search_is_a_422(client, make_user) -> None:
+    ann = make_user()
+    refused(client.get(TASKS, query_string={"q": "a\x00b"}, headers=ann.auth), "query.q")
+
+
+def test_a_nul_character_in_a_tag_filter_is_a_422(client, make_user) -> None:
+    ann = make_user()
+    response = client.get(TASKS, query_string={"tag": ["ok", "a\x00b"]}, headers=ann.auth)
+    refused(response, "query.tag.1")
+
+
+def test_a_nul_character_in_a_subtask_search_is_a_422(client, make_user) -> None:
+    ann = make_user()
+    task = create(client, ann)
+    response = client.get(
+        f"{TASKS}/{task['id']}/subtasks", query_string={"q": "\x00"}, headers=ann.auth
+    )
+    refused(response, "query.q")
+
+
+def test_a_nul_character_in_a_tag_search_is_a_422(client, make_user) -> None:
+    ann = make_user()
+    refused(client.get(TAGS, query_string={"q": "a\x00b"}, headers=ann.auth), "query.q")
+
+
+def test_a_nul_character_in_a_template_search_is_a_422(client, make_user) -> None:
+    ann = make_user()
+    refused(client.get(TEMPLATES, query_string={"q": "\x00"}, headers=ann.auth), "query.q")

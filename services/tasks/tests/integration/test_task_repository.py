@@ -395,3 +395,45 @@ def test_a_name_postgresql_lowers_differently_still_links_the_existing_tag(
     task = stored(tags=[existing.upper()])
     assert tag_names(admin_engine, task.id) == [existing]
     assert task.tags == [existing]
+
+
+def wait_for_a_blocked_lock(admin_engine, timeout: float = 10.0) -> None:
+    """Until some transaction waits for a lock on a task (polling pg_locks)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = rows(
+            admin_engine,
+            "SELECT 1 FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        if waiting:
+            return
+        time.sleep(0.01)
+    pytest.fail("the second load never waited for the lock")
+
+
+def test_a_load_that_waited_for_the_lock_sees_the_winner_s_assignees_and_tags(
+    tasks_runtime, admin_engine, stored
+) -> None:
+    import threading
+
+    task, bob, name = stored(), uuid7(), unique("winner")
+    loaded_after_wait: list[Task] = []
+    with tasks_runtime.unit_of_work() as winner:
+        locked = winner.tasks.get_for_update(task.id)
+        locked.assign([bob], by=uuid7(), at=NOW)
+        locked.update(TaskFields(tags=[name]), ["tags"], by=uuid7(), at=NOW)
+
+        def wait_and_load() -> None:
+            with tasks_runtime.unit_of_work() as loser:
+                loaded_after_wait.append(loser.tasks.get_for_update(task.id))
+
+        waiter = threading.Thread(target=wait_and_load)
+        waiter.start()
+        wait_for_a_blocked_lock(admin_engine)
+        winner.commit()
+    waiter.join(timeout=10)
+    [loaded] = loaded_after_wait
+    assert (loaded.version, loaded.assignee_ids, loaded.tags) == (2, [bob], [name])

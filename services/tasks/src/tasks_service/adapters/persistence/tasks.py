@@ -150,11 +150,17 @@ class SqlAlchemyTaskRepository:
         self._track(task)
 
     def get_for_update(self, task_id: uuid.UUID) -> Task | None:
+        # Lock, then load in a second statement: in READ COMMITTED a statement that waited
+        # for the lock reads the task's row afresh but its assignee and tag subqueries from
+        # the snapshot taken before the wait, so a concurrent writer's assignees would be lost.
         # NO KEY UPDATE: rows that only reference the task (history, comments) need not wait.
-        row = self._session.execute(
-            LOAD_TASK.where(tasks.c.id == task_id).with_for_update(key_share=True, of=tasks)
+        locked = self._session.execute(
+            sa.select(tasks.c.id).where(tasks.c.id == task_id).with_for_update(key_share=True)
         ).first()
-        return self._track(task_from_row(row)) if row else None
+        if locked is None:
+            return None
+        row = self._session.execute(LOAD_TASK.where(tasks.c.id == task_id)).one()
+        return self._track(task_from_row(row))
 
     def _locked_batch(
         self, condition: sa.ColumnElement[bool], order: Any, limit: int

@@ -316,3 +316,18 @@ def test_a_notification_without_a_task_is_recorded(tasks_runtime) -> None:
     new = notification(uuid7(), occasion="day:2026-02-01", kind=NotificationType.DAILY_SUMMARY)
     assert add(tasks_runtime, new) == [new.id]
     assert record(tasks_runtime, new).task_id is None
+
+
+def test_the_log_answers_in_utc_whatever_the_session_s_time_zone(tasks_runtime) -> None:
+    import sqlalchemy as sa
+
+    new = notification(uuid7())
+    add(tasks_runtime, new)
+    with tasks_runtime.unit_of_work() as uow:
+        uow.notifications.mark_sent(new.id, "S", NOW)
+        uow.commit()
+    with tasks_runtime.unit_of_work() as uow:
+        uow.session.execute(sa.text("SET TIME ZONE 'Asia/Kolkata'"))
+        [found] = uow.notifications.page(NotificationFilter(recipient_id=new.recipient_id), None, 1)
+    assert (found.created_at, found.sent_at) == (NOW, NOW)
+    assert found.created_at.utcoffset() == found.sent_at.utcoffset() == timedelta(0)

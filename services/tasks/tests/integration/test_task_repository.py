@@ -437,3 +437,24 @@ def test_a_load_that_waited_for_the_lock_sees_the_winner_s_assignees_and_tags(
     waiter.join(timeout=10)
     [loaded] = loaded_after_wait
     assert (loaded.version, loaded.assignee_ids, loaded.tags) == (2, [bob], [name])
+
+
+def test_a_document_read_in_a_write_is_in_utc_whatever_the_session_s_time_zone(
+    tasks_runtime, stored
+) -> None:
+    task = stored(due_date=NOW + timedelta(days=1))
+    with tasks_runtime.unit_of_work() as uow:
+        uow.session.execute(sa.text("SET TIME ZONE 'America/Caracas'"))
+        loaded = uow.tasks.get_for_update(task.id)
+        loaded.archive(by=uuid7(), at=NOW)
+        from tasks_service.application.recording import record_changes
+
+        record_changes(uow)
+        fields = uow.tasks.document(task.id).fields
+    moments = {name: fields[name] for name in ("due_date", "archived_at", "created_at")}
+    assert moments == {
+        "due_date": NOW + timedelta(days=1),
+        "archived_at": NOW,
+        "created_at": NOW,
+    }
+    assert {value.utcoffset() for value in moments.values()} == {timedelta(0)}

@@ -318,4 +318,11 @@ class SqlAlchemyTaskRepository:
 
     def document(self, task_id: uuid.UUID) -> TaskDocument | None:
         row = self._session.connection().exec_driver_sql(GET_DOCUMENT, {"id": task_id}).first()
-        return document_of(row) if row else None
+        if row is None:
+            return None
+        document = document_of(row)
+        # This session has the server's TimeZone (the read side's are UTC): served in UTC.
+        for name, value in document.fields.items():
+            if isinstance(value, datetime):
+                document.fields[name] = utc(value)
+        return document

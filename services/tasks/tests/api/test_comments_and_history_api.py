@@ -256,3 +256,24 @@ def test_every_history_entry_names_its_actor(client, make_user) -> None:
 def test_the_history_of_a_missing_task_is_a_404(client, make_user) -> None:
     ann = make_user()
     problem(client.get(f"{TASKS}/{uuid.uuid4()}/history", headers=ann.auth), 404)
+
+
+def test_comments_of_an_archived_task_can_be_neither_edited_nor_deleted(client, make_user) -> None:
+    ann = make_user()
+    task = create(client, ann)
+    posted = comment(client, ann, task["id"], "frozen")
+    client.delete(f"{TASKS}/{task['id']}", headers=ann.auth)
+    url = f"{TASKS}/{task['id']}/comments/{posted['id']}"
+    assert problem(client.patch(url, json={"body": "x"}, headers=ann.auth), 409)["type"] == (
+        "/problems/task-archived"
+    )
+    problem(client.delete(url, headers=ann.auth), 409)
+    assert comments_of(client, ann, task["id"]) == ["frozen"]
+
+
+def test_the_history_of_a_put_records_the_metadata_it_reset(client, make_user) -> None:
+    ann = make_user()
+    task = create(client, ann, metadata={"a": 1})
+    client.put(f"{TASKS}/{task['id']}", json={"title": "A task"}, headers=ann.auth)
+    latest = client.get(f"{TASKS}/{task['id']}/history", headers=ann.auth).get_json()["items"][0]
+    assert latest["changes"] == {"metadata": {"old": {"a": 1}, "new": {}}}

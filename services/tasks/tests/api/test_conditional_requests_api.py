@@ -235,3 +235,23 @@ def test_a_template_delete_with_a_stale_if_match_keeps_it(client, make_user) -> 
     stale(response)
     assert response.headers["ETag"] == '"v2"'
     assert client.get(url, headers=ann.auth).status_code == 200
+
+
+# --- preconditions never reveal a task the caller may not see --------------------------------
+
+
+def test_if_none_match_on_a_hidden_task_is_a_404_not_a_304(client, make_user) -> None:
+    ann, dan = make_user(), make_user()
+    task = create(client, ann)
+    response = client.get(f"{TASKS}/{task['id']}", headers=dan.headers(If_None_Match='"v1"'))
+    assert response.status_code == 404
+
+
+def test_a_stale_if_match_on_a_hidden_task_is_a_404_not_a_412(client, make_user) -> None:
+    ann, dan = make_user(), make_user()
+    task = create(client, ann)
+    response = client.patch(
+        f"{TASKS}/{task['id']}", json={"title": "x"}, headers=dan.headers(If_Match='"v7"')
+    )
+    assert response.status_code == 404
+    assert "ETag" not in response.headers

@@ -492,3 +492,41 @@ def test_template_pages_do_not_skip_names_after_a_dotted_capital_i(client, make_
         TEMPLATES, query_string={"q": base, "cursor": first["next_cursor"]}, headers=ann.auth
     ).get_json()
     assert [t["name"] for t in first["items"] + rest["items"]] == names
+
+
+def test_a_key_whose_first_request_was_refused_may_be_used_again(
+    client, make_user, row_counts
+) -> None:
+    ann = make_user()
+    headers = ann.headers(Idempotency_Key=stem())
+    refused = client.post(
+        TASKS, json={"title": "x", "assignee_ids": [str(uuid.uuid4())]}, headers=headers
+    )
+    assert refused.status_code == 422
+    accepted = client.post(TASKS, json={"title": "fixed"}, headers=headers)
+    assert accepted.status_code == 201
+    assert "Idempotent-Replayed" not in accepted.headers
+
+
+def test_a_template_s_tags_are_created_by_whoever_instantiates_it(
+    client, make_user, admin_engine
+) -> None:
+    ann, bob = make_user(), make_user()
+    name = f"from-template-{stem()}"
+    created = template(client, ann, tags=[name])
+    task = instantiate(client, bob, created["id"]).get_json()
+    assert task["tags"] == [name]
+    with admin_engine.connect() as connection:
+        creator = connection.execute(
+            sa.text("SELECT created_by FROM tasks.tags WHERE name = :n"), {"n": name}
+        ).scalar_one()
+    assert creator == bob.id
+
+
+def test_a_template_s_estimate_may_be_cleared(client, make_user) -> None:
+    ann = make_user()
+    created = template(client, ann, estimated_hours="3")
+    body = client.patch(
+        f"{TEMPLATES}/{created['id']}", json={"estimated_hours": None}, headers=ann.auth
+    ).get_json()
+    assert (body["estimated_hours"], body["version"]) == (None, 2)

@@ -261,3 +261,19 @@ def test_clearing_the_parent_makes_a_subtask_top_level(client, make_user) -> Non
     client.patch(f"{TASKS}/{child['id']}", json={"parent_task_id": None}, headers=ann.auth)
     top = client.get(TASKS, query_string={"parent": "none"}, headers=ann.auth).get_json()
     assert child["id"] in {t["id"] for t in top["items"]}
+
+
+def test_a_patch_of_the_assignees_adds_and_removes_in_one_version(
+    client, make_user, outbox_rows
+) -> None:
+    ann, bob, cat = make_user(), make_user(), make_user()
+    task = create(client, ann, assignee_ids=[str(bob.id)])
+    body = client.patch(
+        f"{TASKS}/{task['id']}", json={"assignee_ids": [str(cat.id)]}, headers=ann.auth
+    ).get_json()
+    assert (body["assignee_ids"], body["version"]) == ([str(cat.id)], 2)
+    last_two = [(r.type, r.data["user_ids"]) for r in outbox_rows(task["id"])[-2:]]
+    assert last_two == [
+        ("tasks.task.assigned.v1", [str(cat.id)]),
+        ("tasks.task.unassigned.v1", [str(bob.id)]),
+    ]

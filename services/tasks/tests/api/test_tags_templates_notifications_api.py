@@ -530,3 +530,12 @@ def test_a_template_s_estimate_may_be_cleared(client, make_user) -> None:
         f"{TEMPLATES}/{created['id']}", json={"estimated_hours": None}, headers=ann.auth
     ).get_json()
     assert (body["estimated_hours"], body["version"]) == (None, 2)
+
+
+def test_a_key_used_on_one_template_cannot_instantiate_another(client, make_user) -> None:
+    ann = make_user()
+    first, second = template(client, ann), template(client, ann)
+    headers = ann.headers(Idempotency_Key=stem())
+    assert instantiate(client, ann, first["id"], headers=headers).status_code == 201
+    response = instantiate(client, ann, second["id"], headers=headers)
+    assert problem(response, 422)["type"] == "/problems/idempotency-key-reused"

@@ -225,7 +225,7 @@ class TagRepository(Protocol):
         """Raises Conflict when the name is taken in any letter case."""
 
     def page(self, after: tuple[str, uuid.UUID] | None, limit: int, text: str | None) -> list[Tag]:
-        """In (lower(name), id) order."""
+        """In (lower(name), id) order, after the tag with this (name, id)."""
 
 
 class TemplateRepository(Protocol):
@@ -242,7 +242,8 @@ class TemplateRepository(Protocol):
 
     def page(
         self, after: tuple[str, uuid.UUID] | None, limit: int, text: str | None
-    ) -> list[TaskTemplate]: ...
+    ) -> list[TaskTemplate]:
+        """In (lower(name), id) order, after the template with this (name, id)."""
 
 
 class UserReplica(Protocol):

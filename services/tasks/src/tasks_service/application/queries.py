@@ -124,7 +124,8 @@ class TaskQueries:
             given,
             statuses=tuple(dict.fromkeys(given.statuses)),
             priorities=tuple(dict.fromkeys(given.priorities)),
-            tags=tuple(dict.fromkeys(tag.strip().lower() for tag in given.tags if tag.strip())),
+            # Lowered by the database (as the tags' unique index is), not here.
+            tags=tuple(dict.fromkeys(tag.strip() for tag in given.tags if tag.strip())),
             text=text,
         )
         listing = TaskListing(

@@ -135,7 +135,7 @@ class TemplateHandlers:
         items = rows[:limit]
         next_cursor = None
         if len(rows) > limit:
-            next_cursor = encode(_CURSOR_SPEC, (items[-1].name.lower(), items[-1].id))
+            next_cursor = encode(_CURSOR_SPEC, (items[-1].name, items[-1].id))
         return Page(items=items, next_cursor=next_cursor)
 
     def instantiate(self, command: InstantiateTemplate, present: Presenter) -> CreatedTask:

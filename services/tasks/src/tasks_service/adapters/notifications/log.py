@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from tasks_service.adapters.persistence.tables import notifications
+from tasks_service.adapters.persistence.tasks import utc
 from tasks_service.application.notifications.ports import (
     NewNotification,
     NotificationFilter,
@@ -35,8 +36,9 @@ def _record(row: Any) -> NotificationRecord:
         context=row.context,
         attempts=row.attempts,
         last_error=row.last_error,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
+        # In UTC whatever the session's TimeZone (the API serves them as they are).
+        created_at=utc(row.created_at),
+        sent_at=utc(row.sent_at) if row.sent_at else None,
     )
 
 

@@ -32,12 +32,15 @@ def name_clash_is(session: Session, index: str, message: str) -> Iterator[None]:
 
 
 def page_query(table: sa.Table, after: tuple[str, uuid.UUID] | None, text: str | None) -> Any:
+    """In (lower(name), id) order, after the row with this (name, id): lowered by the
+    database on both sides (Python's lower() differs from PostgreSQL's for a few letters)."""
     key = sa.func.lower(table.c.name)
     query = sa.select(table)
     if text is not None:
         query = query.where(table.c.name.icontains(text, autoescape=True))
     if after is not None:
-        query = query.where(sa.tuple_(key, table.c.id) > sa.tuple_(*after))
+        name, last_id = after
+        query = query.where(sa.tuple_(key, table.c.id) > sa.tuple_(sa.func.lower(name), last_id))
     return query.order_by(key, table.c.id)
 
 

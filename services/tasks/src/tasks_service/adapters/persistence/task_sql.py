@@ -165,7 +165,8 @@ def _filters(statement: _Statement, wanted: TaskFilter) -> list[str]:
         names = statement.bind("tags", list(wanted.tags))
         clauses.append(
             "EXISTS (SELECT 1 FROM tasks.task_tags ft JOIN tasks.tags fg ON fg.id = ft.tag_id "
-            f"WHERE ft.task_id = t.id AND lower(fg.name) = ANY({names}))"
+            "WHERE ft.task_id = t.id AND lower(fg.name) = ANY("
+            f"ARRAY(SELECT lower(n) FROM unnest(CAST({names} AS text[])) AS n)))"
         )
     if wanted.due_before is not None:
         clauses.append(f"t.due_date < {statement.bind('due_before', wanted.due_before)}")

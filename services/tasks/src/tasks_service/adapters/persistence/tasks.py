@@ -150,11 +150,17 @@ class SqlAlchemyTaskRepository:
         self._track(task)
 
     def get_for_update(self, task_id: uuid.UUID) -> Task | None:
+        # Lock, then load in a second statement: in READ COMMITTED a statement that waited
+        # for the lock reads the task's row afresh but its assignee and tag subqueries from
+        # the snapshot taken before the wait, so a concurrent writer's assignees would be lost.
         # NO KEY UPDATE: rows that only reference the task (history, comments) need not wait.
-        row = self._session.execute(
-            LOAD_TASK.where(tasks.c.id == task_id).with_for_update(key_share=True, of=tasks)
+        locked = self._session.execute(
+            sa.select(tasks.c.id).where(tasks.c.id == task_id).with_for_update(key_share=True)
         ).first()
-        return self._track(task_from_row(row)) if row else None
+        if locked is None:
+            return None
+        row = self._session.execute(LOAD_TASK.where(tasks.c.id == task_id)).one()
+        return self._track(task_from_row(row))
 
     def _locked_batch(
         self, condition: sa.ColumnElement[bool], order: Any, limit: int
@@ -268,20 +274,20 @@ class SqlAlchemyTaskRepository:
             self._session.execute(task_tags.delete().where(task_tags.c.task_id == task.id))
         if not task.tags:
             return
-        ids = self._tag_ids(task.tags, by, task.updated_at)
+        found = self._stored_tags(task.tags, by, task.updated_at)
+        ids = list(dict.fromkeys(tag_id for tag_id, _ in found.values()))
         self._session.execute(
             task_tags.insert().values([{"task_id": task.id, "tag_id": tag_id} for tag_id in ids])
         )
         # The task now carries the tags' stored spelling ("Bug" for "bug").
-        stored = {
-            key: name
-            for key, name in self._session.execute(
-                sa.select(sa.func.lower(tags.c.name), tags.c.name).where(tags.c.id.in_(ids))
-            )
-        }
-        task.tags = [stored.get(name.lower(), name) for name in task.tags]
+        task.tags = list(dict.fromkeys(found[name][1] for name in task.tags))
 
-    def _tag_ids(self, names: Sequence[str], by: uuid.UUID, at: datetime) -> list[uuid.UUID]:
+    def _stored_tags(
+        self, names: Sequence[str], by: uuid.UUID, at: datetime
+    ) -> dict[str, tuple[uuid.UUID, str]]:
+        """Each name → (id, stored name) of its tag, created if new. Names are matched by
+        the database's lower(), as its unique index is: Python's differs for a few letters
+        ('İ', a final 'Σ')."""
         self._session.execute(
             sa.text(
                 "INSERT INTO tasks.tags (id, name, colour, created_by, created_at) "
@@ -299,13 +305,24 @@ class SqlAlchemyTaskRepository:
             },
         )
         rows = self._session.execute(
-            sa.select(tags.c.id).where(sa.func.lower(tags.c.name).in_([n.lower() for n in names]))
+            sa.text(
+                "SELECT n.name AS given, g.id, g.name FROM unnest(CAST(:names AS text[])) "
+                "AS n(name) JOIN tasks.tags g ON lower(g.name) = lower(n.name)"
+            ),
+            {"names": list(names)},
         )
-        return [row.id for row in rows]
+        return {row.given: (row.id, row.name) for row in rows}
 
     def ancestors(self, task_id: uuid.UUID) -> list[uuid.UUID]:
         return [row.parent for row in self._session.execute(_ANCESTORS, {"id": task_id})]
 
     def document(self, task_id: uuid.UUID) -> TaskDocument | None:
         row = self._session.connection().exec_driver_sql(GET_DOCUMENT, {"id": task_id}).first()
-        return document_of(row) if row else None
+        if row is None:
+            return None
+        document = document_of(row)
+        # This session has the server's TimeZone (the read side's are UTC): served in UTC.
+        for name, value in document.fields.items():
+            if isinstance(value, datetime):
+                document.fields[name] = utc(value)
+        return document

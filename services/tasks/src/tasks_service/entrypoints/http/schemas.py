@@ -52,6 +52,12 @@ class StrictSchema(ma.Schema):
         unknown = ma.RAISE
 
 
+def _no_nul(value: str) -> None:
+    """Query text goes to PostgreSQL, whose text cannot hold NUL: a 422, not a 500."""
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+
+
 def strict_boolean(**kwargs: Any) -> ma.fields.Boolean:
     return ma.fields.Boolean(truthy={True}, falsy={False}, **kwargs)
 
@@ -196,7 +202,7 @@ class TaskListQuerySchema(PageQuerySchema):
     created_by = ma.fields.UUID()
     team = ma.fields.UUID()
     tag = ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
+        ma.fields.String(validate=[validate.Length(min=1, max=TAG_NAME_MAX), _no_nul]),
         metadata={"description": "Repeatable: tasks with any of these tags"},
     )
     due_before = AwareDateTime()
@@ -211,7 +217,7 @@ class TaskListQuerySchema(PageQuerySchema):
     )
     updated_since = AwareDateTime()
     q = ma.fields.String(
-        validate=validate.Length(min=1, max=200),
+        validate=[validate.Length(min=1, max=200), _no_nul],
         metadata={"description": "Full-text search of title and description (web search syntax)"},
     )
 
@@ -275,7 +281,8 @@ class HistoryPageSchema(ma.Schema):
 
 class NamedPageQuerySchema(PageQuerySchema):
     q = ma.fields.String(
-        validate=validate.Length(min=1, max=100), metadata={"description": "Part of the name"}
+        validate=[validate.Length(min=1, max=100), _no_nul],
+        metadata={"description": "Part of the name"},
     )
 
 

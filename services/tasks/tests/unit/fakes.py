@@ -424,12 +424,14 @@ class FakeCommentRepository:
 
 
 def _named_page(items: Sequence[Any], after: Any, limit: int, text: str | None) -> list[Any]:
-    """(lower(name), id) order, `icontains` search, rows after the cursor's key."""
+    """(lower(name), id) order, `icontains` search, rows after the cursor's (stored name, id)
+    — folded like the database folds both sides."""
     rows = sorted(items, key=lambda item: (item.name.lower(), item.id))
     if text is not None:
         rows = [item for item in rows if text.lower() in item.name.lower()]
     if after is not None:
-        rows = [item for item in rows if (item.name.lower(), item.id) > after]
+        name, last_id = after
+        rows = [item for item in rows if (item.name.lower(), item.id) > (name.lower(), last_id)]
     return [_copy(item) for item in rows[:limit]]
 
 
@@ -907,7 +909,9 @@ class FakeTaskReader:
                 continue
             if wanted.top_level_only and task.parent_task_id is not None:
                 continue
-            if wanted.tags and not {t.lower() for t in task.tags} & set(wanted.tags):
+            if wanted.tags and not {t.lower() for t in task.tags} & {
+                t.lower() for t in wanted.tags
+            }:
                 continue
             if wanted.text is not None and not _rank(task, wanted.text):
                 continue

@@ -237,7 +237,7 @@ def test_a_nul_character_in_the_search_is_a_422(client, make_user) -> None:
 def test_a_nul_character_in_a_tag_filter_is_a_422(client, make_user) -> None:
     ann = make_user()
     response = client.get(TASKS, query_string={"tag": ["ok", "a\x00b"]}, headers=ann.auth)
-    refused(response, "query.tag.1")
+    refused(response, "query.tag")
 
 
 def test_a_nul_character_in_a_subtask_search_is_a_422(client, make_user) -> None:

@@ -274,6 +274,6 @@ def test_a_patch_of_the_assignees_adds_and_removes_in_one_version(
     assert (body["assignee_ids"], body["version"]) == ([str(cat.id)], 2)
     last_two = [(r.type, r.data["user_ids"]) for r in outbox_rows(task["id"])[-2:]]
     assert last_two == [
-        ("tasks.task.assigned.v1", [str(cat.id)]),
         ("tasks.task.unassigned.v1", [str(bob.id)]),
+        ("tasks.task.assigned.v1", [str(cat.id)]),
     ]

@@ -16,7 +16,7 @@ from tasks_service.application.ports import HistoryEntry
 from tasks_service.domain.errors import Conflict, StaleVersion
 from tasks_service.domain.model import Comment, Priority, Task, TaskFields
 from tasks_service.domain.tags import Tag
-from tasks_service.domain.templates import TaskTemplate
+from tasks_service.domain.templates import TaskTemplate, TemplateFields
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -51,7 +51,7 @@ def add_comment(tasks_runtime) -> Callable[..., Comment]:
 def _template(name: str, **values) -> TaskTemplate:
     return TaskTemplate.create(
         template_id=uuid7(),
-        values={"name": name, "title": "Do {it}"} | values,
+        fields=TemplateFields(**({"name": name, "title": "Do {it}"} | values)),
         created_by=uuid7(),
         at=NOW,
     )
@@ -216,7 +216,7 @@ def test_a_rename_onto_a_taken_name_is_a_conflict(tasks_runtime) -> None:
         uow.commit()
     with tasks_runtime.unit_of_work() as uow:
         loaded = uow.templates.get_for_update(mine.id)
-        loaded.update({"name": taken.name.lower()}, NOW)
+        loaded.update(TemplateFields(name=taken.name.lower()), ["name"], NOW)
         with pytest.raises(Conflict):
             uow.templates.save(loaded, expected_version=1)
 
@@ -228,7 +228,7 @@ def test_a_template_save_is_conditional_on_the_version(tasks_runtime) -> None:
         uow.commit()
     with tasks_runtime.unit_of_work() as uow:
         loaded = uow.templates.get_for_update(template.id)
-        loaded.update({"priority": "low"}, NOW)
+        loaded.update(TemplateFields(priority=Priority.LOW), ["priority"], NOW)
         with pytest.raises(StaleVersion):
             uow.templates.save(loaded, expected_version=2)
 

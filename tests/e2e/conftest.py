@@ -108,6 +108,8 @@ class Stack:
     """The SMTP server every process of this stack sends its email to (in this process)."""
     internal_url: str = ""
     """The gateway's internal listener, the web service's way in (never published)."""
+    stats_url: str = ""
+    """The gateway's operator listener (stats page, `;csv`)."""
     runner_pid: int = 0
     """`taskhive-stack` itself: its children are the stack's processes (tests/e2e/processes.py)."""
     database: str = ""
@@ -203,7 +205,7 @@ def running_stack(
     vhost = database  # queues of its own: a developer's stack must not consume our events
     gateway_port = _free_port()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
-    from taskhive_infra.stack import INTERNAL_PORT
+    from taskhive_infra.stack import INTERNAL_PORT, STATS_PORT
 
     port_offset = _free_port_offset()
     mail = LocalSmtpServer().start()
@@ -212,6 +214,7 @@ def running_stack(
         log_path=log_path,
         mail=mail,
         internal_url=f"http://127.0.0.1:{INTERNAL_PORT + port_offset}",
+        stats_url=f"http://127.0.0.1:{STATS_PORT + port_offset}/stats",
         database=database,
         vhost=vhost,
     )

@@ -249,3 +249,21 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.section("fault suite")
     for name, result in FAULT_RESULTS.items():
         terminalreporter.write_line(f"{name}: {json.dumps(result, sort_keys=True)}")
+
+
+def server_up(stack: Stack, backend: str) -> bool:
+    """The gateway routes to the backend's server: its health checks passed (not `UP 1/3`,
+    a server going down, nor `DOWN 1/2`, one coming back)."""
+    try:
+        csv = requests.get(f"{stack.stats_url};csv", timeout=5).text
+    except requests.RequestException:
+        return False
+    header, *lines = csv.lstrip("# ").splitlines()
+    columns = header.split(",")
+    rows = [dict(zip(columns, line.split(","), strict=False)) for line in lines]
+    return any(
+        row.get("pxname") == backend
+        and row.get("svname") not in ("FRONTEND", "BACKEND")
+        and row.get("status") == "UP"
+        for row in rows
+    )

@@ -38,13 +38,14 @@ from tests.faults.conftest import (
     Team,
     WriteLoad,
     current_pid,
+    server_up,
     stack_events,
     until,
 )
 
 BROKER_DOWN_SECONDS = 10.0
-WARM_UP_SECONDS = 3.0
-LOAD_AFTER_FAULT_SECONDS = 4.0
+WARM_UP_SECONDS = 2.0
+LOAD_AFTER_FAULT_SECONDS = 3.0
 RECOVERY_TIMEOUT = 120.0
 
 
@@ -130,7 +131,9 @@ def test_a_killed_process_comes_back_while_the_gateway_answers(
         "tasks-relay": lambda: _relay_active(database),
         "tasks-consume": lambda: _consumers(stack) >= 1,
         "tasks-worker": lambda: True,  # its jobs are proven by the event path test below
-        "tasks-api": lambda: _serves_tasks(team),
+        # Served, and the gateway's health checks agree (a check that timed out while the
+        # workers booted takes the server out of rotation until two checks pass again).
+        "tasks-api": lambda: _serves_tasks(team) and server_up(stack, "be_tasks"),
     }
     before = current_pid(stack, name)
     probe = GatewayProbe(stack, team).start()
@@ -162,7 +165,8 @@ def test_a_killed_process_comes_back_while_the_gateway_answers(
     }
 
 
-def test_after_the_kills_an_assignment_still_reaches_the_mailbox(team: Team) -> None:
+def test_after_the_kills_an_assignment_still_reaches_the_mailbox(stack: Stack, team: Team) -> None:
+    until(lambda: server_up(stack, "be_tasks"), RECOVERY_TIMEOUT, "the tasks API in rotation")
     title = f"after-kills-{uuid.uuid4().hex[:8]}"
     created = team.create(title)
     assert created.status_code == 201, created.text
@@ -212,6 +216,7 @@ def test_under_load_nothing_is_lost_and_nothing_doubled(
     stack: Stack, team: Team, database: Database, fault: str
 ) -> None:
     inject, restore = FAULTS[fault]
+    until(lambda: server_up(stack, "be_tasks"), RECOVERY_TIMEOUT, "the tasks API in rotation")
     label = f"f{uuid.uuid4().hex[:6]}"
     probe_title = f"{label}-probe"
     probe = team.create(probe_title)
@@ -258,7 +263,7 @@ def test_under_load_nothing_is_lost_and_nothing_doubled(
         "every notification sent",
     )
     drained_s = time.monotonic() - recovered_from
-    time.sleep(1.5)  # a duplicate would arrive within this
+    time.sleep(1.0)  # a duplicate would arrive within this
 
     # The API answered only 2xx or 503 problem+json.
     assert load.unexpected() == [], load.unexpected()[:5]

@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,8 @@ class Stack:
     """`taskhive-stack` itself: its children are the stack's processes (tests/e2e/processes.py)."""
     database: str = ""
     vhost: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    """The runner's environment (service_env() derives every service's settings from it)."""
 
     def client(self) -> Client:
         return Client(self.base_url, next(_client_addresses))
@@ -234,7 +236,7 @@ def running_stack(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    stack = dataclasses.replace(stack, runner_pid=process.pid)
+    stack = dataclasses.replace(stack, runner_pid=process.pid, env=env)
     try:
         _wait_for_gateway(process, stack)
         yield stack

@@ -23,7 +23,7 @@ class ServiceSpec:
     unconsumed: tuple[str, ...] = ()
     """Event types it publishes, knowingly, for consumers still to come (analytics, hooks,
     audit): bound to `<svc>.events.unconsumed` (no queue: dropped, by declaration), so that
-    the unrouted queue keeps only what nobody declared: a missing binding (ADR 0016)."""
+    the unrouted queue keeps only what nobody declared: a missing binding (ADR 0017)."""
 
     @property
     def event_processes(self) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 Per producer exchange X (`<svc>.events`, topic): its alternate exchange `X.unrouted` (fanout)
 and the durable queue `X.unrouted` bound to it, which keeps every event no queue is bound for
-(RabbitMQ would confirm and drop it; ADR 0011, ADR 0016).
+(RabbitMQ would confirm and drop it; ADR 0011, ADR 0017).
 
 Topology per consumer queue Q of service S (DESIGN §6):
 - Q: durable quorum queue bound to the producers' topic exchanges by event type, and to S's

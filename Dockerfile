@@ -85,4 +85,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/livez', timeout=2).status == 200 else 1)"]
 # Default process: the auth API (compose names its command explicitly for every service).
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-tmp-dir", "/dev/shm", \
-     "--no-control-socket", "--graceful-timeout", "20", "auth_service.bootstrap:wsgi_app()"]
+     "--no-control-socket", "--graceful-timeout", "20", "--limit-request-line", "8190", \
+     "--limit-request-fields", "200", "--limit-request-field_size", "16384", \
+     "auth_service.bootstrap:wsgi_app()"]

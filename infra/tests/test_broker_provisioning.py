@@ -1,20 +1,28 @@
 """RabbitMQ provisioning on the real broker: per-service users may publish only to their own
-exchange, and consumer queues exist before the first event is published."""
+exchange, consumer queues exist before the first event is published, and an event no queue is
+bound for is kept in its producer's unrouted queue."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pika
 import pika.exceptions
 import pytest
 
-from taskhive_infra.broker import RabbitmqctlAdmin, service_amqp_url
+from taskhive_infra.broker import RabbitmqctlAdmin, declare_topology, service_amqp_url
 from taskhive_infra.provision import DEFAULT_AMQP_ADMIN_URL, amqp_password, provision_broker
+from taskhive_infra.services import SERVICES
 from taskhive_shared.events.envelope import EventEnvelope
+from taskhive_shared.messaging.rabbitmq import unrouted_events
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "shared/contracts"
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +88,102 @@ def test_a_retired_queue_goes_when_empty_and_stays_while_messages_wait(vhost):
     assert kept.method.message_count == 1
     admin.channel().queue_delete("tasks.users-events.dlq")
     admin.close()
+
+
+def _envelope(event_type: str) -> tuple[str, bytes]:
+    envelope = EventEnvelope(event_type, event_type.split(".")[0], "t1", {"task_id": "t1"})
+    return envelope.type, json.dumps(envelope.to_dict()).encode()
+
+
+def _depth(vhost: str, queue: str) -> int:
+    admin = pika.BlockingConnection(pika.URLParameters(f"{DEFAULT_AMQP_ADMIN_URL}/{vhost}"))
+    try:
+        return int(admin.channel().queue_declare(queue, passive=True).method.message_count)
+    finally:
+        admin.close()
+
+
+def _wait_depth(vhost: str, queue: str, expected: int) -> int:
+    # Quorum queues count a confirmed message a moment after the confirm.
+    deadline = time.monotonic() + 5
+    while (depth := _depth(vhost, queue)) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return depth
+
+
+def test_an_event_no_queue_is_bound_for_lands_in_the_producers_unrouted_queue(vhost):
+    before = _depth(vhost, "tasks.events.unrouted")
+    routing_key, body = _envelope("tasks.task.nobody_binds_this.v1")
+    channel = _channel(vhost, "tasks")  # as the relay publishes: the service's own user
+    channel.basic_publish("tasks.events", routing_key, body)  # confirmed, as before
+    assert _wait_depth(vhost, "tasks.events.unrouted", before + 1) == before + 1
+    # The operator reads it through the service's own user, routing key and all.
+    url = service_amqp_url(DEFAULT_AMQP_ADMIN_URL, "tasks", amqp_password("tasks"), vhost)
+    [event] = [
+        e for e in unrouted_events(url, "tasks.events", 100) if e["routing_key"] == routing_key
+    ]
+    assert json.loads(event["body"])["type"] == routing_key
+
+
+def test_bound_and_declared_unconsumed_types_do_not_land_there(vhost):
+    before = _depth(vhost, "tasks.events.unrouted")
+    channel = _channel(vhost, "tasks")
+    for event_type in ("tasks.task.assigned.v1", *SERVICES[2].unconsumed):
+        routing_key, body = _envelope(event_type)
+        channel.basic_publish("tasks.events", routing_key, body)
+    time.sleep(0.5)
+    assert _depth(vhost, "tasks.events.unrouted") == before
+    assert _depth(vhost, "tasks.events-in") >= 1  # the consumed one reached its queue
+
+
+def test_every_published_type_is_consumed_or_declared_without_consumer():
+    """A new event type needs a decision: a consumer binds it, or the producer's `unconsumed`
+    says it waits for consumers to come; otherwise it collects as unrouted."""
+    bound = {
+        t for s in SERVICES if s.topology for types in s.topology().bindings.values() for t in types
+    }
+    declared = {t for s in SERVICES for t in s.unconsumed}
+    # Event types only (`<producer>.<aggregate>.<event>.v<N>`), not the shared pieces they
+    # reference (such as `tasks.task-summary.json`).
+    contracts = {
+        p.name.removesuffix(".json")
+        for p in CONTRACTS.glob("*.json")
+        if re.fullmatch(r"[a-z]+\.[a-z_]+\.[a-z_]+\.v\d+", p.name.removesuffix(".json"))
+    }
+    assert len(contracts) >= 20
+    assert contracts - bound - declared == set()
+    assert bound & declared == set(), "a consumed type is no longer 'without consumer'"
+    for spec in SERVICES:
+        assert all(t.startswith(f"{spec.name}.") for t in spec.unconsumed)
+
+
+def _declare_topology(vhost: str):
+    """What provision_broker does over AMQP, without the slow rabbitmqctl steps."""
+    return declare_topology(
+        f"{DEFAULT_AMQP_ADMIN_URL}/{vhost}",
+        [s.name for s in SERVICES],
+        [s.topology() for s in SERVICES if s.topology is not None],
+        {s.name: s.unconsumed for s in SERVICES},
+    )
+
+
+def test_an_exchange_provisioned_before_alternate_exchanges_is_migrated(vhost):
+    admin = pika.BlockingConnection(pika.URLParameters(f"{DEFAULT_AMQP_ADMIN_URL}/{vhost}"))
+    channel = admin.channel()
+    channel.exchange_delete("tasks.events")  # as an earlier version declared it
+    channel.exchange_declare("tasks.events", exchange_type="topic", durable=True)
+    channel.queue_purge("tasks.events-in")
+    channel.queue_purge("tasks.events.unrouted")
+    admin.close()
+    report = _declare_topology(vhost)
+    assert report.migrated == ["tasks.events"]
+    # Its consumer's binding came back, and what no one binds is caught.
+    channel = _channel(vhost, "tasks")
+    channel.basic_publish("tasks.events", *_envelope("tasks.task.assigned.v1"))
+    channel.basic_publish("tasks.events", *_envelope("tasks.task.nobody_binds_this.v1"))
+    assert _wait_depth(vhost, "tasks.events-in", 1) == 1
+    assert _wait_depth(vhost, "tasks.events.unrouted", 1) == 1
+    # Declaring again changes nothing, and reports the waiting event.
+    again = _declare_topology(vhost)
+    assert again.migrated == []
+    assert again.unrouted["tasks.events.unrouted"] == 1

@@ -14,7 +14,7 @@ from taskhive_shared.service import ServiceBootstrap, load_bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("auth", "users", "tasks")
-SHARED_COMMANDS = {"migrate", "relay", "consume", "dlq", "jobs"}
+SHARED_COMMANDS = {"migrate", "relay", "consume", "dlq", "unrouted", "jobs"}
 OWN_COMMANDS = {
     "auth": {"create-admin", "generate-signing-key"},
     "users": {"publish-snapshots"},

@@ -4,6 +4,7 @@ on a throwaway database and free ports, reached only through the gateway."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import os
 import random
@@ -14,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TASKHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 AUTH_RATE_LIMIT = 5
-# A busy machine starts the stack's processes slowly: the wait can be raised.
-START_TIMEOUT = float(os.environ.get("TASKHIVE_TEST_START_TIMEOUT", "90"))
+# A busy machine (two cores shared with other test runs) starts the stack's twenty-odd
+# processes slowly: a generous wait (a healthy stack answers far sooner), and it can be raised.
+START_TIMEOUT = float(os.environ.get("TASKHIVE_TEST_START_TIMEOUT", "240"))
 STOP_TIMEOUT = 30.0
 # Each client gets its own loopback source address, so per-IP rate limits never leak across tests.
 _client_addresses = (f"127.0.0.{n}" for n in itertools.count(2))
@@ -106,6 +108,14 @@ class Stack:
     """The SMTP server every process of this stack sends its email to (in this process)."""
     internal_url: str = ""
     """The gateway's internal listener, the web service's way in (never published)."""
+    stats_url: str = ""
+    """The gateway's operator listener (stats page, `;csv`)."""
+    runner_pid: int = 0
+    """`taskhive-stack` itself: its children are the stack's processes (tests/e2e/processes.py)."""
+    database: str = ""
+    vhost: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    """The runner's environment (service_env() derives every service's settings from it)."""
 
     def client(self) -> Client:
         return Client(self.base_url, next(_client_addresses))
@@ -197,7 +207,7 @@ def running_stack(
     vhost = database  # queues of its own: a developer's stack must not consume our events
     gateway_port = _free_port()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
-    from taskhive_infra.stack import INTERNAL_PORT
+    from taskhive_infra.stack import INTERNAL_PORT, STATS_PORT
 
     port_offset = _free_port_offset()
     mail = LocalSmtpServer().start()
@@ -206,6 +216,9 @@ def running_stack(
         log_path=log_path,
         mail=mail,
         internal_url=f"http://127.0.0.1:{INTERNAL_PORT + port_offset}",
+        stats_url=f"http://127.0.0.1:{STATS_PORT + port_offset}/stats",
+        database=database,
+        vhost=vhost,
     )
     env = _stack_env(database, vhost, gateway_port, port_offset)
     env.update(
@@ -223,6 +236,7 @@ def running_stack(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    stack = dataclasses.replace(stack, runner_pid=process.pid, env=env)
     try:
         _wait_for_gateway(process, stack)
         yield stack

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import time
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from tests.e2e.journeys import (
     UUID_RE,
     assert_problem,
     auth_journey,
+    bearer,
     new_account,
     profile_journey,
     register,
@@ -255,3 +257,24 @@ def test_login_and_register_are_rate_limited_per_address(stack: Stack) -> None:
     other = stack.client()
     response = other.post("/api/v1/auth/login", json={"username": "x", "password": "y"})
     assert response.status_code == 401
+
+
+def test_a_too_long_request_target_is_a_problem(client: Client) -> None:
+    assert_problem(client.get("/api/v1/tasks/?q=" + "a" * 5000), 414)
+
+
+def test_a_chunked_body_over_the_limit_is_a_problem_not_invalid_json(client: Client) -> None:
+    account = register(client)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"title": "'
+        for _ in range(32):
+            yield b"a" * 65_536
+        yield b'"}'
+
+    response = client.post(
+        "/api/v1/tasks/",
+        data=chunks(),
+        headers={"Content-Type": "application/json", **bearer(account["access_token"])},
+    )
+    assert_problem(response, 413)

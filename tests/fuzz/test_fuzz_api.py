@@ -138,8 +138,8 @@ def _fuzz(
     )
     @given(case=strategy)
     def run(case: Any) -> None:
-        # Within what the app server reads (gunicorn: a request line of 4094 bytes); longer
-        # targets get its HTML 414, a gateway-level finding (docs/API.md, limits).
+        # Within the gateway's request-target limit (GATEWAY_MAX_URL_BYTES, 4096 bytes); longer
+        # targets get its 414 problem (docs/API.md).
         target = case.formatted_path + "?" + urlencode(case.query or {}, doseq=True)
         hypothesis.assume(len(target.encode()) <= MAX_REQUEST_TARGET)
         token = world.fresh_token() if fresh_session else world.token

@@ -32,7 +32,9 @@ from auth_service.config import AuthSettings
 from taskhive_gateway.dev import create_dev_app
 from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route, not_found_app
 from taskhive_infra.seed import seed_demo_accounts, seed_demo_tasks
+from taskhive_infra.services import SERVICES
 from taskhive_shared.db.provisioning import ensure_database, provision_service
+from taskhive_shared.events.publisher import exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.jobs.inprocess import InProcessBeat
 from taskhive_shared.logging import configure_logging
@@ -241,6 +243,8 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     broker.bind_topology(users_topology(), build_users_processor(users))
     broker.bind_topology(auth_topology(), build_auth_processor(auth))
     broker.bind_topology(tasks_topology(), build_tasks_processor(tasks, jobs["tasks"]))
+    for spec in SERVICES:  # published for consumers still to come: not kept as unrouted
+        broker.discard(exchange_of(spec.name), spec.unconsumed)
     relays = [
         build_auth_relay(auth, broker),
         build_users_relay(users, broker),

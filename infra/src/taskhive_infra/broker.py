@@ -16,15 +16,19 @@ import shutil
 import subprocess
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pika
 import pika.exceptions
 
 from taskhive_shared.events.publisher import exchange_of
-from taskhive_shared.messaging.rabbitmq import ConsumerTopology
+from taskhive_shared.messaging.rabbitmq import (
+    ConsumerTopology,
+    declare_exchange,
+    unrouted_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,27 +128,80 @@ RETIRED_QUEUES = (
 """Queues an earlier version declared (renamed to `tasks.events-in` with issue 5)."""
 
 
+def unconsumed_of(exchange: str) -> str:
+    """Where a producer's types without a consumer yet are bound (a fanout exchange, no queue)."""
+    return f"{exchange}.unconsumed"
+
+
+@dataclass
+class TopologyReport:
+    kept: list[str] = field(default_factory=list)
+    """Retired queues kept because messages still wait in them."""
+    migrated: list[str] = field(default_factory=list)
+    """Producer exchanges re-declared with their alternate exchange."""
+    unrouted: dict[str, int] = field(default_factory=dict)
+    """Depth of every producer's unrouted queue."""
+
+
 def declare_topology(
-    admin_amqp_url: str, producers: Iterable[str], consumers: Iterable[ConsumerTopology]
-) -> list[str]:
-    """Every producer's exchange, and every consumer's queues and bindings, before any process
-    starts: an event published before its consumer first connected would otherwise find no
-    queue and be dropped by the broker. Retired queues go once empty (else they would fill up
-    with nobody reading them); returns those kept because messages still wait in them."""
+    admin_amqp_url: str,
+    producers: Iterable[str],
+    consumers: Iterable[ConsumerTopology],
+    unconsumed: Mapping[str, Sequence[str]] | None = None,
+) -> TopologyReport:
+    """Every producer's exchange (with its alternate exchange and unrouted queue), and every
+    consumer's queues and bindings, before any process starts: an event published before its
+    consumer first connected would otherwise find no queue and be dropped by the broker.
+    `unconsumed` (producer → event types) binds the types published for consumers still to
+    come to `<exchange>.unconsumed`. Retired queues go once empty (else they would fill up
+    with nobody reading them)."""
     connection = pika.BlockingConnection(pika.URLParameters(admin_amqp_url))
-    kept: list[str] = []
+    report = TopologyReport()
+    unconsumed = unconsumed or {}
     try:
         channel = connection.channel()
         for producer in producers:
-            channel.exchange_declare(exchange_of(producer), exchange_type="topic", durable=True)
+            exchange = exchange_of(producer)
+            channel = _declare_producer_exchange(connection, channel, exchange, report)
+            discard = unconsumed_of(exchange)
+            channel.exchange_declare(discard, exchange_type="fanout", durable=True)
+            for event_type in unconsumed.get(producer, ()):
+                channel.exchange_bind(discard, exchange, routing_key=event_type)
         for topology in consumers:
             topology.declare(channel)
+        for producer in producers:
+            queue = unrouted_of(exchange_of(producer))
+            depth = channel.queue_declare(queue, passive=True).method.message_count
+            report.unrouted[queue] = int(depth)
         for queue in RETIRED_QUEUES:
             if not _delete_if_empty(connection, queue):
-                kept.append(queue)
+                report.kept.append(queue)
     finally:
         connection.close()
-    return kept
+    return report
+
+
+def _declare_producer_exchange(
+    connection: pika.BlockingConnection,
+    channel: pika.adapters.blocking_connection.BlockingChannel,
+    exchange: str,
+    report: TopologyReport,
+) -> pika.adapters.blocking_connection.BlockingChannel:
+    """An exchange declared before it had an alternate exchange cannot take one (RabbitMQ
+    refuses a re-declaration with other arguments): it is deleted and declared again. Its
+    bindings go with it, and come back with the consumer topologies declared next; an event
+    published in between is refused (the relay retries it) or caught as unrouted."""
+    try:
+        declare_exchange(channel, exchange)
+        return channel
+    except pika.exceptions.ChannelClosedByBroker as refused:
+        if refused.reply_code != 406:  # PRECONDITION_FAILED: other arguments
+            raise
+    channel = connection.channel()
+    channel.exchange_delete(exchange)
+    declare_exchange(channel, exchange)
+    report.migrated.append(exchange)
+    return channel
 
 
 def _delete_if_empty(connection: pika.BlockingConnection, queue: str) -> bool:

@@ -17,6 +17,7 @@ from taskhive_infra.broker import (
     BrokerPermissions,
     ManagementApiAdmin,
     RabbitmqctlAdmin,
+    TopologyReport,
     declare_topology,
     permissions_for,
 )
@@ -65,7 +66,7 @@ def broker_admin_from_env(admin_amqp_url: str) -> BrokerAdmin:
     )
 
 
-def provision_broker(admin_amqp_url: str, vhost: str, admin: BrokerAdmin) -> None:
+def provision_broker(admin_amqp_url: str, vhost: str, admin: BrokerAdmin) -> TopologyReport:
     """Virtual host, the services' users and permissions, exchanges, consumer queues."""
     admin.ensure_vhost(vhost)
     admin_user = unquote(urlsplit(admin_amqp_url).username or "guest")
@@ -76,17 +77,33 @@ def provision_broker(admin_amqp_url: str, vhost: str, admin: BrokerAdmin) -> Non
             vhost, service.name, permissions_for(service.name, service.consumes_from)
         )
     base = admin_amqp_url.rstrip("/")
-    kept = declare_topology(
+    report = declare_topology(
         f"{base}/{quote(vhost, safe='')}",
         [s.name for s in SERVICES],
         [s.topology() for s in SERVICES if s.topology is not None],
+        {s.name: s.unconsumed for s in SERVICES},
     )
-    for queue in kept:
+    for exchange in report.migrated:
+        print(
+            f"taskhive-provision: exchange {exchange} re-declared with its alternate exchange "
+            f"{exchange}.unrouted (its bindings were declared again)",
+            file=sys.stderr,
+        )
+    for queue in report.kept:
         print(
             f"taskhive-provision: retired queue {queue} still holds messages: dead-letter or "
             "redrive them, delete it, then run `users-service publish-snapshots` (operations §5.4)",
             file=sys.stderr,
         )
+    for queue, depth in report.unrouted.items():
+        if depth:
+            owner = queue.split(".", 1)[0]
+            print(
+                f"taskhive-provision: {queue} holds {depth} event(s) no queue was bound for: "
+                f"`{owner}-service unrouted list` shows them (operations §5.7)",
+                file=sys.stderr,
+            )
+    return report
 
 
 def main() -> None:

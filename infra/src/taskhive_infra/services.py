@@ -20,6 +20,10 @@ class ServiceSpec:
     """Producers whose exchanges this service's consumer binds to."""
     topology: Callable[[], ConsumerTopology] | None = None
     """Its consumer queue, declared by provisioning so that no early event finds no queue."""
+    unconsumed: tuple[str, ...] = ()
+    """Event types it publishes, knowingly, for consumers still to come (analytics, hooks,
+    audit): bound to `<svc>.events.unconsumed` (no queue: dropped, by declaration), so that
+    the unrouted queue keeps only what nobody declared: a missing binding (ADR 0017)."""
 
     @property
     def event_processes(self) -> tuple[str, ...]:
@@ -102,6 +106,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
         cli="tasks-service",
         consumes_from=("users",),
         topology=_tasks_topology,
+        unconsumed=(
+            "tasks.task.updated.v1",
+            "tasks.task.archived.v1",
+            "tasks.task.restored.v1",
+            "tasks.task.deleted.v1",
+        ),
     ),
 )
 

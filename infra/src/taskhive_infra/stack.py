@@ -2,13 +2,18 @@
 
 Settings come from the environment, with defaults for one machine running PostgreSQL, Redis
 and RabbitMQ on localhost. Each service runs its API (gunicorn), its outbox relay and, when it
-consumes events, its consumer; its Celery worker and beat. The first child to die, or
-SIGINT/SIGTERM, stops the whole stack. Email goes to an in-process SMTP catcher (files under
-.data/mail) unless TASKHIVE_SMTP_HOST names a real server or another catcher.
+consumes events, its consumer; its Celery worker and beat. The runner supervises them like a
+process manager: a child that exits is restarted with exponential back-off (logged as JSON
+lines) while everything else keeps running; only SIGINT/SIGTERM of the runner stops the stack.
+Email goes to an in-process SMTP catcher (files under .data/mail) unless TASKHIVE_SMTP_HOST
+names a real server or another catcher.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import json
 import os
 import secrets
 import shutil
@@ -21,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from urllib.parse import quote, urlsplit
@@ -61,6 +67,21 @@ class StopRequested(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class RestartPolicy:
+    """Exponential back-off between the restarts of one child: `initial` seconds, doubling up to
+    `maximum`; a child that had stayed up `reset_after` seconds starts again from `initial`."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    reset_after: float = 60.0
+
+    def next_delay(self, previous: float | None, uptime: float) -> float:
+        if previous is None or uptime >= self.reset_after:
+            return self.initial
+        return min(previous * 2, self.maximum)
+
+
+@dataclass(frozen=True, slots=True)
 class StackConfig:
     admin_url: str
     database: str
@@ -81,6 +102,7 @@ class StackConfig:
     smtp_host: str | None
     """None: the stack runs its own catcher on smtp_port."""
     smtp_port: int
+    restart: RestartPolicy = field(default_factory=RestartPolicy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -102,6 +124,11 @@ class StackConfig:
             jobs_key_prefix=env.get("TASKHIVE_JOBS_KEY_PREFIX", ""),
             smtp_host=env.get("TASKHIVE_SMTP_HOST") or None,
             smtp_port=int(env.get("TASKHIVE_SMTP_PORT", "1025")),
+            restart=RestartPolicy(
+                initial=float(env.get("TASKHIVE_RESTART_DELAY", "0.5")),
+                maximum=float(env.get("TASKHIVE_RESTART_MAX_DELAY", "30")),
+                reset_after=float(env.get("TASKHIVE_RESTART_RESET_AFTER", "60")),
+            ),
         )
 
     def port(self, service: ServiceSpec | WebSpec) -> int:
@@ -177,35 +204,166 @@ def haproxy_binary() -> str:
     raise StackError("haproxy is not installed (make haproxy installs it)")
 
 
+def log_event(level: str, message: str, **fields: object) -> None:
+    """One JSON line on stdout, shaped like the services' log lines."""
+    line = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": level,
+        "logger": "taskhive-stack",
+        "message": message,
+        **fields,
+    }
+    print(json.dumps(line), flush=True)
+
+
+def exit_fields(returncode: int) -> dict[str, object]:
+    """`exit_code` for an exit, `signal` (its name) for a death by signal."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = str(-returncode)
+        return {"exit_code": None, "signal": name}
+    return {"exit_code": returncode, "signal": None}
+
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _child_setup(runner: int) -> Callable[[], None]:
+    """Run in each child between fork and exec: its own process group (so that what it leaves
+    behind when it dies, like gunicorn's workers, can be killed with it), and SIGTERM when the
+    runner dies, even by SIGKILL (Linux), so that no child outlives the stack."""
+
+    def setup() -> None:
+        os.setpgid(0, 0)
+        if _libc is not None:
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != runner:  # the runner died before prctl took effect
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    return setup
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    started_at: float
+    restarts: int = 0
+    delay: float | None = None
+    """The last back-off delay, None before the first restart."""
+    restart_at: float | None = None
+    """When the pending restart is due (monotonic), None while running."""
+    exits: list[int] = field(default_factory=list)
+
+
 @dataclass
 class Supervisor:
-    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
+    children: dict[str, Child] = field(default_factory=dict)
+    stopping: bool = False
+
+    def _spawn(self, argv: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, env=dict(env), preexec_fn=_child_setup(os.getpid()))
 
     def start(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
         print(f"taskhive-stack: starting {name}: {' '.join(argv)}", flush=True)
-        self.children[name] = subprocess.Popen(argv, env=dict(env))
+        process = self._spawn(argv, env)
+        self.children[name] = Child(name, argv, dict(env), process, time.monotonic())
 
-    def check_alive(self) -> None:
-        for name, process in self.children.items():
-            code = process.poll()
-            if code is not None:
-                raise StackError(f"{name} exited with code {code}")
+    def pid(self, name: str) -> int | None:
+        child = self.children[name]
+        return child.process.pid if child.restart_at is None else None
+
+    def poll(self) -> None:
+        """Reap the children that exited, schedule their restarts, start the ones now due."""
+        if self.stopping:
+            return
+        now = time.monotonic()
+        for child in self.children.values():
+            if child.restart_at is None:
+                code = child.process.poll()
+                if code is None:
+                    continue
+                _kill_group(child.process.pid)  # what it left behind (workers, pool children)
+                uptime = now - child.started_at
+                child.delay = self.policy.next_delay(child.delay, uptime)
+                child.restart_at = now + child.delay
+                child.exits.append(code)
+                log_event(
+                    "warning",
+                    "process exited",
+                    process=child.name,
+                    pid=child.process.pid,
+                    **exit_fields(code),
+                    uptime_s=round(uptime, 3),
+                    restart_in_s=child.delay,
+                    restarts=child.restarts,
+                )
+            elif now >= child.restart_at:
+                try:
+                    child.process = self._spawn(child.argv, child.env)
+                except OSError as exc:
+                    child.delay = self.policy.next_delay(child.delay, 0.0)
+                    child.restart_at = now + child.delay
+                    log_event(
+                        "error",
+                        "process restart failed",
+                        process=child.name,
+                        error=str(exc),
+                        restart_in_s=child.delay,
+                    )
+                    continue
+                child.restarts += 1
+                child.started_at = now
+                child.restart_at = None
+                log_event(
+                    "info",
+                    "process restarted",
+                    process=child.name,
+                    pid=child.process.pid,
+                    restarts=child.restarts,
+                )
 
     def wait_ready(self, name: str, url: str, timeout: float) -> None:
-        """Until `url` answers 200, while every child stays alive."""
+        """Until `url` answers 200, supervising meanwhile."""
         self.wait_until(f"{name} at {url}", lambda: http_ok(url), timeout)
 
     def wait_until(self, what: str, ready: Callable[[], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not ready():
-            self.check_alive()
+            self.poll()
             if time.monotonic() > deadline:
-                raise StackError(f"{what} not ready after {timeout:.0f}s")
+                raise StackError(f"{what} not ready after {timeout:.0f}s{self._crash_report()}")
             time.sleep(0.2)
 
+    def _crash_report(self) -> str:
+        crashed = [
+            f"{child.name} exited {len(child.exits)} time(s), last {_describe(child.exits[-1])}"
+            for child in self.children.values()
+            if child.exits
+        ]
+        return f" ({'; '.join(crashed)})" if crashed else ""
+
+    def supervise(self, interval: float = 0.2) -> None:
+        """Forever: only a stop signal (an exception raised by its handler) ends it."""
+        while True:
+            self.poll()
+            time.sleep(interval)
+
     def stop(self, timeout: float) -> None:
-        # Gateway first (registered last) so that no request reaches a stopping service.
-        running = [p for p in reversed(self.children.values()) if p.poll() is None]
+        """Gateway first (registered last), so that no request reaches a stopping service;
+        pending restarts are dropped."""
+        self.stopping = True
+        running = [
+            child.process
+            for child in reversed(self.children.values())
+            if child.restart_at is None and child.process.poll() is None
+        ]
         if running:
             print("taskhive-stack: stopping", flush=True)
         for process in running:
@@ -217,6 +375,28 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for child in self.children.values():
+            _kill_group(child.process.pid)
+
+
+def _describe(returncode: int) -> str:
+    fields = exit_fields(returncode)
+    return f"signal {fields['signal']}" if fields["signal"] else f"code {returncode}"
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+GUNICORN_LIMITS = [
+    "--limit-request-line=8190",
+    "--limit-request-fields=200",
+    "--limit-request-field_size=16384",
+]
+"""Above the gateway's own limits (gateway/haproxy.cfg: a 4096-byte request target, 8192 bytes
+of headers, at most 101 header lines), so that the gateway refuses first, as problem+json, and
+gunicorn's HTML refusals never meet a request that came through it (docs/operations.md)."""
 
 
 def app_server_argv(config: StackConfig, service: ServiceSpec | WebSpec, port: int) -> list[str]:
@@ -234,6 +414,7 @@ def app_server_argv(config: StackConfig, service: ServiceSpec | WebSpec, port: i
         argv += ["--worker-class", "gthread", "--threads", "4"]
     # Workers finish their requests within our stop timeout, before any SIGKILL.
     argv += ["--graceful-timeout", str(max(1, int(config.stop_timeout) - 5))]
+    argv += GUNICORN_LIMITS
     return [*argv, "--bind", f"{LOCALHOST}:{port}", "--name", f"{service.name}-api", service.wsgi]
 
 
@@ -329,9 +510,7 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
         f"taskhive-stack: ready at {gateway} (web UI: {gateway}/, API docs: {docs}; Ctrl-C stops)",
         flush=True,
     )
-    while True:
-        supervisor.check_alive()
-        time.sleep(0.5)
+    supervisor.supervise()
 
 
 def _ignore_stop_signals() -> None:
@@ -348,7 +527,7 @@ def _request_stop(signum: int, _frame: FrameType | None) -> None:
 def main() -> None:
     config = StackConfig.from_env(os.environ)
     env = service_env(config, os.environ)
-    supervisor = Supervisor()
+    supervisor = Supervisor(config.restart)
     signal.signal(signal.SIGINT, _request_stop)
     signal.signal(signal.SIGTERM, _request_stop)
     code = 0

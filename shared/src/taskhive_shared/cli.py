@@ -1,4 +1,5 @@
-"""The command line every service starts from: `<svc>-service migrate|relay|consume|dlq|jobs`.
+"""The command line every service starts from:
+`<svc>-service migrate|relay|consume|dlq|unrouted|jobs`.
 
 A service's `entrypoints/cli.py` is one call to `service_cli` plus the commands that are its own
 (`auth-service create-admin`, `users-service publish-snapshots` …):
@@ -24,8 +25,9 @@ from taskhive_shared.service import ProcessSettings, load_bootstrap, process_set
 
 def service_cli(name: str, settings: type[ProcessSettings], bootstrap: str) -> click.Group:
     """The click group of service `name`: `migrate`, the event processes (`relay`, `consume`,
-    `dlq list|redrive`) and the jobs (`jobs worker|beat|list|run`), all through the service's
-    composition root `bootstrap` (a module name, e.g. `auth_service.bootstrap`)."""
+    `dlq list|redrive`, `unrouted list|redrive`) and the jobs (`jobs worker|beat|list|run`),
+    all through the service's composition root `bootstrap` (a module name, e.g.
+    `auth_service.bootstrap`)."""
 
     @click.group(help=f"Operate the Taskhive {name} service.")
     def main() -> None:

@@ -1,4 +1,5 @@
-"""The event commands every service's CLI offers: `relay`, `consume`, `dlq list|redrive`.
+"""The event commands every service's CLI offers: `relay`, `consume`, `dlq list|redrive`,
+`unrouted list|redrive`.
 
 Each runs until SIGTERM/SIGINT and then stops cleanly (in-flight work finishes first).
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import click
 
 from taskhive_shared.events.consumer import EventProcessor
-from taskhive_shared.events.publisher import EventPublisher
+from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.messaging.rabbitmq import (
     ConsumerTopology,
@@ -22,6 +23,8 @@ from taskhive_shared.messaging.rabbitmq import (
     PikaPublisher,
     dead_letters,
     redrive,
+    republish_unrouted,
+    unrouted_events,
 )
 
 
@@ -81,4 +84,25 @@ def event_commands(load: Callable[[], EventWiring]) -> list[click.Command]:
         moved = redrive(wiring.amqp_url, wiring.topology(), limit)
         click.echo(f"re-drove {moved} message(s)")
 
-    return [relay, consume, dlq]
+    @click.group()
+    def unrouted() -> None:
+        """Inspect and re-publish this service's events that no queue was bound for."""
+
+    @unrouted.command("list")
+    @click.option("--limit", default=50, show_default=True)
+    def list_unrouted(limit: int) -> None:
+        """Print unrouted events as JSON lines (they stay queued)."""
+        wiring = load()
+        exchange = exchange_of(wiring.topology().service)
+        for event in unrouted_events(wiring.amqp_url, exchange, limit):
+            click.echo(json.dumps(event))
+
+    @unrouted.command("redrive")
+    @click.option("--limit", default=1000, show_default=True)
+    def redrive_unrouted(limit: int) -> None:
+        """Publish them to this service's exchange again (once the missing binding exists)."""
+        wiring = load()
+        moved = republish_unrouted(wiring.amqp_url, exchange_of(wiring.topology().service), limit)
+        click.echo(f"re-published {moved} event(s)")
+
+    return [relay, consume, dlq, unrouted]

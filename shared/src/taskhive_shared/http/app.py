@@ -9,7 +9,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 
 from taskhive_shared.http.api import ProblemApi
 from taskhive_shared.http.health import ReadinessCheck, health_blueprint
-from taskhive_shared.http.middleware import install_request_id
+from taskhive_shared.http.middleware import install_chunked_body_limit, install_request_id
 
 
 def create_service_app(
@@ -51,6 +51,7 @@ def create_service_app(
         },
     )
     install_request_id(app)
+    install_chunked_body_limit(app, max_body_bytes)
     api = ProblemApi(app)
     app.register_blueprint(health_blueprint(readiness_checks))
     # Swagger UI from the locally installed assets (no CDN).

@@ -1,12 +1,14 @@
-"""Request plumbing every service app gets: the request id."""
+"""Request plumbing every service app gets: the request id, the body limit of chunked bodies."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from taskhive_shared.logging import request_id_var
 
@@ -46,3 +48,33 @@ def install_request_id(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)
+
+
+def install_chunked_body_limit(app: Flask, max_body_bytes: int) -> None:
+    """MAX_CONTENT_LENGTH refuses a declared Content-Length over it, but werkzeug cuts a chunked
+    body (no Content-Length; the gateway cannot bound those) at the limit and hands the parser a
+    truncated body: a 400 "Invalid JSON body" instead of a 413. Read such a body here, at most one
+    byte past the limit: over it, 413; within it, the app reads it as if its length were declared.
+    """
+
+    @app.before_request
+    def _bound_chunked_body() -> None:
+        from flask import request
+
+        environ = request.environ
+        if (
+            environ.get("CONTENT_LENGTH")
+            or "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
+        ):
+            return
+        stream = environ["wsgi.input"]
+        body = stream.read(max_body_bytes + 1)
+        if len(body) > max_body_bytes:
+            # Read (a bounded part of) the rest first: closing a socket with unread data resets
+            # the connection, and the gateway would lose the answer.
+            for _ in range(16):
+                if not stream.read(max_body_bytes):
+                    break
+            raise RequestEntityTooLarge()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))

@@ -4,6 +4,9 @@ It gives the same relay (`OutboxRelay`, through the `EventPublisher` port) and t
 `EventProcessor` as RabbitMQ a home without a server: topic-style routing by event type,
 one worker thread per queue (in order), delayed retries, and a dead-letter list.
 Messages live in memory only: the outbox keeps anything not yet published across restarts.
+Like RabbitMQ's alternate exchanges, an event no queue is bound for is kept (the newest
+UNROUTED_MAX_LENGTH per exchange) and logged once per type, unless its type was declared
+published without a consumer (`discard`).
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ import json
 import logging
 import queue
 import threading
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from taskhive_shared.events.consumer import EventProcessor, Outcome
 from taskhive_shared.events.envelope import EventEnvelope
-from taskhive_shared.messaging.rabbitmq import DEFAULT_RETRY_DELAYS_MS, ConsumerTopology
+from taskhive_shared.messaging.rabbitmq import (
+    DEFAULT_RETRY_DELAYS_MS,
+    UNROUTED_MAX_LENGTH,
+    ConsumerTopology,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +46,37 @@ class InMemoryBroker:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._unrouted: dict[str, deque[bytes]] = defaultdict(
+            lambda: deque(maxlen=UNROUTED_MAX_LENGTH)
+        )
+        self._discarded: set[tuple[str, str]] = set()
+        self._reported: set[tuple[str, str]] = set()
 
     def publish(self, exchange: str, envelope: EventEnvelope) -> None:
         body = json.dumps(envelope.to_dict()).encode()
+        key = (exchange, envelope.type)
         with self._lock:
-            targets = list(self._routes.get((exchange, envelope.type), ()))
+            targets = list(self._routes.get(key, ()))
+            if not targets and key not in self._discarded:
+                self._unrouted[exchange].append(body)
+                first = key not in self._reported
+                self._reported.add(key)
+                if first:
+                    logger.warning(
+                        "events unrouted",
+                        extra={"exchange": exchange, "event_type": envelope.type},
+                    )
         for target in targets:
             target.messages.put((body, 0))
+
+    def discard(self, exchange: str, event_types: Iterable[str]) -> None:
+        """Types published, knowingly, without a consumer yet: dropped, not kept as unrouted."""
+        with self._lock:
+            self._discarded.update((exchange, event_type) for event_type in event_types)
+
+    def unrouted(self, exchange: str) -> list[bytes]:
+        with self._lock:
+            return list(self._unrouted[exchange])
 
     def close(self) -> None:
         """Nothing to release per publisher (the broker lives as long as the process)."""

@@ -1,5 +1,9 @@
 """RabbitMQ adapters (pika): the publisher of the relay, the consumer runner, the topology.
 
+Per producer exchange X (`<svc>.events`, topic): its alternate exchange `X.unrouted` (fanout)
+and the durable queue `X.unrouted` bound to it, which keeps every event no queue is bound for
+(RabbitMQ would confirm and drop it; ADR 0011, ADR 0017).
+
 Topology per consumer queue Q of service S (DESIGN §6):
 - Q: durable quorum queue bound to the producers' topic exchanges by event type, and to S's
   direct exchange `S.retry` by its own name (where delayed retries come back);
@@ -22,6 +26,7 @@ from functools import partial
 from typing import Any
 
 import pika
+import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.spec import Basic, BasicProperties
 
@@ -49,18 +54,51 @@ def connect(url: str, *, heartbeat: int = 30) -> BlockingConnection:
     return pika.BlockingConnection(parameters)
 
 
+UNROUTED_MAX_LENGTH = 100_000
+"""Events kept in a producer's unrouted queue; past it the oldest go (a forgotten binding on a
+busy type must not fill the broker's disk and block every publisher)."""
+UNROUTED_CHECK_SECONDS = 60.0
+
+
+def unrouted_of(exchange: str) -> str:
+    """The alternate exchange of a producer's exchange, and the queue bound to it."""
+    return f"{exchange}.unrouted"
+
+
+def exchange_arguments(exchange: str) -> dict[str, Any]:
+    return {"alternate-exchange": unrouted_of(exchange)}
+
+
 def declare_exchange(channel: BlockingChannel, exchange: str) -> None:
-    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+    """A producer's topic exchange, with its alternate exchange and the queue behind it."""
+    unrouted = unrouted_of(exchange)
+    channel.exchange_declare(unrouted, exchange_type="fanout", durable=True)
+    channel.queue_declare(
+        unrouted,
+        durable=True,
+        arguments={"x-queue-type": "quorum", "x-max-length": UNROUTED_MAX_LENGTH},
+    )
+    channel.queue_bind(unrouted, unrouted)
+    channel.exchange_declare(
+        exchange, exchange_type="topic", durable=True, arguments=exchange_arguments(exchange)
+    )
 
 
 class PikaPublisher:
-    """Publishes with confirms on one lazily (re)opened connection; not thread-safe."""
+    """Publishes with confirms on one lazily (re)opened connection; not thread-safe.
 
-    def __init__(self, url: str) -> None:
+    At most every `unrouted_check_seconds` after a publish it looks at the depth of the
+    exchange's unrouted queue, and logs `events unrouted` (warning) when it is not empty and
+    changed since it last said so: the operator's signal of a missing binding."""
+
+    def __init__(self, url: str, *, unrouted_check_seconds: float = UNROUTED_CHECK_SECONDS) -> None:
         self._url = url
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._declared: set[str] = set()
+        self._unrouted_check_seconds = unrouted_check_seconds
+        self._next_unrouted_check = 0.0
+        self._unrouted_reported: dict[str, int] = {}
 
     def _ready_channel(self) -> BlockingChannel:
         if self._channel is None or self._channel.is_closed:
@@ -71,12 +109,25 @@ class PikaPublisher:
             self._declared.clear()
         return self._channel
 
+    def _ensure_exchange(self, exchange: str) -> BlockingChannel:
+        """Provisioning declares producers' exchanges: use one as it is (a passive declare does
+        not compare arguments); only a missing one is declared here, alternate exchange and all."""
+        channel = self._ready_channel()
+        if exchange in self._declared:
+            return channel
+        try:
+            channel.exchange_declare(exchange, passive=True)
+        except pika.exceptions.ChannelClosedByBroker as missing:
+            if missing.reply_code != 404:
+                raise
+            channel = self._ready_channel()  # the refusal closed the channel
+            declare_exchange(channel, exchange)
+        self._declared.add(exchange)
+        return channel
+
     def publish(self, exchange: str, envelope: EventEnvelope) -> None:
         try:
-            channel = self._ready_channel()
-            if exchange not in self._declared:
-                declare_exchange(channel, exchange)
-                self._declared.add(exchange)
+            channel = self._ensure_exchange(exchange)
             channel.basic_publish(
                 exchange,
                 envelope.type,
@@ -98,6 +149,33 @@ class PikaPublisher:
         except Exception as exc:
             self.close()
             raise PublishError(f"{envelope.type} {envelope.id}: {exc!r}") from exc
+        if time.monotonic() >= self._next_unrouted_check:
+            self._next_unrouted_check = time.monotonic() + self._unrouted_check_seconds
+            self._check_unrouted(exchange)
+
+    def _check_unrouted(self, exchange: str) -> None:
+        connection = self._connection
+        if connection is None or not connection.is_open:
+            return
+        queue = unrouted_of(exchange)
+        try:
+            # A channel of its own: a missing queue (an exchange provisioned before there
+            # were unrouted queues) closes it, and must not close the publishing one.
+            channel = connection.channel()
+            try:
+                depth = int(channel.queue_declare(queue, passive=True).method.message_count)
+            finally:
+                if channel.is_open:
+                    channel.close()
+        except Exception:  # a diagnostic: it must never fail a publish
+            logger.debug("unrouted queue depth unavailable", exc_info=True)
+            return
+        if depth and depth != self._unrouted_reported.get(queue):
+            logger.warning(
+                "events unrouted",
+                extra={"exchange": exchange, "queue": queue, "messages": depth},
+            )
+        self._unrouted_reported[queue] = depth
 
     def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
@@ -308,27 +386,74 @@ class PikaEventConsumer:
 
 def dead_letters(url: str, topology: ConsumerTopology, limit: int = 50) -> list[dict[str, Any]]:
     """Peek at the DLQ: messages are read and returned to the queue unacknowledged."""
+    return [
+        {
+            "message_id": letter["message_id"],
+            "type": letter["type"],
+            "error": letter["headers"].get(ERROR_HEADER),
+            "attempts": letter["headers"].get(ATTEMPT_HEADER, 0),
+            "body": letter["body"],
+        }
+        for letter in _peek(url, topology.dead_letter_queue, limit)
+    ]
+
+
+def unrouted_events(url: str, exchange: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Peek at the events of `exchange` that no queue was bound for (they stay queued)."""
+    return [
+        {
+            "message_id": event["message_id"],
+            "type": event["type"],
+            "routing_key": event["routing_key"],
+            "body": event["body"],
+        }
+        for event in _peek(url, unrouted_of(exchange), limit)
+    ]
+
+
+def _peek(url: str, queue: str, limit: int) -> list[dict[str, Any]]:
     connection = connect(url)
     try:
         channel = connection.channel()
         found: list[dict[str, Any]] = []
         for _ in range(limit):
-            method, properties, body = channel.basic_get(topology.dead_letter_queue)
+            method, properties, body = channel.basic_get(queue)
             if method is None:
                 break
-            headers = properties.headers or {}
             found.append(
                 {
                     "message_id": properties.message_id,
                     "type": properties.type,
-                    "error": headers.get(ERROR_HEADER),
-                    "attempts": headers.get(ATTEMPT_HEADER, 0),
+                    "routing_key": method.routing_key,
+                    "headers": dict(properties.headers or {}),
                     "body": body.decode("utf-8", "replace")[:2000],
                 }
             )
         return found
     finally:
-        connection.close()  # unacked messages return to the DLQ
+        connection.close()  # unacked messages return to the queue
+
+
+def republish_unrouted(url: str, exchange: str, limit: int = 1000) -> int:
+    """Publish the unrouted events of `exchange` to it again (once a binding was added), with
+    their routing keys; an event still bound for no queue comes back. Returns how many."""
+    connection = connect(url)
+    moved = 0
+    try:
+        channel = connection.channel()
+        queue = unrouted_of(exchange)
+        waiting = int(channel.queue_declare(queue, passive=True).method.message_count)
+        channel.confirm_delivery()
+        for _ in range(min(limit, waiting)):  # the ones present now: a repeat comes back last
+            method, properties, body = channel.basic_get(queue)
+            if method is None:
+                break
+            channel.basic_publish(exchange, method.routing_key, body, properties=properties)
+            channel.basic_ack(method.delivery_tag)
+            moved += 1
+        return moved
+    finally:
+        connection.close()
 
 
 def redrive(url: str, topology: ConsumerTopology, limit: int = 1000) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -127,6 +127,11 @@ def page_headers(next_cursor: str | None) -> dict[str, str]:
         query: dict[str, Any] = request.args.to_dict(flat=False)
         headers["Link"] = next_link(page_url(), query, next_cursor)
     return headers
+
+
+def page_answer(items: Sequence[Any], next_cursor: str | None) -> tuple[dict[str, Any], int, Any]:
+    """A list view's answer: `{"items", "next_cursor"}`, 200, and the page headers (Link)."""
+    return {"items": list(items), "next_cursor": next_cursor}, 200, page_headers(next_cursor)
 
 
 def page_url() -> str:

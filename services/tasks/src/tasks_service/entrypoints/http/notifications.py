@@ -12,7 +12,7 @@ from marshmallow import validate
 from taskhive_shared.http.endpoints import (
     LINK_HEADER,
     bearer,
-    page_headers,
+    page_answer,
 )
 from tasks_service.application.notifications.ports import NotificationFilter
 from tasks_service.domain.notifications import NotificationStatus, NotificationType
@@ -79,5 +79,4 @@ class Notifications(MethodView):
             kind=NotificationType(kind) if kind else None,
         )
         page = services().notifications.page(me(), wanted, args["limit"], args.get("cursor"))
-        body = {"items": page.items, "next_cursor": page.next_cursor}
-        return body, 200, page_headers(page.next_cursor)
+        return page_answer(page.items, page.next_cursor)

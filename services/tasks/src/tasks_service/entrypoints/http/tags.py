@@ -12,7 +12,7 @@ from taskhive_shared.http.docs import problem
 from taskhive_shared.http.endpoints import (
     LINK_HEADER,
     bearer,
-    page_headers,
+    page_answer,
 )
 from tasks_service.application.tags import CreateTag
 from tasks_service.entrypoints.http.context import me, require_token, services
@@ -40,8 +40,7 @@ class Tags(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Tags ordered by name; `q` matches a part of the name."""
         page = services().tags.page(me(), args["limit"], args.get("cursor"), args.get("q"))
-        body = {"items": page.items, "next_cursor": page.next_cursor}
-        return body, 200, page_headers(page.next_cursor)
+        return page_answer(page.items, page.next_cursor)
 
     @blp.arguments(TagCreateSchema())
     @blp.response(201, TagSchema)

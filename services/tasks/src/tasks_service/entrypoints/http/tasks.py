@@ -26,6 +26,7 @@ from taskhive_shared.http.endpoints import (
     idempotency_key,
     if_match_version,
     not_modified_response,
+    page_answer,
     page_headers,
     versioned,
 )
@@ -329,8 +330,7 @@ class Comments(MethodView):
     def get(self, args: dict[str, Any], task_id: uuid.UUID) -> Any:
         """The task's comments, oldest first."""
         page = services().comments.page(me(), task_id, args["limit"], args.get("cursor"))
-        body = {"items": [comment_body(v) for v in page.items], "next_cursor": page.next_cursor}
-        return body, 200, page_headers(page.next_cursor)
+        return page_answer([comment_body(v) for v in page.items], page.next_cursor)
 
     @blp.arguments(CommentBodySchema())
     @blp.response(201, CommentSchema, headers=ETAG_HEADER)
@@ -380,8 +380,7 @@ class History(MethodView):
     def get(self, args: dict[str, Any], task_id: uuid.UUID) -> Any:
         """Every change of the task, newest first: action, actor, time, old and new values."""
         page = services().tasks.history(me(), task_id, args["limit"], args.get("cursor"))
-        body = {"items": [history_body(e) for e in page.items], "next_cursor": page.next_cursor}
-        return body, 200, page_headers(page.next_cursor)
+        return page_answer([history_body(e) for e in page.items], page.next_cursor)
 
 
 @blp.route("/<uuid:task_id>/subtasks")

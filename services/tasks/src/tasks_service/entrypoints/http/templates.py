@@ -21,7 +21,7 @@ from taskhive_shared.http.endpoints import (
     idempotency_key,
     if_match_version,
     not_modified_response,
-    page_headers,
+    page_answer,
     versioned,
 )
 from tasks_service.application.templates import (
@@ -72,11 +72,7 @@ class Templates(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Templates ordered by name; `q` matches a part of the name."""
         page = services().templates.page(me(), args["limit"], args.get("cursor"), args.get("q"))
-        return (
-            {"items": page.items, "next_cursor": page.next_cursor},
-            200,
-            page_headers(page.next_cursor),
-        )
+        return page_answer(page.items, page.next_cursor)
 
     @blp.arguments(TemplateCreateSchema())
     @blp.response(201, TemplateSchema, headers=ETAG_HEADER)

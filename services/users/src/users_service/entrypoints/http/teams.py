@@ -24,7 +24,7 @@ from taskhive_shared.http.endpoints import (
     idempotency_key,
     if_match_version,
     not_modified_response,
-    page_headers,
+    page_answer,
     versioned,
 )
 from users_service.application.create_team import CreateTeam
@@ -73,11 +73,7 @@ def build_teams_blueprint(services: UsersServices) -> Blueprint:
                     member_id=args.get("member"),
                 )
             )
-            return (
-                {"items": page.items, "next_cursor": page.next_cursor},
-                200,
-                page_headers(page.next_cursor),
-            )
+            return page_answer(page.items, page.next_cursor)
 
         @blp.arguments(TeamCreateSchema)
         @blp.response(201, TeamSchema, headers=ETAG_HEADER)

@@ -20,7 +20,7 @@ from taskhive_shared.http.endpoints import (
     caller_id,
     if_match_version,
     not_modified_response,
-    page_headers,
+    page_answer,
     versioned,
 )
 from users_service.application.queries import ListUsers
@@ -93,11 +93,7 @@ def build_users_blueprint(services: UsersServices) -> Blueprint:
                     team_id=args.get("team"),
                 )
             )
-            return (
-                {"items": page.items, "next_cursor": page.next_cursor},
-                200,
-                page_headers(page.next_cursor),
-            )
+            return page_answer(page.items, page.next_cursor)
 
     @blp.route("/me")
     class Me(MethodView):

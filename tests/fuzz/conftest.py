@@ -64,9 +64,19 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    extra = {"GATEWAY_AUTH_RATE_LIMIT": str(FUZZ_AUTH_RATE_LIMIT)}
+    # Every per-caller limit off too: the fuzzer hammers as a handful of users (ADR 0024).
+    extra = {
+        name: str(FUZZ_AUTH_RATE_LIMIT)
+        for name in (
+            "GATEWAY_AUTH_RATE_LIMIT",
+            "GATEWAY_USER_READ_LIMIT",
+            "GATEWAY_USER_WRITE_LIMIT",
+            "GATEWAY_ANON_LIMIT",
+            "GATEWAY_KEY_IP_LIMIT",
+        )
+    }
     with running_stack(tmp_path_factory, extra) as stack:
         yield stack
 
@@ -103,7 +113,7 @@ def _ready(client: Client, token: str) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def world(fuzz_stack: Stack) -> World:
     client = fuzz_stack.client()
     account = register(client)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from taskhive_infra.services import ServiceSpec
+from taskhive_infra.services import SERVICES, WEB, ServiceSpec
 from taskhive_infra.stack import StackConfig, app_server_argv, haproxy_binary
 from tests.e2e.processes import children
 
@@ -108,6 +108,8 @@ class Gateway:
     """Behind /api/v1/tasks/ (be_tasks): the one the tests stop and kill."""
     users: Upstream
     """Behind /api/v1/users/ and every other backend: stays up."""
+    log: Path
+    """HAProxy's output: its access log lines (JSON)."""
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -118,8 +120,18 @@ class Gateway:
         return host, int(port)
 
 
+BACKENDS = (*(service.name for service in SERVICES), WEB.name)
+
+
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    yield from run_gateway(tmp_path_factory, {})
+
+
+def run_gateway(
+    tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str]
+) -> Iterator[Gateway]:
+    """HAProxy with the stubs behind it; `extra_env` sets gateway variables (limits, keys)."""
     logs = tmp_path_factory.mktemp("gateway")
     tasks = Upstream("tasks", "/api/v1/tasks", free_port(), logs / "tasks.log")
     users = Upstream("users", "/api/v1/users", free_port(), logs / "users.log")
@@ -130,10 +142,11 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         "GATEWAY_PORT": str(port),
         "GATEWAY_INTERNAL_PORT": str(free_port()),
         "GATEWAY_STATS_PORT": str(free_port()),
+        # Every backend the gateway knows (the registry's services and the web UI) reaches the
+        # users stub, but for tasks: each must have a live server for /gateway/readyz.
+        **{f"{name.upper()}_UPSTREAM": f"127.0.0.1:{users.port}" for name in BACKENDS},
         "TASKS_UPSTREAM": f"127.0.0.1:{tasks.port}",
-        "AUTH_UPSTREAM": f"127.0.0.1:{users.port}",
-        "USERS_UPSTREAM": f"127.0.0.1:{users.port}",
-        "WEB_UPSTREAM": f"127.0.0.1:{users.port}",
+        **extra_env,
     }
     haproxy: subprocess.Popen[bytes] | None = None
     try:
@@ -148,7 +161,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             )
         base_url = f"http://127.0.0.1:{port}"
         wait_for(f"{base_url}/gateway/readyz")
-        yield Gateway(base_url, tasks, users)
+        yield Gateway(base_url, tasks, users, logs / "haproxy.log")
     finally:
         if haproxy is not None:
             haproxy.terminate()

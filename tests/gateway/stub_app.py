@@ -8,10 +8,12 @@ import os
 import time
 
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Blueprint
+from opentelemetry import trace
 
 from taskhive_shared.http.app import create_service_app
+from taskhive_shared.observability.tracing import configure_tracing, current_trace_id
 
 
 class EchoSchema(ma.Schema):
@@ -19,6 +21,7 @@ class EchoSchema(ma.Schema):
 
 
 def create() -> Flask:
+    configure_tracing("stub")  # as every service process does (process_settings)
     app, api = create_service_app(
         service="tasks",
         title="Gateway test stub",
@@ -41,6 +44,18 @@ def create() -> Flask:
     def slow() -> dict[str, int]:
         time.sleep(float(os.environ.get("STUB_SLOW_SECONDS", "30")))
         return {"pid": os.getpid()}
+
+    @blueprint.get("/trace")
+    @blueprint.response(200)
+    def traced() -> dict[str, str | None]:
+        """What arrived and what the service's own span continues."""
+        span = trace.get_current_span()
+        parent = getattr(span, "parent", None)
+        return {
+            "traceparent": request.headers.get("traceparent"),
+            "trace_id": current_trace_id(),
+            "parent_id": trace.format_span_id(parent.span_id) if parent is not None else None,
+        }
 
     @blueprint.get("/pid")
     @blueprint.response(200)

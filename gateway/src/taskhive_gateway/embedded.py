@@ -20,6 +20,24 @@ from types import FrameType
 from celery import Celery
 from sqlalchemy.engine import make_url
 
+from analytics_service.bootstrap import AnalyticsRuntime
+from analytics_service.bootstrap import build_event_processor as build_analytics_processor
+from analytics_service.bootstrap import build_http_app as build_analytics_http_app
+from analytics_service.bootstrap import build_jobs_app as build_analytics_jobs_app
+from analytics_service.bootstrap import build_relay as build_analytics_relay
+from analytics_service.bootstrap import build_runtime as build_analytics
+from analytics_service.bootstrap import consumer_topology as analytics_topology
+from analytics_service.bootstrap import migrate as migrate_analytics
+from analytics_service.config import AnalyticsSettings
+from audit_service.bootstrap import AuditRuntime
+from audit_service.bootstrap import build_event_processor as build_audit_processor
+from audit_service.bootstrap import build_http_app as build_audit_http_app
+from audit_service.bootstrap import build_jobs_app as build_audit_jobs_app
+from audit_service.bootstrap import build_relay as build_audit_relay
+from audit_service.bootstrap import build_runtime as build_audit
+from audit_service.bootstrap import consumer_topology as audit_topology
+from audit_service.bootstrap import migrate as migrate_audit
+from audit_service.config import AuditSettings
 from auth_service.bootstrap import AuthRuntime, write_signing_key
 from auth_service.bootstrap import build_event_processor as build_auth_processor
 from auth_service.bootstrap import build_http_app as build_auth_http_app
@@ -29,8 +47,23 @@ from auth_service.bootstrap import build_runtime as build_auth
 from auth_service.bootstrap import consumer_topology as auth_topology
 from auth_service.bootstrap import migrate as migrate_auth
 from auth_service.config import AuthSettings
+from hooks_service.bootstrap import HooksRuntime, start_stream_thread
+from hooks_service.bootstrap import build_event_processor as build_hooks_processor
+from hooks_service.bootstrap import build_http_app as build_hooks_http_app
+from hooks_service.bootstrap import build_relay as build_hooks_relay
+from hooks_service.bootstrap import build_runtime as build_hooks
+from hooks_service.bootstrap import consumer_topology as hooks_topology
+from hooks_service.bootstrap import migrate as migrate_hooks
+from hooks_service.config import HooksSettings
 from taskhive_gateway.dev import create_dev_app
-from taskhive_gateway.router import FixedWindowLimiter, GatewayRouter, Route, not_found_app
+from taskhive_gateway.router import (
+    CallerRateLimits,
+    FixedWindowLimiter,
+    GatewayRouter,
+    Route,
+    not_found_app,
+)
+from taskhive_gateway.sse_proxy import sse_proxy
 from taskhive_infra.seed import seed_demo_accounts, seed_demo_tasks
 from taskhive_infra.services import SERVICES
 from taskhive_shared.db.provisioning import ensure_database, provision_service
@@ -41,7 +74,11 @@ from taskhive_shared.logging import configure_logging
 from taskhive_shared.mail.local_server import LocalSmtpServer
 from taskhive_shared.messaging.inmemory import InMemoryBroker
 from taskhive_shared.security.denylist import InMemoryTokenDenylist
-from taskhive_shared.security.tokens import LocalKeyResolver
+from taskhive_shared.security.tokens import (
+    AccessTokenVerifier,
+    InvalidAccessToken,
+    LocalKeyResolver,
+)
 from tasks_service.bootstrap import TasksRuntime
 from tasks_service.bootstrap import build_event_processor_for_jobs as build_tasks_processor
 from tasks_service.bootstrap import build_http_app as build_tasks_http_app
@@ -51,6 +88,15 @@ from tasks_service.bootstrap import build_runtime as build_tasks
 from tasks_service.bootstrap import consumer_topology as tasks_topology
 from tasks_service.bootstrap import migrate as migrate_tasks
 from tasks_service.config import TasksSettings
+from timetracking_service.bootstrap import TimeTrackingRuntime
+from timetracking_service.bootstrap import build_event_processor as build_time_processor
+from timetracking_service.bootstrap import build_http_app as build_time_http_app
+from timetracking_service.bootstrap import build_jobs_app as build_time_jobs_app
+from timetracking_service.bootstrap import build_relay as build_time_relay
+from timetracking_service.bootstrap import build_runtime as build_timetracking
+from timetracking_service.bootstrap import consumer_topology as time_topology
+from timetracking_service.bootstrap import migrate as migrate_timetracking
+from timetracking_service.config import TimeTrackingSettings
 from users_service.bootstrap import UsersRuntime
 from users_service.bootstrap import build_event_processor as build_users_processor
 from users_service.bootstrap import build_http_app as build_users_http_app
@@ -112,6 +158,10 @@ class Platform:
     auth: AuthRuntime
     users: UsersRuntime
     tasks: TasksRuntime
+    timetracking: TimeTrackingRuntime
+    hooks: HooksRuntime
+    audit: AuditRuntime
+    analytics: AnalyticsRuntime
     broker: InMemoryBroker
     relays: list[OutboxRelay]
     jobs: dict[str, Celery]
@@ -170,8 +220,8 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     mail = start_mail_server(config)
     ensure_database(admin_url, config.database)
     target = make_url(admin_url).set(database=config.database).render_as_string(hide_password=False)
-    for service in ("auth", "users", "tasks"):
-        _provision(target, service)
+    for service in SERVICES:
+        _provision(target, service.name)
     key_file = config.data_dir / "keys" / "auth-embedded.pem"
     write_signing_key(key_file)
     auth_settings = AuthSettings(
@@ -190,6 +240,7 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
         public_base_url=f"http://{config.host}:{config.port}",
     )
     tasks_settings = TasksSettings(
+        files_directory=config.data_dir / "files",
         database_url=role_url(admin_url, config.database, "tasks_app"),
         migrator_database_url=role_url(admin_url, config.database, "tasks_migrator"),
         denylist_redis_url=None,
@@ -198,9 +249,50 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
         smtp_port=mail.port,
         public_base_url=f"http://{config.host}:{config.port}",
     )
+    time_settings = TimeTrackingSettings(
+        database_url=role_url(admin_url, config.database, "timetracking_app"),
+        migrator_database_url=role_url(admin_url, config.database, "timetracking_migrator"),
+        denylist_redis_url=None,
+        jobs_broker_url=None,
+        smtp_host=mail.host,
+        smtp_port=mail.port,
+        public_base_url=f"http://{config.host}:{config.port}",
+    )
+    hooks_settings = HooksSettings(
+        database_url=role_url(admin_url, config.database, "hooks_app"),
+        migrator_database_url=role_url(admin_url, config.database, "hooks_migrator"),
+        denylist_redis_url=None,
+        jobs_broker_url=None,
+        smtp_host=mail.host,
+        smtp_port=mail.port,
+        public_base_url=f"http://{config.host}:{config.port}",
+        # A development mode: webhooks may target this machine (never so in the stack).
+        allowed_networks=os.environ.get("HOOKS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
+    )
+    audit_settings = AuditSettings(
+        database_url=role_url(admin_url, config.database, "audit_app"),
+        migrator_database_url=role_url(admin_url, config.database, "audit_migrator"),
+        denylist_redis_url=None,
+        jobs_broker_url=None,
+        public_base_url=f"http://{config.host}:{config.port}",
+    )
+    analytics_settings = AnalyticsSettings(
+        files_directory=config.data_dir / "files",
+        database_url=role_url(admin_url, config.database, "analytics_app"),
+        migrator_database_url=role_url(admin_url, config.database, "analytics_migrator"),
+        denylist_redis_url=None,
+        jobs_broker_url=None,
+        smtp_host=mail.host,
+        smtp_port=mail.port,
+        public_base_url=f"http://{config.host}:{config.port}",
+    )
     migrate_auth(auth_settings)
+    migrate_audit(audit_settings)
     migrate_users(users_settings)
     migrate_tasks(tasks_settings)
+    migrate_timetracking(time_settings)
+    migrate_hooks(hooks_settings)
+    migrate_analytics(analytics_settings)
     # One denylist object for every service of the process: a logout is seen everywhere.
     denylist = InMemoryTokenDenylist()
     auth = build_auth(auth_settings, denylist=denylist)
@@ -208,12 +300,26 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
     keys = LocalKeyResolver(auth.services.jwks)
     users = build_users(users_settings, key_resolver=keys, denylist=denylist)
     tasks = build_tasks(tasks_settings, key_resolver=keys, denylist=denylist)
+    timetracking = build_timetracking(time_settings, key_resolver=keys, denylist=denylist)
+    hooks = build_hooks(hooks_settings, key_resolver=keys, denylist=denylist)
+    hooks_app = build_hooks_http_app(hooks)
+    stop = threading.Event()
+    try:
+        stream_port = start_stream_thread(hooks, "127.0.0.1", hooks_settings.stream_port, stop)
+    except OSError:  # taken (a stack running beside): any free port, reached through the proxy
+        stream_port = start_stream_thread(hooks, "127.0.0.1", 0, stop)
+    audit = build_audit(audit_settings, key_resolver=keys, denylist=denylist)
+    analytics = build_analytics(analytics_settings, key_resolver=keys, denylist=denylist)
     users_app = build_users_http_app(users)
     tasks_app = build_tasks_http_app(tasks)
     jobs = {
         "auth": build_auth_jobs_app(auth_settings),
         "users": users.jobs_app,
         "tasks": build_tasks_jobs_app(tasks_settings, tasks),
+        "timetracking": build_time_jobs_app(time_settings, lambda: timetracking),
+        "hooks": hooks.jobs_app,
+        "audit": build_audit_jobs_app(audit_settings),
+        "analytics": build_analytics_jobs_app(analytics_settings),
     }
     # The web UI calls the API through this same router, in-process, as the browser's address
     # (so the sign-in limit counts each browser); nothing sits in front of it to trust.
@@ -231,26 +337,82 @@ def build_platform(config: EmbeddedConfig, admin_url: str) -> Platform:
             Route("/api/v1/tags/", tasks_app),
             Route("/api/v1/task-templates/", tasks_app),
             Route("/api/v1/notifications/", tasks_app),
+            Route("/api/v1/calendars/", tasks_app),
+            Route("/api/v1/sla-policies/", tasks_app),
+            Route("/api/v1/team-settings/", tasks_app),
+            Route("/api/v1/time/", build_time_http_app(timetracking)),
+            Route("/api/v1/webhooks/", hooks_app),
+            Route("/api/v1/activity/", hooks_app),
+            Route("/api/v1/hooks/", hooks_app),
+            Route("/api/v1/stream", sse_proxy(stream_port)),  # type: ignore[arg-type]
+            Route("/api/v1/audit/", build_audit_http_app(audit)),
+            Route("/api/v1/analytics/", build_analytics_http_app(analytics)),
         ],
         max_body_bytes=int(os.environ.get("GATEWAY_MAX_BODY_BYTES", "1048576")),
         auth_limiter=FixedWindowLimiter(
             int(os.environ.get("GATEWAY_AUTH_RATE_LIMIT", "20")),
             int(os.environ.get("GATEWAY_AUTH_RATE_PERIOD", "60")),
         ),
+        caller_limits=caller_limits_from_env(auth.services.verifier),
     )
     # Each consumer is bound as in RabbitMQ, from its service's own topology.
     broker = InMemoryBroker()
     broker.bind_topology(users_topology(), build_users_processor(users))
     broker.bind_topology(auth_topology(), build_auth_processor(auth))
     broker.bind_topology(tasks_topology(), build_tasks_processor(tasks, jobs["tasks"]))
+    broker.bind_topology(time_topology(), build_time_processor(timetracking))
+    broker.bind_topology(hooks_topology(), build_hooks_processor(hooks))
+    broker.bind_topology(audit_topology(), build_audit_processor(audit))
+    broker.bind_topology(analytics_topology(), build_analytics_processor(analytics))
     for spec in SERVICES:  # published for consumers still to come: not kept as unrouted
         broker.discard(exchange_of(spec.name), spec.unconsumed)
     relays = [
         build_auth_relay(auth, broker),
         build_users_relay(users, broker),
         build_tasks_relay(tasks, broker),
+        build_time_relay(timetracking, broker),
+        build_hooks_relay(hooks, broker),
+        build_audit_relay(audit, broker),
+        build_analytics_relay(analytics, broker),
     ]
-    return Platform(router, auth, users, tasks, broker, relays, jobs, mail)
+    return Platform(
+        router,
+        auth,
+        users,
+        tasks,
+        timetracking,
+        hooks,
+        audit,
+        analytics,
+        broker,
+        relays,
+        jobs,
+        mail,
+        stop,
+    )
+
+
+def caller_limits_from_env(verifier: AccessTokenVerifier) -> CallerRateLimits:
+    """HAProxy's per-caller limits with the same variables and defaults (ADR 0024); the
+    subject of a session token counts once its signature, issuer and expiry verify."""
+
+    def subject_of(token: str) -> str | None:
+        try:
+            return verifier.verify(token).user_id
+        except InvalidAccessToken:
+            return None
+
+    def setting(name: str, default: int) -> int:
+        return int(os.environ.get(name, str(default)))
+
+    return CallerRateLimits(
+        reads=setting("GATEWAY_USER_READ_LIMIT", 1200),
+        writes=setting("GATEWAY_USER_WRITE_LIMIT", 300),
+        anonymous=setting("GATEWAY_ANON_LIMIT", 300),
+        key_per_address=setting("GATEWAY_KEY_IP_LIMIT", 1200),
+        window=setting("GATEWAY_USER_RATE_PERIOD", 60),
+        subject_of=subject_of,
+    )
 
 
 def main() -> None:
@@ -277,7 +439,15 @@ def main() -> None:
 
     logger.info("taskhive listening", extra={"url": f"http://{config.host}:{config.port}"})
     print(f"Taskhive is up on http://{config.host}:{config.port}  (Ctrl-C stops it)", flush=True)
-    serve(platform.router, host=config.host, port=config.port, threads=8, ident="taskhive")
+    # send_bytes=1: a streamed response (the SSE stream) goes out as it is written.
+    serve(
+        platform.router,
+        host=config.host,
+        port=config.port,
+        threads=8,
+        ident="taskhive",
+        send_bytes=1,
+    )
 
 
 if __name__ == "__main__":

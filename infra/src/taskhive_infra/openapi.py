@@ -56,16 +56,74 @@ def _tasks_app() -> Flask:
     )
 
 
+def _timetracking_app() -> Flask:
+    from taskhive_shared.security.denylist import InMemoryTokenDenylist
+    from taskhive_shared.security.tokens import LocalKeyResolver
+    from timetracking_service.bootstrap import build_http_app, build_runtime
+    from timetracking_service.config import TimeTrackingSettings
+
+    settings = TimeTrackingSettings(database_url=UNUSED_DB, denylist_redis_url=None, jwks_url=None)
+    resolver = LocalKeyResolver(lambda: {"keys": []})
+    return build_http_app(
+        build_runtime(settings, key_resolver=resolver, denylist=InMemoryTokenDenylist())
+    )
+
+
+def _hooks_app() -> Flask:
+    from hooks_service.bootstrap import build_http_app, build_runtime
+    from hooks_service.config import HooksSettings
+    from taskhive_shared.security.denylist import InMemoryTokenDenylist
+    from taskhive_shared.security.tokens import LocalKeyResolver
+
+    settings = HooksSettings(database_url=UNUSED_DB, denylist_redis_url=None, jwks_url=None)
+    resolver = LocalKeyResolver(lambda: {"keys": []})
+    return build_http_app(
+        build_runtime(settings, key_resolver=resolver, denylist=InMemoryTokenDenylist())
+    )
+
+
+def _audit_app() -> Flask:
+    from audit_service.bootstrap import build_http_app, build_runtime
+    from audit_service.config import AuditSettings
+    from taskhive_shared.security.denylist import InMemoryTokenDenylist
+    from taskhive_shared.security.tokens import LocalKeyResolver
+
+    settings = AuditSettings(database_url=UNUSED_DB, denylist_redis_url=None, jwks_url=None)
+    resolver = LocalKeyResolver(lambda: {"keys": []})
+    return build_http_app(
+        build_runtime(settings, key_resolver=resolver, denylist=InMemoryTokenDenylist())
+    )
+
+
+def _analytics_app() -> Flask:
+    from analytics_service.bootstrap import build_http_app, build_runtime
+    from analytics_service.config import AnalyticsSettings
+    from taskhive_shared.security.denylist import InMemoryTokenDenylist
+    from taskhive_shared.security.tokens import LocalKeyResolver
+
+    settings = AnalyticsSettings(database_url=UNUSED_DB, denylist_redis_url=None, jwks_url=None)
+    resolver = LocalKeyResolver(lambda: {"keys": []})
+    return build_http_app(
+        build_runtime(settings, key_resolver=resolver, denylist=InMemoryTokenDenylist())
+    )
+
+
 APPS: dict[str, Callable[[], Flask]] = {
     "auth": _auth_app,
     "users": _users_app,
     "tasks": _tasks_app,
+    "timetracking": _timetracking_app,
+    "hooks": _hooks_app,
+    "audit": _audit_app,
+    "analytics": _analytics_app,
 }
+PATHS = {"timetracking": "time"}
+"""A service whose API lives under another name than its own (/api/v1/time)."""
 
 
 def render(service: str) -> str:
     app = APPS[service]()
-    response = app.test_client().get(f"/api/v1/{service}/openapi.json")
+    response = app.test_client().get(f"/api/v1/{PATHS.get(service, service)}/openapi.json")
     document: dict[str, Any] = response.get_json()
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +64,13 @@ def main() -> None:
     runtime.engine.dispose()
     print(f"taskhive: {created} demo account(s) created")
     tasks = build_offline_runtime(TasksSettings())  # type: ignore[call-arg]
-    print(f"taskhive: {seed_demo_tasks(tasks)} demo task(s) created")
-    tasks.dispose()
+    try:
+        print(f"taskhive: {seed_demo_tasks(tasks)} demo task(s) created")
+    except SeedError as exc:
+        print(f"taskhive: seeding failed: {exc}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        tasks.dispose()
 
 
 DEMO_TASKS: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
@@ -80,6 +86,10 @@ DEMO_TASKS: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
     ),
     ("manager", "Check the database backups", {"priority": "high", "tags": ("ops",)}, ()),
 )
+
+
+class SeedError(Exception):
+    """The demo data could not be created; the message says why."""
 
 
 def seed_demo_tasks(tasks: TasksRuntime, *, wait_seconds: float = 60.0) -> int:
@@ -103,8 +113,13 @@ def seed_demo_tasks(tasks: TasksRuntime, *, wait_seconds: float = 60.0) -> int:
         if len(ids) == len(usernames):
             break
         if time.monotonic() > deadline:
-            logger.warning("demo tasks skipped: demo users not in the tasks replica yet")
-            return 0
+            # Loudly: a platform whose events do not reach the tasks consumer is broken, and
+            # an empty demo would hide it (compose's seed step then exits non-zero).
+            missing = sorted(set(usernames) - set(ids))
+            raise SeedError(
+                f"demo users {missing} did not reach the tasks replica within {wait_seconds:.0f}s:"
+                " are the auth relay, the users relay and consumer, the tasks consumer running?"
+            )
         time.sleep(0.2)
     for creator, title, values, assignees in DEMO_TASKS:
         create_task_as(

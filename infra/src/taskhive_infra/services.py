@@ -58,6 +58,44 @@ def _tasks_topology() -> ConsumerTopology:
     return consumer_topology()
 
 
+def _timetracking_topology() -> ConsumerTopology:
+    from timetracking_service.bootstrap import consumer_topology
+
+    return consumer_topology()
+
+
+def _hooks_topology() -> ConsumerTopology:
+    from hooks_service.bootstrap import consumer_topology
+
+    return consumer_topology()
+
+
+def _migrate_hooks() -> None:
+    from hooks_service.bootstrap import migrate
+    from hooks_service.config import HooksSettings
+
+    migrate(HooksSettings())  # type: ignore[call-arg]
+
+
+def _audit_topology() -> ConsumerTopology:
+    from audit_service.bootstrap import consumer_topology
+
+    return consumer_topology()
+
+
+def _migrate_audit() -> None:
+    from audit_service.bootstrap import migrate
+    from audit_service.config import AuditSettings
+
+    migrate(AuditSettings())  # type: ignore[call-arg]
+
+
+def _analytics_topology() -> ConsumerTopology:
+    from analytics_service.bootstrap import consumer_topology
+
+    return consumer_topology()
+
+
 def _migrate_auth() -> None:
     from auth_service.bootstrap import migrate
     from auth_service.config import AuthSettings
@@ -77,6 +115,20 @@ def _migrate_tasks() -> None:
     from tasks_service.config import TasksSettings
 
     migrate(TasksSettings())  # type: ignore[call-arg]
+
+
+def _migrate_timetracking() -> None:
+    from timetracking_service.bootstrap import migrate
+    from timetracking_service.config import TimeTrackingSettings
+
+    migrate(TimeTrackingSettings())  # type: ignore[call-arg]
+
+
+def _migrate_analytics() -> None:
+    from analytics_service.bootstrap import migrate
+    from analytics_service.config import AnalyticsSettings
+
+    migrate(AnalyticsSettings())  # type: ignore[call-arg]
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -104,15 +156,50 @@ SERVICES: tuple[ServiceSpec, ...] = (
         wsgi="tasks_service.bootstrap:wsgi_app()",
         migrate=_migrate_tasks,
         cli="tasks-service",
-        consumes_from=("users",),
+        consumes_from=("users", "timetracking"),
         topology=_tasks_topology,
-        unconsumed=(
-            "tasks.task.updated.v1",
-            "tasks.task.archived.v1",
-            "tasks.task.restored.v1",
-            "tasks.task.deleted.v1",
-        ),
+    ),
+    ServiceSpec(
+        name="timetracking",
+        port=8105,
+        wsgi="timetracking_service.bootstrap:wsgi_app()",
+        migrate=_migrate_timetracking,
+        cli="timetracking-service",
+        consumes_from=("tasks", "users"),
+        topology=_timetracking_topology,
+        # Tasks binds the entry events (`actual_hours`); reports are still to come.
+        unconsumed=("timetracking.timesheet.status_changed.v1",),
+    ),
+    ServiceSpec(
+        name="hooks",
+        port=8106,
+        wsgi="hooks_service.bootstrap:wsgi_app()",
+        migrate=_migrate_hooks,
+        cli="hooks-service",
+        consumes_from=("tasks", "users"),
+        topology=_hooks_topology,
+    ),
+    ServiceSpec(
+        name="audit",
+        port=8108,
+        wsgi="audit_service.bootstrap:wsgi_app()",
+        migrate=_migrate_audit,
+        cli="audit-service",
+        consumes_from=("auth", "users", "tasks", "hooks"),
+        topology=_audit_topology,
+    ),
+    ServiceSpec(
+        name="analytics",
+        port=8107,
+        wsgi="analytics_service.bootstrap:wsgi_app()",
+        migrate=_migrate_analytics,
+        cli="analytics-service",
+        consumes_from=("tasks", "users"),
+        topology=_analytics_topology,
     ),
 )
+
+HOOKS_STREAM_PORT = 8116
+"""The hooks service's live stream process (`hooks-service stream`, SSE)."""
 
 WEB = WebSpec(name="web", port=8104, wsgi="web_service.bootstrap:wsgi_app()")

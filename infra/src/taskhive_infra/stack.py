@@ -45,7 +45,7 @@ from taskhive_infra.provision import (
     provision_broker,
     role_password,
 )
-from taskhive_infra.services import SERVICES, WEB, ServiceSpec, WebSpec
+from taskhive_infra.services import HOOKS_STREAM_PORT, SERVICES, WEB, ServiceSpec, WebSpec
 from taskhive_shared.events.relay import relay_is_active
 from taskhive_shared.mail.local_server import LocalSmtpServer
 
@@ -54,7 +54,20 @@ BIN = Path(sys.executable).parent
 LOCALHOST = "127.0.0.1"
 STATS_PORT = 8404  # the gateway's operator listener (stats page, Prometheus metrics)
 INTERNAL_PORT = 8081  # the gateway's listener for the web service (never published)
-JOBS_REDIS_DBS = {"auth": 1, "users": 2, "tasks": 3}
+PROBE_PORT_BASE = 9120
+"""The probe listeners (/livez, /readyz, /metrics) of the processes that serve no HTTP: one
+port each, from here on in start order (plus the port offset). 9120: with offsets in steps of
+100 (the tests' second stacks), none of the first 32 can meet another stack's service, gateway
+or internal port (ports ending in 01 to 16, 04, 81)."""
+JOBS_REDIS_DBS = {
+    "auth": 1,
+    "users": 2,
+    "tasks": 3,
+    "timetracking": 5,
+    "hooks": 6,
+    "analytics": 7,
+    "audit": 8,
+}
 """One Redis database per service's job queues (DESIGN §7); 0 holds the token denylist."""
 
 
@@ -103,6 +116,8 @@ class StackConfig:
     """None: the stack runs its own catcher on smtp_port."""
     smtp_port: int
     restart: RestartPolicy = field(default_factory=RestartPolicy)
+    scale: Mapping[str, int] = field(default_factory=dict)
+    """Replicas per process type (`TASKHIVE_SCALE=tasks-api=3,tasks-consumer=2`); 1 if absent."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -129,10 +144,55 @@ class StackConfig:
                 maximum=float(env.get("TASKHIVE_RESTART_MAX_DELAY", "30")),
                 reset_after=float(env.get("TASKHIVE_RESTART_RESET_AFTER", "60")),
             ),
+            scale=parse_scale(env.get("TASKHIVE_SCALE", "")),
         )
 
     def port(self, service: ServiceSpec | WebSpec) -> int:
         return service.port + self.port_offset
+
+    def replicas(self, process_type: str) -> list[str]:
+        """The names of a process type's replicas: `tasks-consumer`, `tasks-consumer-2` …"""
+        count = self.scale.get(process_type, 1)
+        return [process_type, *(f"{process_type}-{n}" for n in range(2, count + 1))]
+
+
+def process_types() -> list[str]:
+    """Every process type of the stack, from the registry (`<svc>-api`, `<svc>-relay` …)."""
+    types: list[str] = []
+    for service in SERVICES:
+        types.append(f"{service.name}-api")
+        types += [f"{service.name}-{process}" for process in service.event_processes]
+        types += [f"{service.name}-worker", f"{service.name}-beat"]
+    return [*types, WEB.name]
+
+
+def parse_scale(value: str) -> dict[str, int]:
+    """`tasks-api=3,tasks-consumer=2` → replicas per process type (1 to 16 each), by the
+    runner's names (`tasks-consume`)."""
+    scale: dict[str, int] = {}
+    known = process_types()
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, count = item.partition("=")
+        name = name.strip()
+        # Compose and Kubernetes call it `<svc>-consumer`; the runner names it by its command.
+        name = name.removesuffix("-consumer") + "-consume" if name.endswith("-consumer") else name
+        if name not in known:
+            raise StackError(f"TASKHIVE_SCALE: unknown process type {name!r} (one of {known})")
+        if not count.strip().isdigit() or not 1 <= int(count) <= 16:
+            raise StackError(f"TASKHIVE_SCALE: {name} needs a replica count from 1 to 16")
+        scale[name] = int(count)
+    return scale
+
+
+def probe_ports(config: StackConfig) -> dict[str, int]:
+    """The probe port of every process that serves no HTTP, by replica name."""
+    names = [
+        replica
+        for process_type in process_types()
+        if not process_type.endswith("-api") and process_type != WEB.name
+        for replica in config.replicas(process_type)
+    ]
+    return {name: PROBE_PORT_BASE + config.port_offset + n for n, name in enumerate(names)}
 
 
 def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
@@ -170,6 +230,10 @@ def service_env(config: StackConfig, env: Mapping[str, str]) -> dict[str, str]:
     defaults["GATEWAY_WEB_SECRET"] = defaults["WEB_GATEWAY_SECRET"] = web_secret
     defaults["WEB_API_BASE_URL"] = f"http://{LOCALHOST}:{INTERNAL_PORT + config.port_offset}"
     defaults["WEB_SESSION_REDIS_URL"] = config.redis_url
+    # Export and import files (ADR 0026): one directory and one link key for every tasks process.
+    defaults["TASKS_FILES_DIRECTORY"] = str(config.data_dir / "files")
+    defaults["TASKS_FILES_LINK_SECRET"] = secrets.token_urlsafe(32)
+    defaults["HOOKS_STREAM_PORT"] = str(HOOKS_STREAM_PORT + config.port_offset)
     if "AUTH_SIGNING_KEY_FILES" not in env:
         defaults["AUTH_SIGNING_KEY_FILES"] = str(config.data_dir / "keys" / "auth-1.pem")
     return {**defaults, **env}
@@ -407,15 +471,39 @@ def app_server_argv(config: StackConfig, service: ServiceSpec | WebSpec, port: i
         argv += ["--workers", str(config.workers), "--blocking-threads", "4"]
         argv += ["--host", LOCALHOST, "--port", str(port), "--no-ws", "--log-level", "warning"]
         return [*argv, f"{module}:{factory.removesuffix('()')}"]
-    # One control socket per user by default: several gunicorns would fight over it.
+    # One control socket per user by default: several gunicorns would fight over it. The
+    # settings module keeps the workers' metrics in one multiprocess directory per replica.
     argv = [str(BIN / "gunicorn"), "--no-control-socket", "--workers", str(config.workers)]
+    argv += ["-c", "python:taskhive_shared.observability.gunicorn_config"]
+    if (
+        len(
+            config.replicas(
+                f"{service.name}-api" if isinstance(service, ServiceSpec) else service.name
+            )
+        )
+        > 1
+    ):
+        # Replicas share the port (SO_REUSEPORT: the kernel spreads connections over them).
+        # Only then: otherwise a second stack on the same ports would silently share them
+        # instead of failing to start.
+        argv.append("--reuse-port")
     if isinstance(service, WebSpec):
-        # A page mostly waits for the API: threads keep the CPU busy meanwhile (ADR 0015).
-        argv += ["--worker-class", "gthread", "--threads", "4"]
+        # A page mostly waits for the API: threads keep the CPU busy meanwhile (ADR 0015); four
+        # of them may hold live streams (WEB_LIVE_MAX_STREAMS, ADR 0023), four stay for pages.
+        argv += ["--worker-class", "gthread", "--threads", "8"]
     # Workers finish their requests within our stop timeout, before any SIGKILL.
     argv += ["--graceful-timeout", str(max(1, int(config.stop_timeout) - 5))]
     argv += GUNICORN_LIMITS
     return [*argv, "--bind", f"{LOCALHOST}:{port}", "--name", f"{service.name}-api", service.wsgi]
+
+
+def metrics_env(config: StackConfig, replica: str, env: Mapping[str, str]) -> dict[str, str]:
+    """A fresh multiprocess metrics directory of its own for a replica (gunicorn's workers and
+    Celery's children add up there; stale files of an earlier run would count twice)."""
+    directory = config.data_dir / "metrics" / str(config.port_offset) / replica
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return {**env, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
 
 
 def event_path_ready(config: StackConfig) -> bool:
@@ -461,6 +549,16 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     check_reachable("RabbitMQ", amqp.hostname or LOCALHOST, amqp.port or 5672)
     if "AUTH_SIGNING_KEY_FILES" not in os.environ:
         ensure_signing_key(Path(env["AUTH_SIGNING_KEY_FILES"]))
+    # The gateway verifies access tokens with the active key's public half (ADR 0024).
+    active_key = Path(env["AUTH_SIGNING_KEY_FILES"].split(",")[0].strip())
+    public_key = Path(
+        env.get("GATEWAY_JWT_PUBLIC_KEY") or config.data_dir / "keys" / "gateway-jwt.pem"
+    )
+    subprocess.run(
+        [str(BIN / "auth-service"), "export-public-key", str(active_key), str(public_key)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     # provision() runs each service's migrations in-process: they read the same variables.
     os.environ.update(env)
     try:
@@ -473,23 +571,41 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     except Exception as exc:
         raise StackError(f"provisioning RabbitMQ vhost {config.vhost} failed: {exc}") from exc
 
-    gateway_env = dict(env, GATEWAY_PORT=str(config.gateway_port))
+    gateway_env = dict(
+        env, GATEWAY_PORT=str(config.gateway_port), GATEWAY_JWT_PUBLIC_KEY=str(public_key)
+    )
     for service in SERVICES:
         port = config.port(service)
         gateway_env[f"{service.name.upper()}_UPSTREAM"] = f"{LOCALHOST}:{port}"
-        supervisor.start(f"{service.name}-api", app_server_argv(config, service, port), env)
+        for replica in config.replicas(f"{service.name}-api"):
+            argv = app_server_argv(config, service, port)
+            supervisor.start(replica, argv, metrics_env(config, replica, env))
     for service in SERVICES:
         url = f"http://{LOCALHOST}:{config.port(service)}/readyz"
         supervisor.wait_ready(f"{service.name}-api", url, config.startup_timeout)
+    probes = probe_ports(config)
+
+    def start_probed(process_type: str, argv: list[str]) -> None:
+        for replica in config.replicas(process_type):
+            probe = {"TASKHIVE_PROBE_PORT": str(probes[replica]), "TASKHIVE_PROBE_BIND": LOCALHOST}
+            supervisor.start(replica, argv, {**metrics_env(config, replica, env), **probe})
+
     for service in SERVICES:
         for process in service.event_processes:
-            supervisor.start(f"{service.name}-{process}", [str(BIN / service.cli), process], env)
+            start_probed(f"{service.name}-{process}", [str(BIN / service.cli), process])
     for service in SERVICES:
         worker = [str(BIN / service.cli), "jobs", "worker", "--concurrency", "1"]
-        supervisor.start(f"{service.name}-worker", worker, env)
+        start_probed(f"{service.name}-worker", worker)
         schedule = config.data_dir / "beat" / f"{service.name}-{config.port_offset}.db"
         beat = [str(BIN / service.cli), "jobs", "beat", "--schedule-file", str(schedule)]
-        supervisor.start(f"{service.name}-beat", beat, env)
+        start_probed(f"{service.name}-beat", beat)
+    # The live stream (SSE) of hooks: its own process, many idle connections on one loop.
+    stream_port = HOOKS_STREAM_PORT + config.port_offset
+    gateway_env["HOOKS_STREAM_UPSTREAM"] = f"{LOCALHOST}:{stream_port}"
+    supervisor.start("hooks-stream", [str(BIN / "hooks-service"), "stream"], env)
+    supervisor.wait_ready(
+        "hooks-stream", f"http://{LOCALHOST}:{stream_port}/readyz", config.startup_timeout
+    )
     # Ready means events flow: every relay holds its lock, every queue has its consumer.
     supervisor.wait_until(
         "event processes", lambda: event_path_ready(config), config.startup_timeout
@@ -498,7 +614,10 @@ def run(config: StackConfig, env: dict[str, str], supervisor: Supervisor) -> Non
     # The web UI needs only its session store to be ready; the gateway then health-checks it.
     web_port = config.port(WEB)
     gateway_env["WEB_UPSTREAM"] = f"{LOCALHOST}:{web_port}"
-    supervisor.start("web", app_server_argv(config, WEB, web_port), env)
+    for replica in config.replicas(WEB.name):
+        supervisor.start(
+            replica, app_server_argv(config, WEB, web_port), metrics_env(config, replica, env)
+        )
     supervisor.wait_ready("web", f"http://{LOCALHOST}:{web_port}/readyz", config.startup_timeout)
 
     argv = [haproxy_binary(), "-W", "-db", "-f", str(config.haproxy_config)]
@@ -525,7 +644,11 @@ def _request_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def main() -> None:
-    config = StackConfig.from_env(os.environ)
+    try:
+        config = StackConfig.from_env(os.environ)
+    except StackError as exc:
+        print(f"taskhive-stack: error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
     env = service_env(config, os.environ)
     supervisor = Supervisor(config.restart)
     signal.signal(signal.SIGINT, _request_stop)

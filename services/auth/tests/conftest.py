@@ -74,7 +74,13 @@ def row_counts(admin_engine: sa.Engine) -> Callable[[], dict[str, int]]:
                 table: int(
                     connection.execute(sa.text(f"SELECT count(*) FROM auth.{table}")).scalar_one()
                 )
-                for table in ("accounts", "refresh_token_families", "refresh_tokens", "outbox")
+                for table in (
+                    "accounts",
+                    "refresh_token_families",
+                    "refresh_tokens",
+                    "api_keys",
+                    "outbox",
+                )
             }
 
     return counts

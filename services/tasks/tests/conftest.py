@@ -54,12 +54,14 @@ TASKS_TABLES = (
     "task_templates",
     "idempotency_keys",
     "outbox",
+    "file_jobs",
 )
 
 
 @pytest.fixture(scope="session")
-def tasks_settings(test_database: Any) -> TasksSettings:
+def tasks_settings(test_database: Any, tmp_path_factory: pytest.TempPathFactory) -> TasksSettings:
     settings = TasksSettings(
+        files_directory=tmp_path_factory.mktemp("files"),
         database_url=test_database.url("tasks_app"),
         migrator_database_url=test_database.url("tasks_migrator"),
         jwks_url=None,

@@ -6,8 +6,10 @@ types, the store port, the table shape, its PostgreSQL implementation and the da
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -51,6 +53,39 @@ class IdempotencyStore(Protocol):
     def purge(self, created_before: datetime, limit: int) -> int:
         """Delete up to `limit` records older than the cut-off (skipping locked ones)."""
         ...
+
+
+class IdempotencyKeyReusedError(ValueError):
+    """The same key came with a different request (the caller answers 422)."""
+
+
+def request_fingerprint(route: str, body: Mapping[str, Any]) -> str:
+    """What makes two requests "the same": the route and the body as sent."""
+    text = json.dumps({"route": route, "body": body}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def earlier_response(
+    store: IdempotencyStore,
+    principal: uuid.UUID,
+    key: str | None,
+    request_hash: str,
+    now: datetime,
+    ttl: timedelta,
+) -> RecordedResponse | None:
+    """None: go ahead (the key, if any, is now claimed in this transaction, to be completed
+    with the response before commit); else the response to replay. The same key with
+    another request raises IdempotencyKeyReusedError."""
+    if key is None:
+        return None
+    earlier = store.claim(principal, key, request_hash, now, expired_before=now - ttl)
+    if earlier is None:
+        return None
+    if earlier.request_hash != request_hash:
+        raise IdempotencyKeyReusedError("This Idempotency-Key was used with a different request.")
+    if earlier.response is None:
+        raise RuntimeError("a committed idempotency claim has no response")
+    return earlier.response
 
 
 class IdempotencyUnitOfWork(Protocol):

@@ -1,4 +1,4 @@
-"""JSON logs on stdout, each record carrying the current request id."""
+"""JSON logs on stdout, each record carrying the current request id and trace id."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from taskhive_shared.observability.tracing import current_trace_id
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
@@ -16,6 +18,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        record.trace_id = current_trace_id()
         return True
 
 
@@ -30,7 +33,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler._taskhive = True  # type: ignore[attr-defined]
     handler.setFormatter(
         JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"service": service},
         )

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from taskhive_shared.db.migrations import upgrade_to_head
 from taskhive_shared.logging import configure_logging
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
+from taskhive_shared.observability.metrics import ensure_multiprocess_directory
+from taskhive_shared.observability.tracing import configure_tracing
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -72,9 +74,12 @@ def load_bootstrap(module: str) -> ServiceBootstrap[Any]:
 
 def process_settings(service: str, settings: type[SettingsT]) -> SettingsT:
     """A process's first step: its settings from the environment (validated, so a bad value
-    stops it here), then JSON logging at their level under the service's name."""
+    stops it here), then JSON logging at their level under the service's name, and tracing
+    (exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set)."""
     loaded = settings()
     configure_logging(service, loaded.log_level)
+    configure_tracing(service)
+    ensure_multiprocess_directory()
     return loaded
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -19,12 +20,19 @@ from auth_service.adapters.common_passwords import common_passwords
 from auth_service.adapters.hashing import Argon2PasswordHasher
 from auth_service.adapters.persistence.tables import SCHEMA, inbox, outbox
 from auth_service.adapters.persistence.unit_of_work import SqlAlchemyAuthUnitOfWork
-from auth_service.adapters.secrets import RandomRefreshTokenSecrets
+from auth_service.adapters.secrets import RandomApiKeySecrets, RandomRefreshTokenSecrets
 from auth_service.adapters.signing import (
     JwtAccessTokenIssuer,
     KeySet,
     SigningKey,
     generate_private_key_pem,
+)
+from auth_service.application.api_keys import (
+    ApiKeyDirectorySync,
+    ApiKeyQueries,
+    CreateApiKeyHandler,
+    RevokeApiKeyHandler,
+    SyncApiKeysHandler,
 )
 from auth_service.application.change_password import ChangePasswordHandler
 from auth_service.application.create_admin import CreateAdminHandler
@@ -67,6 +75,7 @@ from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
     RedisTokenDenylist,
     TokenDenylist,
+    api_key_directory_of,
 )
 from taskhive_shared.security.tokens import AccessTokenVerifier, LocalKeyResolver
 from taskhive_shared.service import consumer_topology_of, migrate_schema, wsgi_entry
@@ -85,6 +94,7 @@ class AuthRuntime:
     unit_of_work: Callable[[], SqlAlchemyAuthUnitOfWork]
     clock: SystemClock
     revoker: SessionRevoker
+    api_keys: ApiKeyDirectorySync
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,7 @@ class AuthEventRuntime:
     unit_of_work: Callable[[], SqlAlchemyAuthUnitOfWork]
     clock: SystemClock
     revoker: SessionRevoker
+    api_keys: ApiKeyDirectorySync
 
 
 def denylist_from(settings: AuthSettings) -> TokenDenylist:
@@ -119,10 +130,10 @@ def build_event_runtime(
         return SqlAlchemyAuthUnitOfWork(session_factory, outbox_writer)
 
     clock = SystemClock()
-    revoker = SessionRevoker(
-        denylist or denylist_from(settings), clock, settings.access_token_ttl_seconds
-    )
-    return AuthEventRuntime(engine, unit_of_work, clock, revoker)
+    denylist = denylist or denylist_from(settings)
+    revoker = SessionRevoker(denylist, clock, settings.access_token_ttl_seconds)
+    api_keys = ApiKeyDirectorySync(api_key_directory_of(denylist))
+    return AuthEventRuntime(engine, unit_of_work, clock, revoker, api_keys)
 
 
 def build_runtime(
@@ -152,6 +163,7 @@ def build_runtime(
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
     )
     register = RegisterUserHandler(unit_of_work, hasher, policy, minter, clock)
+    directory = persistence.api_keys.directory
     services = AuthServices(
         register=register,
         login=LoginUserHandler(unit_of_work, hasher, minter, clock),
@@ -159,6 +171,9 @@ def build_runtime(
         logout=LogoutUserHandler(unit_of_work, secrets, denylist, clock, revoker),
         change_password=ChangePasswordHandler(unit_of_work, hasher, policy, clock, revoker),
         create_admin=CreateAdminHandler(unit_of_work, register),
+        create_api_key=CreateApiKeyHandler(unit_of_work, RandomApiKeySecrets(), directory, clock),
+        revoke_api_key=RevokeApiKeyHandler(unit_of_work, directory, clock),
+        api_keys=ApiKeyQueries(unit_of_work, directory),
         # Auth verifies its own tokens from its own key set: no HTTP round trip to itself.
         verifier=AccessTokenVerifier(
             LocalKeyResolver(keys.jwks),
@@ -169,7 +184,15 @@ def build_runtime(
         jwks=keys.jwks,
     )
     return AuthRuntime(
-        settings, engine, services, denylist, readiness, unit_of_work, clock, revoker
+        settings,
+        engine,
+        services,
+        denylist,
+        readiness,
+        unit_of_work,
+        clock,
+        revoker,
+        persistence.api_keys,
     )
 
 
@@ -212,14 +235,19 @@ def build_http_app(runtime: AuthRuntime) -> Flask:
     )
 
 
+def sync_api_keys(runtime: AuthRuntime | AuthEventRuntime) -> int:
+    """Republish every active API key into the shared directory (its truth is the table)."""
+    return SyncApiKeysHandler(runtime.unit_of_work, runtime.api_keys, runtime.clock)()
+
+
 def build_relay(runtime: AuthRuntime | AuthEventRuntime, publisher: EventPublisher) -> OutboxRelay:
     return OutboxRelay(runtime.engine, outbox, publisher, exchange_of(SCHEMA))
 
 
 def build_event_processor(runtime: AuthRuntime | AuthEventRuntime) -> EventProcessor:
     handlers = event_handlers(
-        SyncAccountFromProfileHandler(runtime.clock, runtime.revoker),
-        DeactivateAccountHandler(runtime.clock, runtime.revoker),
+        SyncAccountFromProfileHandler(runtime.clock, runtime.revoker, runtime.api_keys),
+        DeactivateAccountHandler(runtime.clock, runtime.revoker, runtime.api_keys),
     )
     return EventProcessor(QUEUE, handlers, ContractRegistry(), runtime.unit_of_work, inbox)
 
@@ -247,7 +275,8 @@ def build_jobs_app(settings: AuthSettings) -> Celery:
         return AuthJobs(
             purge_refresh_tokens=PurgeRefreshTokensHandler(
                 runtime.unit_of_work, runtime.clock, batch_size=settings.purge_batch_size
-            )
+            ),
+            sync_api_keys=lambda: sync_api_keys(runtime),
         )
 
     register_jobs(app, once_per_process(jobs))
@@ -306,3 +335,14 @@ def write_signing_key(path: Path) -> str | None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
     return SigningKey.from_pem(pem).kid
+
+
+def write_public_key(signing_key_file: Path, path: Path) -> None:
+    """The PEM public key of a signing key, for the gateway's `jwt_verify` (ADR 0024):
+    written afresh each time (a rotated active key must reach the gateway)."""
+    key = SigningKey.from_pem(signing_key_file.read_bytes())
+    pem = key.private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pem)

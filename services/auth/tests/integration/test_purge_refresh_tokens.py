@@ -17,7 +17,7 @@ from auth_service.application.purge_refresh_tokens import PurgeRefreshTokensHand
 from auth_service.bootstrap import build_jobs_app
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
 from auth_service.entrypoints.cli import main
-from auth_service.entrypoints.jobs import PURGE_REFRESH_TOKENS
+from auth_service.entrypoints.jobs import PURGE_REFRESH_TOKENS, SYNC_API_KEYS
 from taskhive_shared.events.contracts import ContractRegistry
 from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.ids import uuid7
@@ -154,11 +154,13 @@ def test_a_token_locked_by_a_refresh_is_skipped_then_purged_next_time(auth_runti
 def test_the_task_is_registered_and_scheduled_daily(auth_settings):
     app = build_jobs_app(auth_settings)
     assert PURGE_REFRESH_TOKENS in app.tasks
-    [entry] = app.conf.beat_schedule.values()
+    entry = app.conf.beat_schedule["purge-refresh-tokens-daily"]
     assert entry["task"] == PURGE_REFRESH_TOKENS
     assert entry["schedule"].hour == {auth_settings.purge_refresh_tokens_hour}
     assert entry["schedule"].minute == {15}
     assert app.conf.task_acks_late is True
+    assert app.conf.beat_schedule["sync-api-keys"]["task"] == SYNC_API_KEYS
+    assert SYNC_API_KEYS in app.tasks
 
 
 def test_cli_runs_the_purge_and_lists_it(auth_settings, auth_runtime, admin_engine):

@@ -57,4 +57,4 @@ def test_migrations_and_provisioning_are_idempotent(test_database, auth_settings
     migrate(auth_settings)
     with psycopg.connect(test_database.url("auth_app")) as connection:
         version = connection.execute("SELECT version_num FROM auth.alembic_version").fetchall()
-    assert version == [("0002",)]
+    assert version == [("0004",)]

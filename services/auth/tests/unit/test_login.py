@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -58,13 +59,29 @@ def test_wrong_password_and_unknown_user_fail_the_same_way(registered: AuthHarne
     assert wrong_password.args == unknown_user.args
 
 
-def test_failed_logins_write_nothing(registered: AuthHarness) -> None:
-    commits, families = registered.store.commits, registered.store.families
+def test_failed_logins_open_no_session_and_record_only_the_refusal(
+    registered: AuthHarness,
+) -> None:
+    families, events = registered.store.families, len(registered.store.events)
     _failure(registered, "alice_smith", "not-the-password")
     _failure(registered, "nobody", GOOD_PASSWORD)
-    assert registered.store.commits == commits
     assert registered.store.families == families
     assert len(registered.issuer.calls) == 1  # registration's only
+    refused = registered.store.events[events:]
+    assert [event.type for event in refused] == ["auth.session.failed.v1"] * 2
+    assert [event.data["login"] for event in refused] == ["alice_smith", "nobody"]
+    assert all("password" not in json.dumps(event.data) for event in refused)
+
+
+def test_a_login_records_the_session_it_started(registered: AuthHarness) -> None:
+    session = registered.login(
+        LoginUser(login="alice_smith", password=GOOD_PASSWORD, source_ip="203.0.113.7")
+    )
+    started = registered.store.events[-1]
+    assert started.type == "auth.session.started.v1"
+    assert started.data["user_id"] == str(session.account.id)
+    assert started.data["session_id"] == str(session.tokens.session_id)
+    assert started.data["source_ip"] == "203.0.113.7"
 
 
 def test_unknown_user_still_burns_hashing_time(registered: AuthHarness) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from celery import Celery
@@ -12,13 +14,19 @@ from flask import Flask
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
 
-from taskhive_shared.db.engine import create_db_engine, database_ready, normalise_url
+from taskhive_shared.db.engine import (
+    create_db_engine,
+    database_ready,
+    database_role,
+    normalise_url,
+)
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
 from taskhive_shared.events.outbox import OutboxWriter
 from taskhive_shared.events.publisher import EventPublisher, exchange_of
 from taskhive_shared.events.relay import OutboxRelay
+from taskhive_shared.files.settings import build_file_store, build_link_signer
 from taskhive_shared.http.health import ReadinessCheck
 from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import create_jobs_app, once_per_process
@@ -39,13 +47,20 @@ from taskhive_shared.security.tokens import (
 )
 from taskhive_shared.service import consumer_topology_of, migrate_schema, wsgi_entry
 from tasks_service.adapters.clock import SystemClock
+from tasks_service.adapters.files.formats import parse_rows, render_rows
+from tasks_service.adapters.files.queue import CeleryFileJobQueue
 from tasks_service.adapters.notifications.dispatcher import CeleryNotificationDispatcher
 from tasks_service.adapters.notifications.renderer import TemplateNotificationRenderer
+from tasks_service.adapters.persistence.file_jobs import SqlAlchemyFileJobRepository
 from tasks_service.adapters.persistence.reader import PostgresTaskReader
+from tasks_service.adapters.persistence.search import PostgresSearchReader
 from tasks_service.adapters.persistence.tables import SCHEMA, inbox, outbox
 from tasks_service.adapters.persistence.unit_of_work import SqlAlchemyTasksUnitOfWork
+from tasks_service.adapters.sla_jobs import CelerySlaJobs
 from tasks_service.application.archive_task import ArchiveTaskHandler, RestoreTaskHandler
 from tasks_service.application.assign_task import AssignTaskHandler, UnassignTaskHandler
+from tasks_service.application.automation import AutomationHandlers
+from tasks_service.application.bulk import BulkEditHandler
 from tasks_service.application.comments import (
     AddCommentHandler,
     CommentQueries,
@@ -53,14 +68,18 @@ from tasks_service.application.comments import (
     EditCommentHandler,
 )
 from tasks_service.application.create_task import CreateTaskHandler
+from tasks_service.application.dependencies import DependencyHandlers
+from tasks_service.application.file_jobs import FileJobs
 from tasks_service.application.notifications.delivery import DeliverNotifications
 from tasks_service.application.notifications.planning import (
     NotificationDispatcher,
     PlanTaskNotifications,
 )
 from tasks_service.application.notifications.queries import NotificationQueries
+from tasks_service.application.publish_snapshots import PublishTaskSnapshotsHandler
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.queries import TaskQueries
+from tasks_service.application.recurrence import SpawnDueOccurrences
 from tasks_service.application.replica import ReplicaSync
 from tasks_service.application.scheduled import (
     CheckOverdueTasks,
@@ -68,7 +87,10 @@ from tasks_service.application.scheduled import (
     RemindDueSoonTasks,
     RetryStaleNotifications,
 )
+from tasks_service.application.scores import RefreshScores
+from tasks_service.application.search import TaskSearch
 from tasks_service.application.services import TasksServices
+from tasks_service.application.sla import EscalateSlas, ReapplySlaPolicies, SlaPolicyHandlers
 from tasks_service.application.tags import CreateTagHandler, TagQueries
 from tasks_service.application.templates import TemplateHandlers
 from tasks_service.application.update_task import UpdateTaskHandler
@@ -77,11 +99,14 @@ from tasks_service.entrypoints.events import (
     NOTIFIED,
     QUEUE,
     TASKS_EXCHANGE,
+    TIME_EVENTS,
+    TIMETRACKING_EXCHANGE,
     USERS_EVENTS,
     USERS_EXCHANGE,
     event_handlers,
 )
 from tasks_service.entrypoints.http.app import create_app
+from tasks_service.entrypoints.http.file_jobs import row_command
 from tasks_service.entrypoints.jobs import SCHEDULE, SERVICE, TasksJobs, register_jobs
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -101,6 +126,8 @@ class TasksRuntime:
     readiness: dict[str, ReadinessCheck]
     unit_of_work: Callable[[], SqlAlchemyTasksUnitOfWork]
     """`runtime.unit_of_work()`: a new, unopened unit of work (the event consumer's)."""
+    sla_jobs: CelerySlaJobs
+    """Where SLA policy changes enqueue the re-apply job (attached by build_jobs_app)."""
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -109,12 +136,12 @@ class TasksRuntime:
 
 def build_read_engine(settings: TasksSettings) -> Engine:
     # No pre-ping (a round trip per checkout): the reader retries once on a dead connection.
-    return create_engine(
-        normalise_url(settings.database_url),
+    return create_db_engine(
+        settings.database_url,
         pool_size=settings.read_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=False,
-        pool_recycle=1800,
+        pool_name=f"{database_role(settings.database_url)}:read",
+        pre_ping=False,
         isolation_level="AUTOCOMMIT",
         connect_args=_UTC_SESSION,
     )
@@ -154,14 +181,34 @@ def build_runtime(
         return SqlAlchemyTasksUnitOfWork(session_factory, outbox_writer)
 
     clock = SystemClock()
+    sla_jobs = CelerySlaJobs()
     verifier = AccessTokenVerifier(
         key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
     create_task = CreateTaskHandler(
         unit_of_work, clock, timedelta(hours=settings.idempotency_key_ttl_hours)
     )
+    task_queries = TaskQueries(PostgresTaskReader(read_engine), unit_of_work)
+    built: list[TasksRuntime] = []
+    # The jobs app needs the runtime (an eager app runs the job on it): made on first use.
+    jobs_app = once_per_process(lambda: build_jobs_app(settings, built[0]))
+    file_jobs = FileJobs(
+        jobs=SqlAlchemyFileJobRepository(engine),
+        store=build_file_store(settings),
+        signer=build_link_signer(settings),
+        queue=lambda: CeleryFileJobQueue(jobs_app),
+        clock=clock,
+        reader=PostgresTaskReader(read_engine),
+        tasks=task_queries,
+        create_task=create_task,
+        render=render_rows,
+        parse=parse_rows,
+        row_command=row_command,
+        max_rows=settings.import_max_rows,
+        max_bytes=settings.import_max_bytes,
+    )
     services = TasksServices(
-        tasks=TaskQueries(PostgresTaskReader(read_engine), unit_of_work),
+        tasks=task_queries,
         create_task=create_task,
         update_task=UpdateTaskHandler(unit_of_work, clock),
         archive_task=ArchiveTaskHandler(unit_of_work, clock),
@@ -177,10 +224,17 @@ def build_runtime(
         templates=TemplateHandlers(unit_of_work, clock, create_task),
         replica=ReplicaSync(),
         purge_archived=PurgeArchivedTasksHandler(unit_of_work, clock),
+        publish_snapshots=PublishTaskSnapshotsHandler(unit_of_work, clock),
         notifications=NotificationQueries(unit_of_work),
         verifier=verifier,
+        dependencies=DependencyHandlers(unit_of_work, clock),
+        search=TaskSearch(PostgresTaskReader(read_engine), PostgresSearchReader(read_engine)),
+        bulk_edit=BulkEditHandler(unit_of_work, clock),
+        automation=AutomationHandlers(unit_of_work, clock, sla_jobs),
+        sla_policies=SlaPolicyHandlers(unit_of_work, clock, sla_jobs),
+        file_jobs=file_jobs,
     )
-    return TasksRuntime(
+    runtime = TasksRuntime(
         settings=settings,
         engine=engine,
         read_engine=read_engine,
@@ -189,7 +243,10 @@ def build_runtime(
         denylist=denylist,
         readiness=readiness,
         unit_of_work=unit_of_work,
+        sla_jobs=sla_jobs,
     )
+    built.append(runtime)
+    return runtime
 
 
 def build_offline_runtime(settings: TasksSettings) -> TasksRuntime:
@@ -226,7 +283,13 @@ def build_event_processor(
 def consumer_topology() -> ConsumerTopology:
 
     return consumer_topology_of(
-        SCHEMA, QUEUE, {USERS_EXCHANGE: USERS_EVENTS, TASKS_EXCHANGE: NOTIFIED}
+        SCHEMA,
+        QUEUE,
+        {
+            USERS_EXCHANGE: USERS_EVENTS,
+            TASKS_EXCHANGE: NOTIFIED,
+            TIMETRACKING_EXCHANGE: TIME_EVENTS,
+        },
     )
 
 
@@ -266,6 +329,11 @@ def build_tasks_jobs(
         ),
         purge_archived=runtime.services.purge_archived,
         archive_retention=timedelta(days=settings.archive_retention_days),
+        refresh_scores=RefreshScores(uow, clock),
+        escalate_slas=EscalateSlas(uow, clock),
+        reapply_sla_policies=ReapplySlaPolicies(uow, clock),
+        file_jobs=runtime.services.file_jobs,
+        spawn_due_occurrences=SpawnDueOccurrences(uow, clock),
     )
 
 
@@ -287,6 +355,8 @@ def build_jobs_app(
         )
     )
     register_jobs(app, jobs, settings.notification_retries)
+    if runtime is not None:
+        runtime.sla_jobs.attach(app)
     return app
 
 
@@ -302,9 +372,13 @@ def migrate(settings: TasksSettings) -> None:
 def wsgi_app() -> Flask:
     """Entry for gunicorn: `gunicorn 'tasks_service.bootstrap:wsgi_app()'`."""
 
-    return wsgi_entry(
-        "tasks", TasksSettings, lambda settings: build_http_app(build_runtime(settings))
-    )
+    def build(settings: TasksSettings) -> Flask:
+        runtime = build_runtime(settings)
+        # Only to enqueue (policy changes re-apply through a job); nothing runs here.
+        build_jobs_app(settings, runtime)
+        return build_http_app(runtime)
+
+    return wsgi_entry("tasks", TasksSettings, build)
 
 
 def build_event_processor_for_jobs(runtime: TasksRuntime, jobs_app: Celery) -> EventProcessor:
@@ -371,3 +445,101 @@ def daily_summary_sql() -> tuple[str, dict[str, int]]:
     from tasks_service.application.scheduled import CATCH_UP_HOURS, DEFAULT_BATCH
 
     return SUMMARIES, {"window": CATCH_UP_HOURS, "listed": LISTED_TASKS, "limit": DEFAULT_BATCH}
+
+
+def score_sql() -> tuple[str, str]:
+    """For the planning bench: the refresh job's batch statement (parameters `after`, `size`,
+    `at`, in SQLAlchemy's `:name` style) and the score of row `t` at `:at` as an expression."""
+    from tasks_service.adapters.persistence.dependencies import REFRESH_BATCH, SCORE
+
+    return REFRESH_BATCH.text, SCORE
+
+
+def critical_path_of(
+    estimates: dict[uuid.UUID, Decimal | None], edges: list[tuple[uuid.UUID, uuid.UUID]]
+) -> tuple[list[uuid.UUID], Decimal]:
+    """The domain's critical path alone (no I/O), for the planning bench: (ids, hours)."""
+    from tasks_service.domain.dependencies import critical_path
+
+    path = critical_path(estimates, edges)
+    return path.tasks, path.total_hours
+
+
+def facets_sql() -> tuple[str, dict[str, object]]:
+    """The SQL of `GET /tasks/facets` without filters, seen by staff. For EXPLAIN."""
+    from tasks_service.adapters.persistence.search import facets_statement
+    from tasks_service.application.ports import TaskFilter
+
+    return facets_statement(TaskFilter(), None, 20)
+
+
+def search_probe(
+    database_url: str,
+) -> tuple[Callable[..., object], Callable[..., object], Engine]:
+    """For the search bench: `facets(member_id=None, statuses=(), text=None, tags=())` and
+    `suggest(text, member_id=None)` through the read side's own adapter, and its engine."""
+    import uuid
+
+    from tasks_service.adapters.persistence.search import PostgresSearchReader
+    from tasks_service.application.ports import TaskFilter, Visibility
+
+    engine = create_engine(normalise_url(database_url))
+    reader = PostgresSearchReader(engine)
+
+    def visible(member_id: str | None) -> Visibility | None:
+        return None if member_id is None else Visibility(uuid.UUID(member_id), ())
+
+    def facets(
+        member_id: str | None = None,
+        statuses: tuple[str, ...] = (),
+        text: str | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> object:
+        wanted = TaskFilter(statuses=statuses, text=text, tags=tags)
+        return reader.facets(wanted, visible(member_id), 20)
+
+    def suggest(text: str, member_id: str | None = None) -> object:
+        return reader.suggest(text, visible(member_id), 10)
+
+    return facets, suggest, engine
+
+
+def export_tasks_as(runtime: TasksRuntime, actor_id: str, fmt: str) -> dict[str, object]:
+    """Export every task `actor_id` sees, as `POST /tasks/exports/` does (an eager queue runs
+    it at once): the job's status, counts and file key. For the exports bench."""
+    import uuid
+
+    from tasks_service.application.ports import TaskFilter
+    from tasks_service.domain.file_jobs import FileFormat
+
+    job = runtime.services.file_jobs.request_export(
+        uuid.UUID(actor_id), FileFormat(fmt), {}, TaskFilter(), None
+    )
+    return {"status": job.status.value, "counts": job.counts, "file_key": job.file_key}
+
+
+def automation_probe(
+    settings: TasksSettings,
+) -> tuple[Callable[..., object], Callable[..., object], Callable[..., object], TasksRuntime]:
+    """For the automation bench, on an offline runtime: `escalate(now)` and `reapply(now)`
+    (the SLA jobs' use cases) and `create_in_team(actor_id, team_id)` (POST /tasks without
+    assignees: the team's auto-assignment picks one); and the runtime, to dispose."""
+    import uuid
+
+    from tasks_service.application.create_task import CreateTask
+    from tasks_service.application.sla import EscalateSlas, ReapplySlaPolicies
+    from tasks_service.domain.model import TaskFields
+
+    runtime = build_offline_runtime(settings)
+    clock = SystemClock()
+
+    def create_in_team(actor_id: str, team_id: str) -> object:
+        command = CreateTask(
+            actor_id=uuid.UUID(actor_id),
+            fields=TaskFields(title="Incoming", team_id=uuid.UUID(team_id)),
+        )
+        return runtime.services.create_task(command, present=lambda document: document.fields)
+
+    escalate = EscalateSlas(runtime.unit_of_work, clock, batch=500)
+    reapply = ReapplySlaPolicies(runtime.unit_of_work, clock, batch=500)
+    return escalate, reapply, create_in_team, runtime

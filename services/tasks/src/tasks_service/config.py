@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from taskhive_shared.files.settings import FileStoreSettings
 from taskhive_shared.settings import CommonSettings
 
 
-class TasksSettings(CommonSettings):
+class TasksSettings(CommonSettings, FileStoreSettings):
     model_config = SettingsConfigDict(env_prefix="TASKS_", extra="ignore", frozen=True)
 
     migrator_database_url: str | None = Field(
@@ -61,3 +62,11 @@ class TasksSettings(CommonSettings):
         default="http://127.0.0.1:8080",
         description="Where people open Taskhive: the links in emails start with it.",
     )
+    import_max_bytes: int = Field(
+        default=1_000_000,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest import file; the request around it must also pass MAX_BODY_BYTES "
+        "and the gateway's GATEWAY_MAX_BODY_BYTES (1 MiB by default).",
+    )
+    import_max_rows: int = Field(default=5000, ge=1, le=1_000_000)

@@ -3,6 +3,7 @@ visibility across its branches, cursor stability under inserts, and bad paramete
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -233,9 +234,11 @@ def test_archived_filter(client, make_user) -> None:
 
 def test_items_carry_assignees_and_tags(client, make_user) -> None:
     ann, bob = make_user(), make_user()
-    create(client, ann, tags=["b", "A"], assignee_ids=[str(bob.id)])
+    # Tag names are global (first spelling wins): names of this test's own.
+    word = uuid.uuid4().hex[:8]
+    create(client, ann, tags=[f"b{word}", f"A{word}"], assignee_ids=[str(bob.id)])
     [item] = client.get(TASKS, headers=ann.auth).get_json()["items"]
-    assert item["tags"] == ["A", "b"]
+    assert item["tags"] == [f"A{word}", f"b{word}"]
     assert [a["username"] for a in item["assignees"]] == [bob.username]
     assert item["assignee_ids"] == [str(bob.id)]
 

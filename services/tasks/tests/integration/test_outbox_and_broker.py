@@ -49,7 +49,11 @@ def new_task(**fields: Any) -> Task:
 
 def test_a_whole_life_of_a_task_writes_every_type_each_valid(tasks_runtime, admin_engine) -> None:
     task, actor, later = new_task(due_date=NOW + timedelta(hours=1)), uuid7(), NOW
+    blocker = new_task(title="Blocker")
+    policy = uuid7()
     steps = [
+        lambda t: t.link_dependency(t.id, blocker.id, by=actor, at=later),
+        lambda t: t.unlink_dependency(t.id, blocker.id, by=actor, at=later),
         lambda t: t.update(TaskFields(title="Renamed"), ["title"], by=actor, at=later),
         lambda t: t.update(TaskFields(status=Status.IN_PROGRESS), ["status"], by=actor, at=later),
         lambda t: t.assign([uuid7()], by=actor, at=later),
@@ -57,6 +61,9 @@ def test_a_whole_life_of_a_task_writes_every_type_each_valid(tasks_runtime, admi
         lambda t: t.add_comment(comment_id=uuid7(), body="note", by=actor, at=later),
         lambda t: t.remind_due_soon(later),
         lambda t: t.mark_overdue(later + timedelta(hours=2)),
+        lambda t: t.sla_at_risk(policy, later, later, later),
+        lambda t: t.escalate_sla_breach(policy, later, later, [actor], later),
+        lambda t: t.republish(later, [(NOW, "todo"), (later, "in_progress")]),
         lambda t: t.archive(by=actor, at=later),
         lambda t: t.restore(by=actor, at=later),
         lambda t: t.archive(by=actor, at=later),
@@ -64,6 +71,7 @@ def test_a_whole_life_of_a_task_writes_every_type_each_valid(tasks_runtime, admi
     ]
     with tasks_runtime.unit_of_work() as uow:
         uow.tasks.add(task)
+        uow.tasks.add(blocker)
         uow.commit()
     for step in steps:
         with tasks_runtime.unit_of_work() as uow:
@@ -142,7 +150,7 @@ def broker(amqp_url):
     """The tasks consumer's queue declared (and emptied) on a vhost of this run's own."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     channel = connection.channel()
-    for exchange in (TASKS_EXCHANGE, USERS_EXCHANGE):
+    for exchange in consumer_topology().bindings:
         channel.exchange_declare(exchange, exchange_type="topic", durable=True)
     consumer_topology().declare(channel)
     channel.queue_purge(QUEUE)

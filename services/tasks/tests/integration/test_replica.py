@@ -118,8 +118,11 @@ def test_the_consumer_binds_every_handled_type(processor) -> None:
     assert topology.queue == QUEUE
     bound = [t for types in topology.bindings.values() for t in types]
     assert sorted(bound) == sorted(CONSUMED)
-    assert set(topology.bindings) == {USERS_EXCHANGE, "tasks.events"}
+    assert set(topology.bindings) == {USERS_EXCHANGE, "tasks.events", "timetracking.events"}
     assert all(t.startswith("tasks.task.") for t in topology.bindings["tasks.events"])
+    assert all(
+        t.startswith("timetracking.entry.") for t in topology.bindings["timetracking.events"]
+    )
     assert sorted(processor.event_types) == sorted(CONSUMED)
     assert topology.service == "tasks"
 

@@ -13,9 +13,10 @@ import contextlib
 import copy
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import cmp_to_key
 from types import TracebackType
 from typing import Any, Self
@@ -45,9 +46,11 @@ from tasks_service.application.ports import (
     ActorRecord,
     CommentView,
     HistoryEntry,
+    LinkedTask,
     RawJson,
     ReplicaTeam,
     ReplicaUser,
+    SlaSubject,
     SortKey,
     TaskDocument,
     TaskListing,
@@ -66,9 +69,12 @@ from tasks_service.application.tags import CreateTagHandler, TagQueries
 from tasks_service.application.templates import TemplateHandlers
 from tasks_service.application.update_task import UpdateTask, UpdateTaskHandler
 from tasks_service.domain import events
+from tasks_service.domain.automation import Calendar, TeamSettings
+from tasks_service.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from tasks_service.domain.errors import Conflict, StaleVersion
 from tasks_service.domain.model import CLOSED, Comment, Priority, Status, Task, TaskFields
 from tasks_service.domain.notifications import NotificationStatus, NotificationType, Recipient
+from tasks_service.domain.sla import SlaPolicy, TaskSla
 from tasks_service.domain.tags import DEFAULT_COLOUR, Tag
 from tasks_service.domain.templates import TaskTemplate
 
@@ -109,6 +115,12 @@ class State:
     templates: dict[uuid.UUID, TaskTemplate] = field(default_factory=dict)
     notifications: dict[uuid.UUID, NotificationRecord] = field(default_factory=dict)
     last_attempts: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    dependencies: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
+    """(task, blocked_by) edges."""
+    calendars: dict[uuid.UUID, Calendar] = field(default_factory=dict)
+    team_settings: dict[uuid.UUID, TeamSettings] = field(default_factory=dict)
+    sla_policies: dict[uuid.UUID, SlaPolicy] = field(default_factory=dict)
+    slas: dict[uuid.UUID, TaskSla] = field(default_factory=dict)
 
     def snapshot(self) -> State:
         """Every table copied, its rows shared: rows are never changed in place, only
@@ -205,6 +217,8 @@ def document_of(state: State, task: Task, position: tuple[Any, ...] = ()) -> Tas
         "team_id": task.team_id,
         "parent_task_id": task.parent_task_id,
         "metadata": RawJson(json.dumps(task.metadata)),
+        "recurrence": None if task.recurrence is None else RawJson(json.dumps(task.recurrence)),
+        "series_id": task.series_id,
         "tags": sorted(task.tags, key=str.lower),
         "created_by": task.created_by,
         "assignee_ids": task.assignee_ids,
@@ -239,6 +253,10 @@ class FakeTaskRepository:
         task = self._state.tasks.get(task_id)
         return self._track(_copy(task)) if task is not None else None
 
+    def get_many_for_update(self, task_ids: Sequence[uuid.UUID]) -> list[Task]:
+        found = (self.get_for_update(task_id) for task_id in sorted(set(task_ids)))
+        return [task for task in found if task is not None]
+
     def seen(self) -> list[Task]:
         return [task for task, _ in self._seen.values()]
 
@@ -272,12 +290,37 @@ class FakeTaskRepository:
             limit,
         )
 
+    def subtasks(self, parent_id: uuid.UUID) -> list[Task]:
+        children = [
+            t
+            for t in self._state.tasks.values()
+            if t.parent_task_id == parent_id and not t.is_archived
+        ]
+        return [_copy(t) for t in sorted(children, key=lambda t: (t.created_at, t.id))]
+
+    def recurring_due(self, now: datetime, limit: int) -> list[Task]:
+        return self._batch(
+            lambda t: (
+                t.recurrence is not None
+                and t.next_occurrence_id is None
+                and not t.is_archived
+                and t.due_date is not None
+                and t.due_date <= now
+            ),
+            lambda t: (t.due_date, t.id),
+            limit,
+        )
+
     def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
         return self._batch(
             lambda t: t.is_archived and t.archived_at is not None and t.archived_at < cutoff,
             lambda t: (t.archived_at, t.id),
             limit,
         )
+
+    def save_all(self, saved: Sequence[tuple[Task, Sequence[events.TaskEvent]]]) -> None:
+        for task, recorded in saved:
+            self.save(task, recorded)
 
     def save(self, task: Task, recorded: Sequence[events.TaskEvent]) -> None:
         state = self._state
@@ -293,6 +336,17 @@ class FakeTaskRepository:
                     state.tasks[other_id] = replace(other, parent_task_id=None)
             self._seen.pop(task.id, None)
             return
+        for event in recorded:
+            if (
+                isinstance(event, events.DependencyAdded | events.DependencyRemoved)
+                and event.task_id == event.blocked_id
+            ):
+                edge = (event.blocked_id, event.blocking_id)
+                state.dependencies = (
+                    state.dependencies | {edge}
+                    if isinstance(event, events.DependencyAdded)
+                    else state.dependencies - {edge}
+                )
         stored = state.tasks.get(task.id)
         if events.TaskCreated in kinds:
             if stored is not None:
@@ -352,6 +406,66 @@ def _tag_editor(recorded: Sequence[events.TaskEvent]) -> uuid.UUID | None:
     return editors[-1] if editors else None
 
 
+class FakeDependencyRepository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+        self.graph_locked = False
+
+    @property
+    def _state(self) -> State:
+        return self._uow.state
+
+    def _linked(self, task_id: uuid.UUID) -> LinkedTask:
+        task = self._state.tasks[task_id]
+        return LinkedTask(
+            id=task.id,
+            title=task.title,
+            status=task.status.value,
+            created_by=task.created_by,
+            team_id=task.team_id,
+            assignee_ids=tuple(task.assignee_ids),
+            is_open=not task.is_archived and task.status not in CLOSED,
+        )
+
+    def lock_graph(self) -> None:
+        self.graph_locked = True
+
+    def rescore(self, after: uuid.UUID, size: int, at: datetime) -> tuple[uuid.UUID | None, int]:
+        raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
+
+    def exists(self, task_id: uuid.UUID, blocked_by_id: uuid.UUID) -> bool:
+        return (task_id, blocked_by_id) in self._state.dependencies
+
+    def edges_from(self, task_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        return sorted(self._state.dependencies)
+
+    def blockers(self, task_id: uuid.UUID) -> list[LinkedTask]:
+        return [self._linked(b) for t, b in sorted(self._state.dependencies) if t == task_id]
+
+    def blocked(self, task_id: uuid.UUID) -> list[LinkedTask]:
+        return [self._linked(t) for t, b in sorted(self._state.dependencies) if b == task_id]
+
+    def _open_children(self, parent_id: uuid.UUID) -> list[Task]:
+        return [
+            t
+            for t in self._state.tasks.values()
+            if t.parent_task_id == parent_id and not t.is_archived and t.status not in CLOSED
+        ]
+
+    def open_subtasks(
+        self, parent_id: uuid.UUID
+    ) -> tuple[list[tuple[LinkedTask, Decimal | None]], list[tuple[uuid.UUID, uuid.UUID]]]:
+        children = self._open_children(parent_id)
+        ids = {t.id for t in children}
+        return (
+            [(self._linked(t.id), t.estimated_hours) for t in children],
+            [(t, b) for t, b in sorted(self._state.dependencies) if t in ids],
+        )
+
+    def other_open_subtasks(self, parent_id: uuid.UUID, child_id: uuid.UUID) -> bool:
+        return any(t.id != child_id for t in self._open_children(parent_id))
+
+
 class FakeHistoryLog:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -360,6 +474,10 @@ class FakeHistoryLog:
         if entry.task_id not in self._uow.state.tasks:
             raise AssertionError("history of a task that is not stored (foreign key)")
         self._uow.state.history.append(entry)
+
+    def append_many(self, entries: Sequence[HistoryEntry]) -> None:
+        for entry in entries:
+            self.append(entry)
 
     def page(
         self, task_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
@@ -491,6 +609,147 @@ class FakeTemplateRepository:
 # --- the replica of users and teams ----------------------------------------------------
 
 
+class FakeAutomationRepository:
+    """Calendars, team settings, SLA policies and clocks, as dictionaries of the state."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _state(self) -> State:
+        return self._uow.state
+
+    def add_calendar(self, calendar: Calendar) -> None:
+        self._state.calendars[calendar.id] = _copy(calendar)
+
+    def calendar(self, calendar_id: uuid.UUID, *, for_update: bool = False) -> Calendar | None:
+        return _copy(self._state.calendars.get(calendar_id))
+
+    def save_calendar(self, calendar: Calendar, *, expected_version: int) -> None:
+        self._state.calendars[calendar.id] = _copy(calendar)
+
+    def delete_calendar(self, calendar_id: uuid.UUID) -> None:
+        del self._state.calendars[calendar_id]
+
+    def calendar_in_use(self, calendar_id: uuid.UUID) -> bool:
+        return any(s.calendar_id == calendar_id for s in self._state.team_settings.values())
+
+    def calendar_page(self, after: Any, limit: int) -> list[Calendar]:
+        rows = sorted(self._state.calendars.values(), key=lambda c: (c.name, c.id))
+        return [_copy(c) for c in rows if after is None or (c.name, c.id) > after][:limit]
+
+    def team_settings(self, team_id: uuid.UUID, *, for_update: bool = False) -> TeamSettings:
+        return _copy(self._state.team_settings.get(team_id)) or TeamSettings(team_id=team_id)
+
+    def save_team_settings(self, settings: TeamSettings, *, expected_version: int) -> None:
+        self._state.team_settings[settings.team_id] = _copy(settings)
+
+    def working_calendar(self, team_id: uuid.UUID | None) -> WorkingCalendar | None:
+        settings = self._state.team_settings.get(team_id) if team_id else None
+        if settings is None or settings.calendar_id is None:
+            return None
+        return self._state.calendars[settings.calendar_id].hours
+
+    def add_policy(self, policy: SlaPolicy) -> None:
+        self._state.sla_policies[policy.id] = _copy(policy)
+
+    def policy(self, policy_id: uuid.UUID, *, for_update: bool = False) -> SlaPolicy | None:
+        return _copy(self._state.sla_policies.get(policy_id))
+
+    def save_policy(self, policy: SlaPolicy, *, expected_version: int) -> None:
+        self._state.sla_policies[policy.id] = _copy(policy)
+
+    def delete_policy(self, policy_id: uuid.UUID) -> None:
+        del self._state.sla_policies[policy_id]
+
+    def policy_page(self, after: Any, limit: int) -> list[SlaPolicy]:
+        rows = sorted(self._state.sla_policies.values(), key=lambda p: (p.name, p.id))
+        return [_copy(p) for p in rows if after is None or (p.name, p.id) > after][:limit]
+
+    def policies(self) -> list[SlaPolicy]:
+        return [_copy(p) for p in self._state.sla_policies.values()]
+
+    def task_sla(self, task_id: uuid.UUID) -> TaskSla | None:
+        return _copy(self._state.slas.get(task_id))
+
+    def save_task_sla(self, sla: TaskSla) -> None:
+        self._state.slas[sla.clock.task_id] = _copy(sla)
+
+    def task_slas(self, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TaskSla]:
+        return {i: _copy(self._state.slas[i]) for i in sorted(task_ids) if i in self._state.slas}
+
+    def save_task_slas(self, slas: Sequence[TaskSla]) -> None:
+        for sla in slas:
+            self.save_task_sla(sla)
+
+    def working_calendars(
+        self, team_ids: Iterable[uuid.UUID | None]
+    ) -> dict[uuid.UUID | None, WorkingCalendar]:
+        return {t: self.working_calendar(t) or DEFAULT_CALENDAR for t in set(team_ids)}
+
+    def managers_of(self, team_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        found = {t: self.team_managers(t) for t in set(team_ids) if t is not None}
+        return {team_id: managers for team_id, managers in found.items() if managers}
+
+    def due_slas(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        due = [
+            (sla.next_check_at, task_id)
+            for task_id, sla in self._state.slas.items()
+            if sla.next_check_at is not None and sla.next_check_at <= now
+        ]
+        return [task_id for _, task_id in sorted(due)][:limit]
+
+    def open_slas_after(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        ids = sorted(
+            task_id
+            for task_id, sla in self._state.slas.items()
+            if sla.clock.resolved_at is None and (after is None or task_id > after)
+        )
+        return ids[:limit]
+
+    def sla_subjects(self, task_ids: list[uuid.UUID]) -> list[SlaSubject]:
+        tasks = [self._state.tasks[i] for i in sorted(task_ids) if i in self._state.tasks]
+        return [
+            SlaSubject(t.id, t.status, t.priority, t.team_id, tuple(t.tags))
+            for t in tasks
+            if not t.is_archived
+        ]
+
+    def assignment_candidates(self, team_id: uuid.UUID) -> list[tuple[uuid.UUID, Decimal]]:
+        stored = self._state.teams.get(team_id)
+        if stored is None:
+            return []
+        loads = []
+        for user_id in stored.team.member_ids:
+            user = self._state.users.get(user_id)
+            if user is None or not user.is_active or not user.available:
+                continue
+            load = sum(
+                (t.estimated_hours if t.estimated_hours is not None else Decimal(1))
+                for t in self._state.tasks.values()
+                if user_id in t.assignee_ids and t.status not in CLOSED and not t.is_archived
+            )
+            loads.append((user_id, Decimal(load)))
+        return sorted(loads, key=lambda c: (c[1], c[0]))
+
+    def record_auto_assignment(self, team_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        settings = self._state.team_settings[team_id]
+        self._state.team_settings[team_id] = replace(settings, last_assigned_id=user_id)
+
+    def team_managers(self, team_id: uuid.UUID | None) -> list[uuid.UUID]:
+        stored = self._state.teams.get(team_id) if team_id else None
+        if stored is None:
+            return []
+        members = stored.team.member_ids
+        return sorted(
+            user_id
+            for user_id in members
+            if (user := self._state.users.get(user_id)) is not None
+            and user.role == "manager"
+            and user.is_active
+        )
+
+
 class FakeUserReplica:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -614,6 +873,10 @@ class FakeOutbox:
     ) -> None:
         CONTRACTS.validate(event_type, data)
         self._uow.state.events.append((event_type, _copy(data)))
+
+    def add_events(self, events: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        for event_type, subject, data in events:
+            self.add_event(event_type, subject, data)
 
 
 # --- notifications and the jobs' query --------------------------------------------------
@@ -799,14 +1062,17 @@ class FakeUnitOfWork:
         self.state = self._store.state.snapshot()
         self.tasks = FakeTaskRepository(self)
         self.history = FakeHistoryLog(self)
+        self.dependencies = FakeDependencyRepository(self)
         self.comments = FakeCommentRepository(self)
         self.tags = FakeTagRepository(self)
         self.templates = FakeTemplateRepository(self)
         self.replica = FakeUserReplica(self)
+        self.time_rollups = FakeTimeRollups()
         self.idempotency = FakeIdempotencyStore(self)
         self.outbox = FakeOutbox(self)
         self.notifications = FakeNotificationLog(self)
         self.summaries = FakeDailySummaries(self)
+        self.automation = FakeAutomationRepository(self)
         self._after_commit: list[Callable[[], None]] = []
         return self
 
@@ -1088,3 +1354,19 @@ def build_scene(harness: Harness) -> Scene:
     }
     task_id = create_task(harness, people["creator"], team_id=team, assignees=[people["assignee"]])
     return Scene(task_id, team, people)
+
+
+class FakeTimeRollups:
+    """No task has time entries unless a test says so (`tracked_ids`)."""
+
+    def __init__(self) -> None:
+        self.tracked_ids: set[uuid.UUID] = set()
+
+    def apply(
+        self, task_id: uuid.UUID, logged_minutes: int, rollup_version: int, at: object
+    ) -> bool:
+        self.tracked_ids.add(task_id)
+        return True
+
+    def tracked(self, task_id: uuid.UUID) -> bool:
+        return task_id in self.tracked_ids

@@ -13,11 +13,12 @@ from tasks_service.application import integration as ie
 from tasks_service.application.recording import record_changes, translate
 from tasks_service.domain import events as de
 from tasks_service.domain.events import Change, jsonable
-from tasks_service.domain.model import FIELDS, Status, Task, TaskFields
+from tasks_service.domain.model import FIELDS, Priority, Status, Task, TaskFields
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 ANN, BOB = uuid.UUID(int=1), uuid.UUID(int=2)
 COMMENT = uuid.UUID(int=3)
+OTHER = uuid.UUID(int=4)
 SUMMARY_FIELDS = [spec.name for spec in FIELDS if spec.summary]
 
 
@@ -78,7 +79,46 @@ CASES = {
     "restored": (_event(de.TaskRestored), "restored", [ie.TASK_RESTORED]),
     "overdue": (_event(de.TaskBecameOverdue), "overdue", [ie.TASK_OVERDUE]),
     "due soon": (_event(de.TaskDueSoon, due_date=NOW), None, [ie.TASK_DUE_SOON]),
+    "occurrence scheduled (history only)": (
+        _event(de.OccurrenceScheduled, next_task_id=OTHER, due_date=NOW),
+        "recurred",
+        [],
+    ),
+    "sla at risk": (
+        _event(de.SlaAtRisk, policy_id=OTHER, response_due=NOW, resolution_due=NOW),
+        "sla_at_risk",
+        [ie.TASK_SLA_AT_RISK],
+    ),
+    "sla breached (priority raised)": (
+        _event(
+            de.SlaBreached,
+            policy_id=OTHER,
+            response_due=NOW,
+            resolution_due=NOW,
+            old_priority=Priority.MEDIUM,
+            escalated_to=(BOB,),
+        ),
+        "sla_breached",
+        [ie.TASK_SLA_BREACHED, ie.TASK_UPDATED],
+    ),
+    "sla breached (priority unchanged: already urgent)": (
+        _event(
+            de.SlaBreached,
+            policy_id=OTHER,
+            response_due=NOW,
+            resolution_due=NOW,
+            old_priority=Priority.HIGH,
+            escalated_to=(),
+        ),
+        "sla_breached",
+        [ie.TASK_SLA_BREACHED],
+    ),
     "purged": (_event(de.TaskPurged, archived_at=NOW), None, [ie.TASK_DELETED]),
+    "republished": (
+        _event(de.TaskRepublished, status_history=((NOW, "todo"),)),
+        None,
+        [ie.TASK_SNAPSHOT],
+    ),
     "comment added": (
         _event(de.CommentAdded, comment_id=COMMENT, body="Nice"),
         "commented",
@@ -94,7 +134,51 @@ CASES = {
         "comment_deleted",
         [],
     ),
+    "automatic status change": (
+        _event(de.StatusChanged, old=Status.TODO, new=Status.DONE, automatic="subtasks closed"),
+        "status_changed",
+        [ie.TASK_STATUS_CHANGED],
+    ),
+    "dependency added (blocked task)": (
+        _event(de.DependencyAdded, blocked_id=uuid.UUID(int=10), blocking_id=OTHER),
+        "dependency_added",
+        [ie.TASK_DEPENDENCY_ADDED],
+    ),
+    "dependency added (blocking task: history only)": (
+        _event(de.DependencyAdded, blocked_id=OTHER, blocking_id=uuid.UUID(int=10)),
+        "dependency_added",
+        [],
+    ),
+    "dependency removed (blocked task)": (
+        _event(de.DependencyRemoved, blocked_id=uuid.UUID(int=10), blocking_id=OTHER),
+        "dependency_removed",
+        [ie.TASK_DEPENDENCY_REMOVED],
+    ),
+    "dependency removed (blocking task: history only)": (
+        _event(de.DependencyRemoved, blocked_id=OTHER, blocking_id=uuid.UUID(int=10)),
+        "dependency_removed",
+        [],
+    ),
 }
+
+
+def test_an_automatic_status_change_says_so_in_history_and_event() -> None:
+    event = CASES["automatic status change"][0]
+    entry, messages = translate(_task(), event)
+    assert entry is not None
+    assert entry.actor_id == ANN
+    assert entry.changes["automatic"] == {"old": None, "new": "subtasks closed"}
+    assert messages[0][1]["automatic"] is True
+
+
+def test_a_dependency_names_the_other_task_on_each_side() -> None:
+    blocked_side = translate(_task(), CASES["dependency added (blocked task)"][0])
+    blocking_side = translate(_task(), CASES["dependency removed (blocking task: history only)"][0])
+    assert blocked_side[0] is not None
+    assert blocking_side[0] is not None
+    assert blocked_side[0].changes == {"blocked_by": {"old": None, "new": str(OTHER)}}
+    assert blocked_side[1][0][1]["blocked_by_id"] == str(OTHER)
+    assert blocking_side[0].changes == {"blocks": {"old": str(OTHER), "new": None}}
 
 
 @pytest.mark.parametrize(("event", "action", "types"), CASES.values(), ids=list(CASES))

@@ -604,3 +604,40 @@ def test_two_writers_with_the_same_etag_cannot_both_win(client, make_user, users
     assert (first.status_code, second.status_code) == (200, 412)
     body = client.get("/api/v1/users/me", headers=user.auth).get_json()
     assert (body["first_name"], body["last_name"], body["version"]) == ("One", "", 2)
+
+
+# --- availability (auto-assignment in tasks skips the unavailable, ADR 0020) ------------------
+
+
+def test_a_user_marks_themself_unavailable_and_the_event_carries_it(
+    client, make_user, outbox_rows
+) -> None:
+    user = make_user()
+    assert client.get("/api/v1/users/me", headers=user.auth).get_json()["available"] is True
+    assert outbox_rows(str(user.id))[0].data["available"] is True
+    response = client.patch("/api/v1/users/me", json={"available": False}, headers=user.auth)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["available"] is False
+    assert client.get("/api/v1/users/me", headers=user.auth).get_json()["available"] is False
+    event = outbox_rows(str(user.id))[-1]
+    assert (event.type, event.data["available"]) == ("users.user.updated.v1", False)
+
+
+def test_an_admin_sets_someone_elses_availability_and_a_put_resets_it(client, make_user) -> None:
+    user, admin, other = make_user(), make_user("admin"), make_user()
+    url = f"/api/v1/users/{user.id}"
+    assert client.patch(url, json={"available": False}, headers=other.auth).status_code == 403
+    response = client.patch(url, json={"available": False}, headers=admin.auth)
+    assert response.get_json()["available"] is False
+    response = client.put("/api/v1/users/me", json=FULL_PROFILE, headers=user.auth)
+    assert response.get_json()["available"] is True
+
+
+@pytest.mark.parametrize("value", ["false", 0, None, "yes"])
+def test_available_must_be_a_json_boolean(client, make_user, value) -> None:
+    user = make_user()
+    response = client.patch("/api/v1/users/me", json={"available": value}, headers=user.auth)
+    assert response.status_code == 422
+    assert response.content_type == PROBLEM
+    assert "available" in response.get_json()["errors"]
+    assert client.get("/api/v1/users/me", headers=user.auth).get_json()["available"] is True

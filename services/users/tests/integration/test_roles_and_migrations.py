@@ -70,5 +70,5 @@ def test_migrations_and_provisioning_are_idempotent(test_database, users_setting
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'users'"
             )
         }
-    assert version == [("0002",)]
+    assert version == [("0004",)]
     assert tables >= TABLES

@@ -57,6 +57,7 @@ def _user_data(profile: Profile, team_ids: list[str]) -> dict[str, object]:
         "role": "member",
         "is_active": profile.is_active,
         "timezone": "UTC",
+        "available": profile.available,
         "team_ids": team_ids,
         "notification_preferences": {kind.value: True for kind in NotificationType},
         "version": profile.version,

@@ -15,7 +15,9 @@ from web_service.adapters.http_transport import RequestsTransport
 from web_service.adapters.memory_store import InMemorySessionStore
 from web_service.adapters.redis_store import RedisSessionStore
 from web_service.adapters.wsgi_transport import WsgiTransport
+from web_service.application.analytics import RecentReports
 from web_service.application.directory import Directory
+from web_service.application.live import LiveSlots
 from web_service.application.ports import ApiTransport, SessionStore
 from web_service.application.sessions import SessionManager
 from web_service.application.task_list import StatusCounts
@@ -65,6 +67,8 @@ def build_app(
         directory=Directory(),
         counts=StatusCounts(store),
         pool=ThreadPoolExecutor(max_workers=8, thread_name_prefix="web-api"),
+        live=LiveSlots(settings.live_max_streams),
+        reports=RecentReports(store),
     )
     # Readiness checks only what this process owns: the gateway probes it, so a check that
     # went through the gateway would make each wait for the other.

@@ -45,5 +45,14 @@ class WebSettings(BaseSettings):
         le=5,
         description="Proxies in front of the web service whose X-Forwarded-For is believed.",
     )
+    live_max_streams: int = Field(
+        default=4,
+        ge=0,
+        le=1000,
+        description=(
+            "Live streams (`GET /live`) one web process relays at once; each holds one of its "
+            "threads while a page is open, so keep it below the threads (0: no live updates)."
+        ),
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

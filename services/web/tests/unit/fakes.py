@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from web_service.application.errors import ApiUnavailable
@@ -19,13 +20,37 @@ def problem(status: int, title: str = "Error", **extra: Any) -> ApiResponse:
     return json_response(status, {"type": "about:blank", "title": title, "status": status, **extra})
 
 
+@dataclass
+class FakeStream:
+    status: int
+    body: list[bytes] = field(default_factory=list)
+    closed: bool = False
+
+    def chunks(self) -> Iterator[bytes]:
+        yield from self.body
+
+    def close(self) -> None:
+        self.closed = True
+
+
 class FakeTransport:
-    """Answers by `(method, path)`; records every request it was sent."""
+    """Answers by `(method, path)`; records every request it was sent. Streams are answered
+    from `streams`, one per call, in order."""
 
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], Handler] = {}
         self.sent: list[ApiRequest] = []
         self.down = False
+        self.streams: list[FakeStream] = []
+        self.opened: list[FakeStream] = []
+
+    def stream(self, request: ApiRequest) -> FakeStream:
+        self.sent.append(request)
+        if self.down:
+            raise ApiUnavailable("gateway down")
+        answer = self.streams.pop(0) if self.streams else FakeStream(404)
+        self.opened.append(answer)
+        return answer
 
     def on(self, method: str, path: str, handler: Handler | ApiResponse) -> None:
         self.routes[(method, path)] = handler if callable(handler) else (lambda _r: handler)

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.web.tests.unit.fakes import FakeTransport, json_response, problem, token_body
+from taskhive_shared.observability.tracing import configure_tracing
 from web_service.adapters.memory_store import InMemorySessionStore
 from web_service.bootstrap import build_app
 from web_service.config import WebSettings
@@ -41,8 +43,20 @@ def task(**overrides: Any) -> dict[str, Any]:
         "created_at": "2026-11-24T09:30:00+00:00",
         "updated_at": "2026-11-24T09:30:00+00:00",
         "version": 3,
+        "score": 25,
+        "allowed_transitions": ["blocked", "cancelled", "done", "in_progress"],
         **overrides,
     }
+
+
+FACETS = {
+    "total": 160,
+    "status": {"todo": 150, "in_progress": 7, "in_review": 0, "blocked": 1, "done": 2},
+    "priority": {},
+    "tags": [],
+    "assignees": [],
+    "overdue": 0,
+}
 
 
 @pytest.fixture
@@ -55,6 +69,7 @@ def app(transport: FakeTransport) -> Flask:
         "GET", "/api/v1/tasks/", json_response(200, {"items": [task()], "next_cursor": None})
     )
     transport.on("GET", f"/api/v1/tasks/{TASK_ID}", json_response(200, task()))
+    transport.on("GET", "/api/v1/tasks/facets/", json_response(200, FACETS))
     app = build_app(
         WebSettings(trusted_proxies=1), transport=transport, store=InMemorySessionStore()
     )
@@ -216,17 +231,108 @@ def test_the_list_and_the_detail_render(client: FlaskClient, transport: FakeTran
         r for r in transport.sent if r.path == "/api/v1/tasks/" and ("q", "ship") in r.params
     )
     assert ("priority", "high") in query.params
+    detail_parts(transport)
+    detail = client.get(f"/tasks/{TASK_ID}").get_data(as_text=True)
+    # Exactly the moves the API allows.
+    for label in ("In progress", "Blocked", "Done", "Cancelled"):
+        assert f">{label}</button>" in detail
+    assert ">In review</button>" not in detail
+
+
+def detail_parts(transport: FakeTransport, **dependencies: list[dict[str, Any]]) -> None:
+    """The reads of a task's page besides the task itself."""
     for path in ("comments", "history", "subtasks"):
         transport.on(
             "GET",
             f"/api/v1/tasks/{TASK_ID}/{path}",
             json_response(200, {"items": [], "next_cursor": None}),
         )
-    detail = client.get(f"/tasks/{TASK_ID}").get_data(as_text=True)
-    # Only the moves the workflow allows from `todo`.
-    for label in ("In progress", "Blocked", "Done", "Cancelled"):
-        assert f">{label}</button>" in detail
-    assert ">In review</button>" not in detail
+    transport.on(
+        "GET",
+        f"/api/v1/tasks/{TASK_ID}/dependencies",
+        json_response(200, {"blocked_by": [], "blocks": []} | dependencies),
+    )
+
+
+BLOCKER_ID = "0194bbbb-0000-7000-8000-000000000002"
+
+
+def test_the_page_draws_the_apis_moves_not_a_copy_of_the_workflow(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    blocker = {"id": BLOCKER_ID, "title": "Pour concrete", "status": "todo", "is_open": True}
+    detail_parts(transport, blocked_by=[blocker])
+    transport.on(
+        "GET",
+        f"/api/v1/tasks/{TASK_ID}",
+        json_response(200, task(allowed_transitions=["blocked", "cancelled"])),
+    )
+    page = client.get(f"/tasks/{TASK_ID}").get_data(as_text=True)
+    assert ">Blocked</button>" in page
+    assert ">Cancelled</button>" in page
+    assert ">In progress</button>" not in page
+    assert ">Done</button>" not in page
+    assert "Blocked by 1 open task(s)" in page
+    assert "Pour concrete" in page
+
+
+def test_a_move_refused_by_open_blockers_is_explained(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    detail_parts(transport)
+    token = csrf(client, f"/tasks/{TASK_ID}")
+    transport.on(
+        "PATCH",
+        f"/api/v1/tasks/{TASK_ID}",
+        problem(
+            409,
+            "Conflict",
+            type="/problems/blocked-by-open-tasks",
+            detail="The task cannot move.",
+            blockers=[{"id": BLOCKER_ID, "title": "Pour concrete", "status": "todo"}],
+            hidden_blockers=1,
+        ),
+    )
+    moved = client.post(
+        f"/tasks/{TASK_ID}/status",
+        data={"csrf_token": token, "status": "done", "version": "3"},
+        follow_redirects=True,
+    )
+    text = moved.get_data(as_text=True)
+    assert "only once “Pour concrete”, 1 task(s) you cannot see are done" in text
+
+
+def test_a_blocker_that_would_close_a_cycle_is_explained_by_title(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    detail_parts(transport)
+    token = csrf(client, f"/tasks/{TASK_ID}")
+    transport.on(
+        "POST",
+        f"/api/v1/tasks/{TASK_ID}/dependencies",
+        problem(
+            409,
+            "Conflict",
+            type="/problems/dependency-cycle",
+            cycle=[TASK_ID, BLOCKER_ID, TASK_ID],
+        ),
+    )
+    transport.on(
+        "GET",
+        f"/api/v1/tasks/{BLOCKER_ID}",
+        json_response(200, task(id=BLOCKER_ID, title="Pour concrete")),
+    )
+    added = client.post(
+        f"/tasks/{TASK_ID}/dependencies",
+        data={"csrf_token": token, "blocked_by": BLOCKER_ID},
+        follow_redirects=True,
+    )
+    text = added.get_data(as_text=True)
+    assert "circle of tasks" in text
+    assert "“Ship release” is blocked by “Pour concrete” is blocked by “Ship release”" in text
 
 
 @pytest.mark.parametrize(
@@ -358,3 +464,177 @@ def test_keyset_pages_link_forward_and_back(client: FlaskClient, transport: Fake
         r for r in transport.sent if r.path == "/api/v1/tasks/" and ("cursor", "c2") in r.params
     ]
     assert listed, "the cursor was not passed on to the API"
+
+
+def test_the_status_counts_are_one_facets_call_with_the_other_filters(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    page = client.get("/tasks?q=ship&status=done&priority=high").get_data(as_text=True)
+    assert '<span class="count" data-status="todo">150</span>' in page
+    assert '<span class="count" data-status="cancelled">0</span>' in page
+    calls = [r for r in transport.sent if r.path == "/api/v1/tasks/facets/"]
+    assert len(calls) == 1
+    assert sorted(calls[0].params) == [("priority", "high"), ("q", "ship")]
+    assert [r for r in transport.sent if r.path == "/api/v1/tasks/"] != []
+
+
+def test_a_bulk_action_sends_one_operation_per_selected_task(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    token = csrf(client, "/tasks")
+    other = "0189aaaa-0000-7000-8000-000000000001"
+    transport.on("POST", "/api/v1/tasks/bulk/", json_response(200, {"items": []}))
+    response = client.post(
+        "/tasks/bulk",
+        data={
+            "csrf_token": token,
+            "action": "priority:urgent",
+            "ids": [TASK_ID, other, "not-an-id", TASK_ID],
+            "next": "/tasks?q=ship",
+        },
+    )
+    assert response.status_code == 303 or response.status_code == 302
+    assert response.headers["Location"] == "/tasks?q=ship"
+    sent = next(r for r in transport.sent if r.path == "/api/v1/tasks/bulk/")
+    assert sent.json == {
+        "operations": [
+            {"id": TASK_ID, "op": "update", "values": {"priority": "urgent"}},
+            {"id": other, "op": "update", "values": {"priority": "urgent"}},
+        ]
+    }
+
+
+def test_a_refused_bulk_names_the_task_and_an_unknown_action_sends_nothing(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    sign_in(client)
+    token = csrf(client, "/tasks")
+    transport.on(
+        "POST",
+        "/api/v1/tasks/bulk/",
+        problem(
+            409,
+            "Conflict",
+            errors={"operations.0": ["409 /problems/task-archived: The task is archived."]},
+        ),
+    )
+    refused = client.post(
+        "/tasks/bulk",
+        data={
+            "csrf_token": token,
+            "action": "assign:me",
+            "ids": [TASK_ID],
+            f"title-{TASK_ID}": "Ship release",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Nothing was changed: “Ship release” refused it. The task is archived." in refused
+    before = len(transport.paths("POST"))
+    client.post("/tasks/bulk", data={"csrf_token": token, "action": "explode", "ids": [TASK_ID]})
+    client.post("/tasks/bulk", data={"csrf_token": token, "action": "archive"})
+    assert len(transport.paths("POST")) == before
+
+
+def test_api_keys_are_created_shown_once_and_revoked(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    key_id = "0195dddd-0000-7000-8000-000000000001"
+    listed = {
+        "id": key_id,
+        "name": "ci",
+        "prefix": "th_abcdefg",
+        "scopes": ["tasks:read"],
+        "expires_at": "2027-01-01T00:00:00+00:00",
+        "revoked_at": None,
+        "last_used_at": None,
+    }
+    transport.on(
+        "GET", "/api/v1/auth/api-keys", json_response(200, {"items": [listed], "next_cursor": None})
+    )
+    transport.on(
+        "POST", "/api/v1/auth/api-keys", json_response(201, {**listed, "key": "th_abcdefgSECRET"})
+    )
+    transport.on("DELETE", f"/api/v1/auth/api-keys/{key_id}", json_response(204, None))
+    sign_in(client)
+    token = csrf(client, "/api-keys")
+    created = client.post(
+        "/api-keys",
+        data={
+            "csrf_token": token,
+            "name": "ci",
+            "scopes": ["tasks:read", "bogus"],
+            "expires_in_days": "30",
+        },
+    )
+    assert created.status_code == 201
+    assert "th_abcdefgSECRET" in created.get_data(as_text=True)
+    assert created.headers["Cache-Control"] == "no-store"
+    sent = next(r for r in transport.sent if r.method == "POST" and r.path.endswith("api-keys"))
+    assert sent.json == {"name": "ci", "scopes": ["tasks:read"], "expires_in_days": 30}
+    again = client.get("/api-keys").get_data(as_text=True)
+    assert "th_abcdefgSECRET" not in again
+    assert "th_abcdefg…" in again
+    revoked = client.post(f"/api-keys/{key_id}/revoke", data={"csrf_token": token})
+    assert revoked.status_code == 302
+    assert f"/api/v1/auth/api-keys/{key_id}" in transport.paths("DELETE")
+
+
+def test_a_refused_key_is_explained_next_to_its_field(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    transport.on(
+        "GET", "/api/v1/auth/api-keys", json_response(200, {"items": [], "next_cursor": None})
+    )
+    transport.on(
+        "POST",
+        "/api/v1/auth/api-keys",
+        problem(
+            422, "Unprocessable Content", errors={"scopes": ["At least one scope is required."]}
+        ),
+    )
+    sign_in(client)
+    response = client.post("/api-keys", data={"csrf_token": csrf(client, "/api-keys"), "name": "x"})
+    assert response.status_code == 422
+    assert "At least one scope is required." in response.get_data(as_text=True)
+
+
+def test_pages_are_counted_per_route_in_the_metrics(client: FlaskClient) -> None:
+    sign_in(client)
+    for _ in range(2):
+        assert client.get("/tasks").status_code == 200
+    scraped = client.get("/metrics")
+    assert scraped.status_code == 200
+    assert "set-cookie" not in scraped.headers
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(scraped.get_data(as_text=True))
+        for sample in family.samples
+    }
+    detail = {"service": "web", "method": "GET", "route": "/tasks"}
+    assert (
+        samples[
+            ("taskhive_http_requests_total", tuple(sorted({**detail, "status": "200"}.items())))
+        ]
+        >= 2
+    )
+    assert (
+        samples[("taskhive_http_request_duration_seconds_count", tuple(sorted(detail.items())))]
+        >= 2
+    )
+
+
+def test_the_api_calls_of_a_page_continue_its_trace(
+    client: FlaskClient, transport: FakeTransport
+) -> None:
+    configure_tracing("web")  # what process_settings does in a real process
+    caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    sign_in(client)
+    transport.sent.clear()
+    client.get("/tasks", headers={"traceparent": f"00-{caller_trace}-00f067aa0ba902b7-01"})
+    detail = next(r for r in transport.sent if r.path == "/api/v1/tasks/")
+    assert detail.traceparent is not None
+    version, trace_id, span_id, _flags = detail.traceparent.split("-")
+    assert (version, trace_id) == ("00", caller_trace)
+    assert span_id != "00f067aa0ba902b7"  # the page's own span is the parent

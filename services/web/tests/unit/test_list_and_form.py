@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from web_service.application.task_form import TaskForm, local_input
 from web_service.application.task_list import ListFilters, Trail
-from web_service.domain.workflow import TRANSITIONS, allowed_transitions
 
 
 def test_filters_keep_what_makes_sense_and_name_the_rest() -> None:
@@ -74,6 +73,7 @@ def test_the_form_converts_local_times_and_checks_hours() -> None:
         "due_date": "2030-01-15T09:30:00+01:00",
         "estimated_hours": "2.5",
         "tags": ["a", "b"],
+        "auto_complete": False,
     }
     bad = TaskForm.from_post({"title": " ", "actual_hours": "lots", "due_date": "soon"})
     assert bad.body("UTC", creating=False) is None
@@ -88,7 +88,10 @@ def test_api_errors_land_on_their_fields() -> None:
     assert rest == ["metadata.x: Bad."]
 
 
-def test_the_workflow_mirrors_the_published_state_machine() -> None:
-    assert allowed_transitions("done") == ("in_progress",)
-    assert allowed_transitions("unknown") == ()
-    assert all(target in TRANSITIONS for targets in TRANSITIONS.values() for target in targets)
+def test_the_auto_complete_checkbox_is_sent_as_a_boolean() -> None:
+    ticked = TaskForm.from_post({"title": "Parent", "auto_complete": "on"})
+    assert (ticked.body("UTC", creating=False) or {})["auto_complete"] is True
+    assert (
+        TaskForm.from_task({"title": "x", "auto_complete": True}, "UTC").values["auto_complete"]
+        == "on"
+    )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+from taskhive_shared.observability.pools import ObservedQueuePool
 
 
 def normalise_url(url: str) -> str:
@@ -14,14 +18,36 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_db_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
-    return create_engine(
-        normalise_url(url),
+def database_role(url: str) -> str:
+    """The role a URL connects as: the default name of its pool in the metrics."""
+    return make_url(normalise_url(url)).username or "default"
+
+
+def create_db_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    pool_name: str | None = None,
+    pre_ping: bool = True,
+    **options: Any,
+) -> Engine:
+    """The one way a process builds a pooled engine: its pool reports itself in the metrics
+    under `pool_name` (default: the database role, which names the service), so every
+    process of every service shows its pool use. `options` go to `create_engine`."""
+    normalised = normalise_url(url)
+    engine = create_engine(
+        normalised,
+        poolclass=ObservedQueuePool,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
+        **options,
     )
+    if isinstance(engine.pool, ObservedQueuePool):
+        engine.pool.observe(pool_name or database_role(normalised))
+    return engine
 
 
 def database_ready(engine: Engine) -> None:

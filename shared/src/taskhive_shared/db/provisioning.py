@@ -12,6 +12,12 @@ import psycopg
 from psycopg import sql
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+EXTENSIONS_SCHEMA = "extensions"
+EXTENSIONS = ("pg_trgm",)
+"""PostgreSQL extensions the services may use. An extension exists once per database, so it
+is the platform's, not a service's: created here (the service roles may not create one), in
+schema `extensions`, which holds functions and operators only and which every service's roles
+may use (ADR 0019)."""
 
 
 def _check(name: str) -> str:
@@ -88,6 +94,16 @@ def provision_service(
                     "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} "
                     "GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {}"
                 ).format(ident(migrator), ident(schema), ident(app)),
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident(EXTENSIONS_SCHEMA)),
+                *(
+                    sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}").format(
+                        ident(extension), ident(EXTENSIONS_SCHEMA)
+                    )
+                    for extension in EXTENSIONS
+                ),
+                sql.SQL("GRANT USAGE ON SCHEMA {} TO {}, {}").format(
+                    ident(EXTENSIONS_SCHEMA), ident(migrator), ident(app)
+                ),
                 sql.SQL("ALTER ROLE {} SET search_path = {}").format(ident(app), ident(schema)),
                 sql.SQL("ALTER ROLE {} SET search_path = {}").format(
                     ident(migrator), ident(schema)

@@ -26,6 +26,7 @@ from taskhive_shared.messaging.rabbitmq import (
     republish_unrouted,
     unrouted_events,
 )
+from taskhive_shared.observability.probe import start_probe
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def event_commands(load: Callable[[], EventWiring]) -> list[click.Command]:
     def relay() -> None:
         """Publish the outbox to RabbitMQ (one active relay per service)."""
         wiring = load()
-        run_until_signalled(wiring.relay(PikaPublisher(wiring.amqp_url)).run)
+        outbox_relay = wiring.relay(PikaPublisher(wiring.amqp_url))
+        start_probe({"relay": outbox_relay.progress.check}, collect=outbox_relay.observe_backlog)
+        run_until_signalled(outbox_relay.run)
 
     @click.command()
     def consume() -> None:
@@ -62,6 +65,7 @@ def event_commands(load: Callable[[], EventWiring]) -> list[click.Command]:
         wiring = load()
         processor = wiring.processor()
         consumer = PikaEventConsumer(wiring.amqp_url, wiring.topology(), processor)
+        start_probe({"consumer": consumer.progress.check})
         run_until_signalled(consumer.run)
 
     @click.group()

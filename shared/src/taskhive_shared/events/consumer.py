@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,15 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from opentelemetry import trace
 from sqlalchemy.orm import Session
 
 from taskhive_shared.events.contracts import ContractRegistry, ContractViolation
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.events.inbox import record_once
 from taskhive_shared.logging import request_id_var
+from taskhive_shared.observability.metrics import consumer_metrics
+from taskhive_shared.observability.tracing import context_of, tracer
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +96,18 @@ class EventProcessor:
         return int(result.rowcount)
 
     def process(self, body: bytes) -> ProcessResult:
+        """Handle one message, counted by type and outcome (its metrics)."""
+        started = time.perf_counter()
+        result = self._process(body)
+        metrics = consumer_metrics()
+        # Only handled types become label values: a type nobody handles came from outside
+        # the bindings, and its name must not grow the metric's label set.
+        event_type = result.event_type if result.event_type in self.handlers else "<unhandled>"
+        metrics.handled.labels(self.consumer, event_type, result.outcome.value).inc()
+        metrics.duration.labels(self.consumer, event_type).observe(time.perf_counter() - started)
+        return result
+
+    def _process(self, body: bytes) -> ProcessResult:
         try:
             raw = json.loads(body)
             if not isinstance(raw, dict):
@@ -107,8 +123,15 @@ class EventProcessor:
         except ContractViolation as exc:
             return ProcessResult(Outcome.DEAD_LETTER, str(exc), envelope.type)
         token = request_id_var.set(envelope.correlationid)
+        # The producer's trace goes on here, and into the jobs the handler enqueues.
+        span = tracer().start_as_current_span(
+            f"consume {envelope.type}",
+            context=context_of(envelope.traceparent),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"consumer": self.consumer, "event.type": envelope.type},
+        )
         try:
-            with self._unit_of_work() as uow:
+            with span, self._unit_of_work() as uow:
                 if not record_once(
                     uow.session, self._inbox, self.consumer, envelope.id, envelope.type
                 ):

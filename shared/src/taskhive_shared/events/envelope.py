@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from taskhive_shared.ids import uuid7
+from taskhive_shared.observability.tracing import valid_traceparent
 
 EVENT_TYPE = re.compile(r"^(?P<source>[a-z]+)\.[a-z_]+\.[a-z_]+\.v(?P<version>[1-9][0-9]*)$")
 
@@ -23,6 +24,9 @@ class EventEnvelope:
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     correlationid: str | None = None
     causationid: str | None = None
+    traceparent: str | None = None
+    """W3C trace context of the span that published it (CloudEvents' distributed tracing
+    extension): the consumer's span continues that trace."""
 
     def __post_init__(self) -> None:
         match = EVENT_TYPE.fullmatch(self.type)
@@ -47,10 +51,12 @@ class EventEnvelope:
             time=time,
             correlationid=raw.get("correlationid"),
             causationid=raw.get("causationid"),
+            # From the outside: kept only when well-formed (a bad one never fails the event).
+            traceparent=valid_traceparent(raw.get("traceparent")),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        envelope: dict[str, Any] = {
             "specversion": "1.0",
             "id": str(self.id),
             "type": self.type,
@@ -62,3 +68,6 @@ class EventEnvelope:
             "datacontenttype": "application/json",
             "data": self.data,
         }
+        if self.traceparent:
+            envelope["traceparent"] = self.traceparent
+        return envelope

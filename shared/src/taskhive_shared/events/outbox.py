@@ -5,6 +5,7 @@ Only the relay (next to each service) reads these rows and publishes them (DESIG
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from taskhive_shared.events.contracts import ContractRegistry
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.logging import request_id_var
+from taskhive_shared.observability.tracing import current_traceparent, tracer
 
 NOTIFY_CHANNEL_SUFFIX = "_outbox"
 
@@ -46,11 +48,17 @@ def _outbox_columns_v1() -> list[sa.Column[object]]:
     ]
 
 
+def _outbox_columns_v2() -> list[sa.Column[object]]:
+    """v1 and the W3C traceparent of the span that wrote the row (ADR 0025)."""
+    return [sa.Column("traceparent", sa.Text)]
+
+
 def outbox_table(metadata: sa.MetaData, schema: str) -> sa.Table:
     return sa.Table(
         "outbox",
         metadata,
         *_outbox_columns_v1(),
+        *_outbox_columns_v2(),
         sa.Index("ix_outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
         schema=schema,
     )
@@ -68,6 +76,23 @@ def create_outbox_table_v1(schema: str) -> None:
         schema=schema,
         postgresql_where=sa.text("published_at IS NULL"),
     )
+
+
+def add_outbox_traceparent(schema: str) -> None:
+    """For a service's Alembic migration: the outbox's second version (every service whose
+    first migration called `create_outbox_table_v1` needs one migration calling this; the
+    skeleton test checks it)."""
+    from alembic import op
+
+    for column in _outbox_columns_v2():
+        op.add_column("outbox", column, schema=schema)
+
+
+def drop_outbox_traceparent(schema: str) -> None:
+    from alembic import op
+
+    for column in _outbox_columns_v2():
+        op.drop_column("outbox", column.name, schema=schema)
 
 
 class OutboxWriter:
@@ -101,6 +126,9 @@ class OutboxWriter:
         if self._session is None:
             raise RuntimeError("OutboxWriter is not bound to a unit of work")
         self._contracts.validate(event_type, data)
+        # The row carries the trace on: the relay's publish span continues from this one.
+        with tracer().start_as_current_span(f"outbox {event_type}"):
+            traceparent = current_traceparent()
         envelope = EventEnvelope(
             type=event_type,
             source=self._source,
@@ -108,6 +136,7 @@ class OutboxWriter:
             data=data,
             correlationid=request_id_var.get(),
             causationid=causation_id,
+            traceparent=traceparent,
         )
         self._session.execute(
             self._table.insert().values(
@@ -119,8 +148,49 @@ class OutboxWriter:
                 correlation_id=envelope.correlationid,
                 causation_id=envelope.causationid,
                 data=envelope.data,
+                traceparent=envelope.traceparent,
             )
         )
-        # Wakes the relay at commit (NOTIFY is transactional); it polls as a fallback.
-        self._session.execute(sa.select(sa.func.pg_notify(self._notify, "")))
+        self._wake_relay(self._session)
         return envelope
+
+    def add_events(self, events: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Many `(event_type, subject, data)` in one statement, in this order (a batch job's
+        events): each validated and traced as `add_event` does, one wake-up for them all."""
+        if self._session is None:
+            raise RuntimeError("OutboxWriter is not bound to a unit of work")
+        if not events:
+            return
+        rows = []
+        for event_type, subject, data in events:
+            self._contracts.validate(event_type, data)
+            with tracer().start_as_current_span(f"outbox {event_type}"):
+                traceparent = current_traceparent()
+            envelope = EventEnvelope(
+                type=event_type,
+                source=self._source,
+                subject=subject,
+                data=data,
+                correlationid=request_id_var.get(),
+                traceparent=traceparent,
+            )
+            rows.append(
+                {
+                    "id": envelope.id,
+                    "type": envelope.type,
+                    "source": envelope.source,
+                    "subject": envelope.subject,
+                    "time": envelope.time,
+                    "correlation_id": envelope.correlationid,
+                    "causation_id": None,
+                    "data": envelope.data,
+                    "traceparent": envelope.traceparent,
+                }
+            )
+        # One executemany (pipelined by psycopg): the identity `seq` follows the list's order.
+        self._session.execute(self._table.insert(), rows)
+        self._wake_relay(self._session)
+
+    def _wake_relay(self, session: Session) -> None:
+        # Wakes the relay at commit (NOTIFY is transactional); it polls as a fallback.
+        session.execute(sa.select(sa.func.pg_notify(self._notify, "")))

@@ -18,11 +18,20 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from opentelemetry import trace
 from sqlalchemy import Engine
 
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.events.outbox import NOTIFY_CHANNEL_SUFFIX
 from taskhive_shared.events.publisher import EventPublisher
+from taskhive_shared.observability.metrics import relay_metrics
+from taskhive_shared.observability.probe import Progress
+from taskhive_shared.observability.tracing import (
+    context_of,
+    current_traceparent,
+    tracer,
+    valid_traceparent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +52,11 @@ def relay_is_active(connection: psycopg.Connection[Any], schema: str) -> bool:
     return bool(row and row[0])
 
 
-def envelope_of(row: Any) -> EventEnvelope:
+BACKLOG_INTERVAL_SECONDS = 5.0
+"""How often the active relay measures its backlog (a count over the unpublished index)."""
+
+
+def envelope_of(row: Any, traceparent: str | None = None) -> EventEnvelope:
     return EventEnvelope(
         type=row.type,
         source=row.source,
@@ -53,6 +66,7 @@ def envelope_of(row: Any) -> EventEnvelope:
         time=row.time,
         correlationid=row.correlation_id,
         causationid=row.causation_id,
+        traceparent=traceparent,
     )
 
 
@@ -93,6 +107,11 @@ class OutboxRelay:
         self._channel = f"{table.schema}{NOTIFY_CHANNEL_SUFFIX}"
         self._lock_key = relay_lock_key(str(table.schema))
         self._last_prune = datetime.min.replace(tzinfo=UTC)
+        self._service = str(table.schema)
+        self._metrics = relay_metrics()
+        self._next_backlog = 0.0
+        self.progress = Progress()
+        """Connected and going round (its probe's readiness; a standby goes round too)."""
 
     def relay_batch(self) -> int:
         """Publish the oldest unpublished rows (one transaction); returns how many were sent.
@@ -112,9 +131,10 @@ class OutboxRelay:
             sent: list[int] = []
             for row in rows:
                 try:
-                    self._publisher.publish(self._exchange, envelope_of(row))
+                    self._publish(row)
                 except Exception as exc:  # re-raised below, after the commit
                     failure = exc
+                    self._metrics.failures.labels(self._service).inc()
                     break
                 sent.append(row.seq)
             if sent:
@@ -123,7 +143,35 @@ class OutboxRelay:
                 )
         if failure is not None:
             raise failure
+        self._metrics.published.labels(self._service).inc(len(sent))
         return len(sent)
+
+    def _publish(self, row: Any) -> None:
+        """In a PRODUCER span continuing the trace of the request that wrote the row; the
+        envelope carries this span on to the consumer."""
+        parent = context_of(valid_traceparent(getattr(row, "traceparent", None)))
+        with tracer().start_as_current_span(
+            f"publish {row.type}",
+            context=parent,
+            kind=trace.SpanKind.PRODUCER,
+            attributes={"messaging.destination.name": self._exchange, "event.type": row.type},
+        ):
+            self._publisher.publish(self._exchange, envelope_of(row, current_traceparent()))
+
+    def observe_backlog(self) -> None:
+        """Set the backlog gauges: unpublished rows, and the age of the oldest."""
+        table = self._table
+        with self._engine.connect() as connection:
+            count, oldest = connection.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.coalesce(
+                        sa.func.extract("epoch", sa.func.now() - sa.func.min(table.c.time)), 0
+                    ),
+                ).where(table.c.published_at.is_(None))
+            ).one()
+        self._metrics.backlog.labels(self._service).set(count)
+        self._metrics.oldest_age.labels(self._service).set(max(0.0, float(oldest)))
 
     def drain(self) -> int:
         """Relay until nothing is left; returns the number of events sent."""
@@ -150,6 +198,8 @@ class OutboxRelay:
             try:
                 self._serve(stop, backoff)
             except Exception:
+                self.progress.lost()
+                self._metrics.active.labels(self._service).set(0)
                 delay = backoff.next()
                 logger.exception("relay failed; retrying", extra={"retry_in_s": delay})
                 self._publisher.close()
@@ -168,14 +218,19 @@ class OutboxRelay:
                 ).fetchone()
                 if leader and leader[0]:
                     break
+                self.progress.beat()
                 stop.wait(self._poll_interval)  # another replica relays; stand by
             listener.execute(f'LISTEN "{self._channel}"')
             logger.info("relay active", extra={"exchange": self._exchange})
+            self._metrics.active.labels(self._service).set(1)
             while not stop.is_set():
                 self.drain()
                 backoff.reset()
+                self.progress.beat()
+                self._maybe_observe_backlog()
                 self._maybe_prune()
                 self._wait_for_work(listener, stop)
+            self._metrics.active.labels(self._service).set(0)
 
     def _wait_for_work(self, listener: psycopg.Connection[Any], stop: threading.Event) -> None:
         """Until the writer's NOTIFY or the poll interval (a NOTIFY sent while draining is
@@ -187,6 +242,11 @@ class OutboxRelay:
                 return
             for _ in listener.notifies(timeout=min(remaining, 0.5), stop_after=1):
                 return
+
+    def _maybe_observe_backlog(self) -> None:
+        if time.monotonic() >= self._next_backlog:
+            self._next_backlog = time.monotonic() + BACKLOG_INTERVAL_SECONDS
+            self.observe_backlog()
 
     def _maybe_prune(self) -> None:
         now = datetime.now(UTC)

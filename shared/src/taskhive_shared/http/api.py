@@ -35,8 +35,11 @@ class ProblemApi(Api):  # type: ignore[misc]
 
     def register_blueprint(self, blp: Blueprint, **options: Any) -> None:
         """Every view checks its input (bounded JSON, text rules) after the blueprint's own
-        hooks, such as authentication, and before webargs parses anything."""
-        blp.before_request(check_request_input)
+        hooks, such as authentication, and before webargs parses anything. A module-level
+        blueprint is registered again by every app built in the same process (the embedded
+        platform, tests), and Flask refuses new hooks on it then: add the check once."""
+        if check_request_input not in blp.before_request_funcs.get(None, []):
+            blp.before_request(check_request_input)
         super().register_blueprint(blp, **options)
 
     def _register_responses(self) -> None:
@@ -66,6 +69,7 @@ class ProblemApi(Api):  # type: ignore[misc]
             slug=error.slug,
             errors=error.errors,
             headers=error.headers,
+            extensions=error.extensions,
         )
 
     def handle_http_exception(self, error: HTTPException) -> Response:

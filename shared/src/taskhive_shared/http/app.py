@@ -1,4 +1,5 @@
-"""Factory of a service's Flask app: problem errors, request ids, health, OpenAPI and its UI."""
+"""Factory of a service's Flask app: problem errors, request ids, health, metrics, traces,
+OpenAPI and its UI."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 from taskhive_shared.http.api import ProblemApi
 from taskhive_shared.http.health import ReadinessCheck, health_blueprint
 from taskhive_shared.http.middleware import install_chunked_body_limit, install_request_id
+from taskhive_shared.observability.web import install_observability
 
 
 def create_service_app(
@@ -21,12 +23,15 @@ def create_service_app(
     readiness_checks: Mapping[str, ReadinessCheck],
     description: str = "",
     public_base_url: str | None = None,
+    scope_service: str | None = None,
 ) -> tuple[Flask, ProblemApi]:
     """Every path of the service lives under `/api/v1/<service>`, as the gateway routes it.
 
     `public_base_url` is where clients reach the gateway (settings): the `Link` headers of
     lists start with it. Never the request's `Host`, which the client chooses; without it
     links are relative references (RFC 8288 resolves them against the request's URL).
+    `scope_service` names the service in API-key scopes (`<it>:read|write`) when that is not
+    the path's name (time tracking lives under `/api/v1/time`).
     """
     app = Flask(f"{service}_service")
     # Trailing slash optional on every route, and never a redirect (DESIGN §4).
@@ -40,6 +45,7 @@ def create_service_app(
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=max_body_bytes,
         JSON_SORT_KEYS=False,
+        TASKHIVE_SERVICE=scope_service or service,
         PUBLIC_BASE_URL=public_base_url.rstrip("/") if public_base_url else "",
         API_SPEC_OPTIONS={
             "info": {"description": description},
@@ -51,6 +57,7 @@ def create_service_app(
         },
     )
     install_request_id(app)
+    install_observability(app, service)
     install_chunked_body_limit(app, max_body_bytes)
     api = ProblemApi(app)
     app.register_blueprint(health_blueprint(readiness_checks))

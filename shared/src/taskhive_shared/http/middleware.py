@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import re
 import uuid
 from typing import Any
@@ -18,6 +19,22 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+def client_ip() -> str | None:
+    """The caller's address (for the audit log): the gateway replaces any client
+    X-Forwarded-For with its own view (gateway/haproxy.cfg); a service is never reached from
+    outside but through it."""
+    from flask import request
+
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+    for candidate in (forwarded, request.remote_addr or ""):
+        try:
+            # Without an IPv6 zone (`%eth0`): meaningless off the host, and unbounded in length.
+            return str(ipaddress.ip_address(candidate.partition("%")[0]))
+        except ValueError:
+            continue
+    return None
 
 
 def install_request_id(app: Flask) -> None:

@@ -45,6 +45,7 @@ class ProblemError(Exception):
         slug: str | None = None,
         errors: Mapping[str, list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
@@ -53,6 +54,8 @@ class ProblemError(Exception):
         self.slug = slug
         self.errors = dict(errors) if errors else None
         self.headers = dict(headers) if headers else {}
+        self.extensions = dict(extensions) if extensions else {}
+        """RFC 9457 extension members (JSON values) beside the standard ones."""
 
 
 def validation_problem(errors: Mapping[str, list[str]]) -> ProblemError:
@@ -70,8 +73,9 @@ def problem_response(
     slug: str | None = None,
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
+    body: dict[str, Any] = dict(extensions or {}) | {
         "type": problem_type(slug) if slug else "about:blank",
         "title": title,
         "status": status,

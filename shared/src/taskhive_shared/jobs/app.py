@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from celery import Celery
 
+from taskhive_shared.observability.jobs import install_job_observability
 from taskhive_shared.settings import CommonSettings
 
 JobFunction = TypeVar("JobFunction", bound=Callable[..., Any])
@@ -62,6 +63,7 @@ def create_jobs_app(
 ) -> Celery:
     """Without JOBS_BROKER_URL the app runs every job eagerly, in the calling process
     (`make run`, where an in-process beat drives the schedules)."""
+    install_job_observability()
     app = Celery(service, set_as_current=False)
     eager = settings.jobs_broker_url is None
     hard_limit = settings.jobs_time_limit_seconds

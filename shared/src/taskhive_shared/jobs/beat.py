@@ -19,6 +19,9 @@ from redis import Redis
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 
+from taskhive_shared.observability.metrics import job_metrics
+from taskhive_shared.observability.probe import Progress
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,10 +34,13 @@ class BeatLeadership:
         self._lock = Lock(redis, name, timeout=ttl_seconds, sleep=1.0, thread_local=False)
         self._ttl = ttl_seconds
         self._lost = threading.Event()
+        self.progress = Progress(max_silence=max(30.0, ttl_seconds * 2))
+        """Going round: waiting as standby, or renewing the lock while leading."""
 
     def acquire(self, stop: threading.Event) -> bool:
         """Wait until this process leads (True) or `stop` is set (False)."""
         while not stop.is_set():
+            self.progress.beat()
             try:
                 if self._lock.acquire(blocking=False):
                     return True
@@ -51,6 +57,7 @@ class BeatLeadership:
             try:
                 self._lock.reacquire()
                 renewed_at = time.monotonic()
+                self.progress.beat()
             except LockNotOwnedError:
                 logger.error("beat lock taken over: this beat stops scheduling")
                 return False
@@ -82,6 +89,8 @@ def run_beat(
     if not leadership.acquire(stop):
         return
     logger.info("beat lock held: scheduling")
+    leader = job_metrics().beat_leader.labels(str(app.main))
+    leader.set(1)
     finished = threading.Event()
 
     def _stop_when_lost() -> None:
@@ -97,4 +106,5 @@ def run_beat(
         # Beat exits on SIGTERM with its own handler: stop the renewal first, then hand the
         # lock over at once (a standby need not wait for the TTL).
         finished.set()
+        leader.set(0)
         leadership.release()

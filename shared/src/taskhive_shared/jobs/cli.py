@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from celery import Celery
+from celery import Celery, signals
 from redis import Redis
 
 from taskhive_shared.jobs.app import job_queue, service_jobs
 from taskhive_shared.jobs.beat import BeatLeadership, beat_lock_name, run_beat
+from taskhive_shared.observability.jobs import mark_beat_process
+from taskhive_shared.observability.metrics import (
+    MULTIPROC_ENV,
+    enable_multiprocess,
+    job_metrics,
+    mark_process_dead,
+)
+from taskhive_shared.observability.probe import NotReady, start_probe
 from taskhive_shared.settings import CommonSettings
 
 
@@ -39,6 +50,7 @@ def job_commands(load: Callable[[], JobsWiring]) -> click.Group:
     def worker(concurrency: int | None, loglevel: str) -> None:
         """Run a Celery worker on this service's queue (SIGTERM: finish the job, then stop)."""
         wiring = _require_broker(load())
+        _start_worker_probe(wiring)
         argv = ["worker", "-Q", job_queue(wiring.service), f"--loglevel={loglevel}"]
         argv += ["-n", f"{wiring.service}@%h", "--without-gossip", "--without-mingle"]
         if concurrency is not None:
@@ -63,6 +75,8 @@ def job_commands(load: Callable[[], JobsWiring]) -> click.Group:
         leadership = BeatLeadership(
             redis, beat_lock_name(wiring.service, wiring.key_prefix), lock_ttl
         )
+        mark_beat_process()
+        start_probe({"redis": lambda: _ping(redis), "beat": leadership.progress.check})
         run_beat(wiring.app, leadership, schedule_file, loglevel)
 
     @jobs.command("list")
@@ -103,6 +117,37 @@ def job_commands(load: Callable[[], JobsWiring]) -> click.Group:
         click.echo(f"{name}: {json.dumps(result.result, default=str)}")
 
     return jobs
+
+
+def _ping(redis: Redis) -> None:
+    redis.ping()
+
+
+def _start_worker_probe(wiring: JobsWiring) -> None:
+    """The worker's probe: ready once Celery says so and while its Redis answers; `/metrics`
+    adds up the prefork children's job metrics (multiprocess mode, a fresh directory unless
+    PROMETHEUS_MULTIPROC_DIR names one) and reads the queue's depth."""
+    directory = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="taskhive-metrics-")
+    enable_multiprocess(Path(directory))
+    assert wiring.broker_url is not None
+    redis = Redis.from_url(wiring.broker_url)
+    ready = threading.Event()
+    signals.worker_ready.connect(lambda **_: ready.set(), weak=False)
+    signals.worker_shutting_down.connect(lambda **_: ready.clear(), weak=False)
+    signals.worker_process_shutdown.connect(
+        lambda pid=None, **_: mark_process_dead(pid or os.getpid()), weak=False
+    )
+    queue_key = f"{wiring.key_prefix}{job_queue(wiring.service)}"
+
+    def worker_ready() -> None:
+        if not ready.is_set():
+            raise NotReady("worker not started")
+
+    def queue_depth() -> None:
+        depth = int(redis.llen(queue_key))
+        job_metrics().queue_depth.labels(wiring.service).set(depth)
+
+    start_probe({"worker": worker_ready, "redis": lambda: _ping(redis)}, collect=queue_depth)
 
 
 def _require_broker(wiring: JobsWiring) -> JobsWiring:

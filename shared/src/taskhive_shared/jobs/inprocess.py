@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 from celery import Celery
+from celery.schedules import maybe_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -17,12 +18,14 @@ class InProcessBeat:
 
     def run(self, stop: threading.Event) -> None:
         entries = dict(self._app.conf.beat_schedule)
+        # Celery's own schedule objects decide when a job is due; a number or a timedelta in a
+        # schedule means "every so often", as Celery's beat reads it.
+        schedules = {key: maybe_schedule(entry["schedule"]) for key, entry in entries.items()}
         last_run = dict.fromkeys(entries, datetime.now(UTC))
         while not stop.is_set():
             next_wake = 60.0
             for key, entry in entries.items():
-                # Celery's own schedule objects (crontab, schedule) decide when a job is due.
-                due, next_in = entry["schedule"].is_due(last_run[key])
+                due, next_in = schedules[key].is_due(last_run[key])
                 if due:
                     last_run[key] = datetime.now(UTC)
                     self._run(entry["task"])

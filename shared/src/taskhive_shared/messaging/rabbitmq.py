@@ -34,6 +34,7 @@ from taskhive_shared.events.consumer import EventProcessor, Outcome, ProcessResu
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.events.publisher import PublishError
 from taskhive_shared.events.relay import Backoff
+from taskhive_shared.observability.probe import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +258,8 @@ class PikaEventConsumer:
     prefetch: int = 20
     heartbeat: int = 30
     inbox_retention: timedelta = DEFAULT_INBOX_RETENTION
+    progress: Progress = field(default_factory=Progress)
+    """Connected and pumping the connection (its probe's readiness)."""
     _connection: BlockingConnection | None = field(default=None, init=False)
     _confirm_channel: BlockingChannel | None = field(default=None, init=False)
 
@@ -266,6 +269,7 @@ class PikaEventConsumer:
             try:
                 self._consume(stop, backoff)
             except Exception:
+                self.progress.lost()
                 delay = backoff.next()
                 logger.exception(
                     "consumer connection failed; retrying", extra={"retry_in_s": delay}
@@ -288,6 +292,7 @@ class PikaEventConsumer:
             next_prune = time.monotonic()
             while not stop.is_set():
                 connection.process_data_events(time_limit=0.5)
+                self.progress.beat()
                 if time.monotonic() >= next_prune:
                     # On the worker: the database is only ever used from that one thread.
                     worker.submit(self._prune_inbox)
@@ -300,6 +305,7 @@ class PikaEventConsumer:
                 connection.process_data_events(time_limit=0.1)
             connection.process_data_events(time_limit=0.1)
         finally:
+            self.progress.lost()
             worker.shutdown(wait=True, cancel_futures=True)
             if connection.is_open:
                 connection.close()

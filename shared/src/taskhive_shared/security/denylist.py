@@ -10,6 +10,12 @@ from typing import Protocol
 
 import redis
 
+from taskhive_shared.security.api_keys import (
+    ApiKeyDirectory,
+    InMemoryApiKeyDirectory,
+    RedisApiKeyDirectory,
+)
+
 
 class TokenDenylist(Protocol):
     def deny(self, jti: str, expires_at: int) -> None:
@@ -33,6 +39,11 @@ class RedisTokenDenylist:
     @classmethod
     def from_url(cls, url: str, prefix: str = "taskhive:denylist:") -> RedisTokenDenylist:
         return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), prefix)
+
+    @property
+    def api_keys(self) -> ApiKeyDirectory:
+        """API-key records live in the same store: revoking a key is seen where a logout is."""
+        return RedisApiKeyDirectory(self._client, f"{self._prefix}apikey:")
 
     def _session_key(self, session_id: str) -> str:
         return f"{self._prefix}sid:{session_id}"
@@ -67,6 +78,7 @@ class InMemoryTokenDenylist:
     def __init__(self) -> None:
         self._expiry: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.api_keys: ApiKeyDirectory = InMemoryApiKeyDirectory()
 
     def _add(self, keys: Collection[str], expires_at: int) -> None:
         with self._lock:
@@ -86,3 +98,10 @@ class InMemoryTokenDenylist:
         now = time.time()
         with self._lock:
             return any(self._expiry.get(key, 0.0) > now for key in keys)
+
+
+def api_key_directory_of(denylist: object) -> ApiKeyDirectory:
+    """The API-key directory sharing the denylist's store; an empty one for a denylist that
+    has none (test doubles): keys are then simply unknown."""
+    directory = getattr(denylist, "api_keys", None)
+    return directory if directory is not None else InMemoryApiKeyDirectory()

@@ -16,7 +16,13 @@ from typing import Any, Protocol
 import jwt
 from jwt import PyJWK, PyJWKClient, PyJWKClientError
 
-from taskhive_shared.security.denylist import TokenDenylist
+from taskhive_shared.security.api_keys import (
+    API_KEY_PREFIX,
+    ApiKeyDirectory,
+    ApiKeyVerifier,
+    InvalidApiKey,
+)
+from taskhive_shared.security.denylist import TokenDenylist, api_key_directory_of
 
 ACCESS_TOKEN_TYPE = "at+jwt"
 PINNED_ALGORITHMS = ("RS256",)
@@ -34,6 +40,13 @@ class Principal:
     jti: str
     expires_at: int
     session_id: str | None = None
+    scopes: frozenset[str] | None = None
+    """Set for an API key only: what it may do (`<service>:read|write`); None = the role's all."""
+    api_key_id: str | None = None
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_id is not None
 
 
 class SigningKeyResolver(Protocol):
@@ -96,14 +109,23 @@ class AccessTokenVerifier:
         issuer: str,
         audience: str,
         leeway_seconds: int = 5,
+        api_keys: ApiKeyDirectory | None = None,
+        api_key_cache_seconds: float = 2.0,
     ) -> None:
         self._keys = keys
+        # Every service accepts API keys through the store its denylist lives in (ADR 0024).
+        self._api_keys = ApiKeyVerifier(
+            api_keys if api_keys is not None else api_key_directory_of(denylist),
+            cache_seconds=api_key_cache_seconds,
+        )
         self._denylist = denylist
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
 
     def verify(self, token: str) -> Principal:
+        if token.startswith(API_KEY_PREFIX):
+            return self._verify_api_key(token)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -140,4 +162,18 @@ class AccessTokenVerifier:
             jti=jti,
             expires_at=int(claims["exp"]),
             session_id=session_id,
+        )
+
+    def _verify_api_key(self, key: str) -> Principal:
+        try:
+            record = self._api_keys.verify(key)
+        except InvalidApiKey as exc:
+            raise InvalidAccessToken(str(exc)) from exc
+        return Principal(
+            user_id=record.user_id,
+            role=record.role,
+            jti=f"key:{record.key_id}",
+            expires_at=record.expires_at,
+            scopes=record.scopes,
+            api_key_id=record.key_id,
         )

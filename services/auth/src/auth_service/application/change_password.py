@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from auth_service.application.audit_events import PASSWORD_CHANGED, record_session_event
 from auth_service.application.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from auth_service.application.sessions import SessionRevoker
 from auth_service.domain.errors import (
@@ -21,6 +22,7 @@ class ChangePassword:
     session_id: uuid.UUID | None
     current_password: str
     new_password: str
+    source_ip: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,15 @@ class ChangePasswordHandler:
             )
             ended = uow.refresh_tokens.revoke_families_of_user(
                 account.id, "password_changed", now, keep=command.session_id
+            )
+            record_session_event(
+                uow,
+                PASSWORD_CHANGED,
+                str(account.id),
+                now,
+                command.source_ip,
+                user_id=str(account.id),
+                sessions_ended=len(ended),
             )
             uow.commit()
         self.revoker.revoke(ended)

@@ -6,6 +6,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from auth_service.application.audit_events import (
+    SESSION_ENDED,
+    record_session_event,
+    session_fields,
+)
 from auth_service.application.ports import (
     AccessTokenDenylist,
     Clock,
@@ -21,6 +26,7 @@ class LogoutUser:
     access_jti: str
     access_expires_at: int
     refresh_token: str
+    source_ip: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,14 @@ class LogoutUserHandler:
             if token is not None and token.user_id == command.user_id:
                 uow.refresh_tokens.revoke_family(token.family_id, "logout", now)
                 ended = token.family_id
+            record_session_event(
+                uow,
+                SESSION_ENDED,
+                str(command.user_id),
+                now,
+                command.source_ip,
+                **session_fields(command.user_id, ended),
+            )
             uow.commit()
         self.denylist.deny(command.access_jti, command.access_expires_at)
         if ended is not None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from auth_service.domain.api_keys import ApiKey
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
 from taskhive_shared.events.outbox import EventOutbox
 
@@ -73,12 +74,34 @@ class RefreshTokenRepository(Protocol):
         left without any token. Tokens still valid stay, even in a revoked family."""
 
 
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+
+    def get(self, key_id: uuid.UUID) -> ApiKey | None: ...
+
+    def count_active(self, user_id: uuid.UUID, now: datetime) -> int: ...
+
+    def page(
+        self, *, user_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
+    ) -> list[ApiKey]:
+        """Newest first (ids are time-ordered), `after` the last id of the previous page."""
+
+    def active_of_user(self, user_id: uuid.UUID, now: datetime) -> list[ApiKey]: ...
+
+    def all_active(self, now: datetime) -> list[ApiKey]: ...
+
+    def revoke(self, key_ids: Collection[uuid.UUID], at: datetime) -> None: ...
+
+
 class AuthUnitOfWork(Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
 
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
 
     @property
     def outbox(self) -> EventOutbox: ...
@@ -128,6 +151,14 @@ class RefreshTokenSecrets(Protocol):
 
     def digest(self, secret: str) -> str:
         """What is stored: the secret itself never is."""
+
+
+class ApiKeySecrets(Protocol):
+    def generate(self) -> str:
+        """`th_` and 256 random bits."""
+
+    def digest(self, secret: str) -> str:
+        """The keyed hash stored in auth's table."""
 
 
 class AccessTokenDenylist(Protocol):

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auth_service.application.audit_events import (
+    SESSION_REUSE_DETECTED,
+    record_session_event,
+    session_fields,
+)
 from auth_service.application.ports import Clock, RefreshTokenSecrets, UnitOfWorkFactory
 from auth_service.application.results import AccountView, Session
 from auth_service.application.sessions import SessionRevoker, TokenMinter
@@ -13,6 +18,7 @@ from auth_service.domain.errors import InvalidRefreshToken
 @dataclass(frozen=True, slots=True)
 class RefreshTokens:
     refresh_token: str
+    source_ip: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,14 @@ class RefreshTokensHandler:
                 # Someone replays a rotated token: either the client or a thief holds a copy.
                 # Kill the whole session and keep that decision even though we answer 401.
                 uow.refresh_tokens.revoke_family(family.id, "reuse_detected", now)
+                record_session_event(
+                    uow,
+                    SESSION_REUSE_DETECTED,
+                    str(token.user_id),
+                    now,
+                    command.source_ip,
+                    **session_fields(token.user_id, family.id),
+                )
                 uow.commit()
                 # ...and its access tokens with it: the thief may hold one already.
                 self.revoker.revoke([family.id])

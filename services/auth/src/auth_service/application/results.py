@@ -26,6 +26,8 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     token_type: str = "Bearer"
+    session_id: uuid.UUID | None = None
+    """The refresh-token family the pair belongs to (for the audit events, never returned)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from auth_service.application.api_keys import (
+    ApiKeyQueries,
+    CreateApiKeyHandler,
+    RevokeApiKeyHandler,
+)
 from auth_service.application.change_password import ChangePasswordHandler
 from auth_service.application.create_admin import CreateAdminHandler
 from auth_service.application.login import LoginUserHandler
@@ -23,5 +28,8 @@ class AuthServices:
     logout: LogoutUserHandler
     change_password: ChangePasswordHandler
     create_admin: CreateAdminHandler
+    create_api_key: CreateApiKeyHandler
+    revoke_api_key: RevokeApiKeyHandler
+    api_keys: ApiKeyQueries
     verifier: AccessTokenVerifier
     jwks: Callable[[], dict[str, Any]]

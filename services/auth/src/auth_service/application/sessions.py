@@ -47,7 +47,10 @@ class TokenMinter:
         )
         access = self.access_tokens.issue(account.id, account.role, family_id)
         return TokenPair(
-            access_token=access.token, refresh_token=secret, expires_in=access.expires_in
+            access_token=access.token,
+            refresh_token=secret,
+            expires_in=access.expires_in,
+            session_id=family_id,
         )
 
 

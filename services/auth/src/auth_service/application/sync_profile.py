@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from auth_service.application.api_keys import ApiKeyDirectorySync
 from auth_service.application.ports import AuthUnitOfWork, Clock
 from auth_service.application.sessions import SessionRevoker
 from auth_service.domain.model import Role
@@ -27,6 +28,7 @@ class SyncAccountFromProfile:
 class SyncAccountFromProfileHandler:
     clock: Clock
     revoker: SessionRevoker
+    api_keys: ApiKeyDirectorySync | None = None
 
     def __call__(self, command: SyncAccountFromProfile, uow: AuthUnitOfWork) -> bool:
         """Runs inside the consumer's unit of work (which commits); True if anything changed."""
@@ -37,6 +39,10 @@ class SyncAccountFromProfileHandler:
         if applied and not command.is_active:
             self.revoker.revoke(
                 uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
+            )
+        if applied and self.api_keys is not None:
+            self.api_keys.account_changed(
+                uow, command.user_id, command.role.value, command.is_active, now
             )
         return applied
 
@@ -51,6 +57,7 @@ class DeactivateAccount:
 class DeactivateAccountHandler:
     clock: Clock
     revoker: SessionRevoker
+    api_keys: ApiKeyDirectorySync | None = None
 
     def __call__(self, command: DeactivateAccount, uow: AuthUnitOfWork) -> bool:
         """Ends every session at once; role and version come with the profile's `updated`."""
@@ -60,4 +67,6 @@ class DeactivateAccountHandler:
             self.revoker.revoke(
                 uow.refresh_tokens.revoke_families_of_user(command.user_id, "deactivated", now)
             )
+        if applied and self.api_keys is not None:
+            self.api_keys.account_changed(uow, command.user_id, "member", False, now)
         return applied

@@ -41,3 +41,11 @@ class IncorrectCurrentPassword(AuthError):
 
 class AccountNotFound(AuthError):
     pass
+
+
+class ApiKeyNotFound(AuthError):
+    """Unknown, or another user's key asked for by a non-admin (looks the same: 404)."""
+
+
+class TooManyApiKeys(AuthError):
+    pass

@@ -49,3 +49,23 @@ def generate_signing_key(path: Path) -> None:
         click.echo(f"auth: {path} exists, left as it is")
     else:
         click.echo(f"auth: wrote signing key {kid} to {path}")
+
+
+@main.command("sync-api-keys")
+def sync_api_keys_command() -> None:
+    """Republish every active API key into the shared directory (after a Redis restart)."""
+    from auth_service.bootstrap import build_event_runtime, sync_api_keys
+
+    count = sync_api_keys(build_event_runtime(AuthSettings()))  # type: ignore[call-arg]
+    click.echo(f"auth: {count} API keys published")
+
+
+@main.command("export-public-key")
+@click.argument("signing_key", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_public_key(signing_key: Path, path: Path) -> None:
+    """Write the public half of SIGNING_KEY (the active one) to PATH, for the gateway."""
+    from auth_service.bootstrap import write_public_key
+
+    write_public_key(signing_key, path)
+    click.echo(f"auth: wrote the public key of {signing_key} to {path}")

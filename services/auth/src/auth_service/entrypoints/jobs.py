@@ -18,11 +18,13 @@ from auth_service.application.purge_refresh_tokens import PurgeRefreshTokensHand
 from taskhive_shared.jobs.app import job
 
 PURGE_REFRESH_TOKENS = "auth.purge_refresh_tokens"
+SYNC_API_KEYS = "auth.sync_api_keys"
 
 
 @dataclass(frozen=True, slots=True)
 class AuthJobs:
     purge_refresh_tokens: PurgeRefreshTokensHandler
+    sync_api_keys: Callable[[], int]
 
 
 def beat_schedule(purge_hour: int) -> dict[str, dict[str, Any]]:
@@ -31,6 +33,8 @@ def beat_schedule(purge_hour: int) -> dict[str, dict[str, Any]]:
             "task": PURGE_REFRESH_TOKENS,
             "schedule": crontab(minute=15, hour=purge_hour),
         },
+        # The directory is a cache in Redis, which may restart empty: refill it often.
+        "sync-api-keys": {"task": SYNC_API_KEYS, "schedule": crontab(minute="*/5")},
     }
 
 
@@ -40,3 +44,8 @@ def register_jobs(app: Celery, jobs: Callable[[], AuthJobs]) -> None:
         """Delete expired refresh tokens (and the families left empty), in batches."""
         result = jobs().purge_refresh_tokens()
         return {"tokens": result.tokens, "families": result.families, "batches": result.batches}
+
+    @job(app, SYNC_API_KEYS)
+    def sync_api_keys() -> dict[str, int]:
+        """Republish every active API key into the shared directory."""
+        return {"published": jobs().sync_api_keys()}

@@ -10,6 +10,7 @@ from typing import Any
 
 from taskhive_shared.idempotency import RecordedResponse
 from taskhive_shared.ids import uuid7
+from tasks_service.application.automation import auto_assignee
 from tasks_service.application.idempotency import earlier_response, fingerprint
 from tasks_service.application.ports import Clock, TaskDocument, UnitOfWorkFactory
 from tasks_service.application.recording import record_changes
@@ -68,12 +69,21 @@ class CreateTaskHandler:
             if replay is not None:
                 return CreatedTask(response=replay, replayed=True)
             check_assignees(uow, command.assignee_ids, "assignee_ids")
+            assignees = command.assignee_ids
+            team_id = command.fields.team_id
+            if (
+                not assignees
+                and isinstance(team_id, uuid.UUID)
+                and uow.replica.team_exists(team_id)
+            ):
+                picked = auto_assignee(uow, team_id)
+                assignees = (picked,) if picked is not None else ()
             task = Task.create(
                 task_id=uuid7(),
                 fields=command.fields,
                 created_by=actor.user_id,
                 at=now,
-                assignee_ids=command.assignee_ids,
+                assignee_ids=assignees,
             )
             check_references(uow, actor, task, ("team_id", "parent_task_id"))
             uow.tasks.add(task)

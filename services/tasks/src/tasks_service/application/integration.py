@@ -25,6 +25,11 @@ TASK_RESTORED = "tasks.task.restored.v1"
 TASK_DELETED = "tasks.task.deleted.v1"
 TASK_OVERDUE = "tasks.task.overdue.v1"
 TASK_DUE_SOON = "tasks.task.due_soon.v1"
+TASK_DEPENDENCY_ADDED = "tasks.task.dependency_added.v1"
+TASK_DEPENDENCY_REMOVED = "tasks.task.dependency_removed.v1"
+TASK_SNAPSHOT = "tasks.task.snapshot.v1"
+TASK_SLA_AT_RISK = "tasks.task.sla_at_risk.v1"
+TASK_SLA_BREACHED = "tasks.task.sla_breached.v1"
 
 EMITTED_TYPES = (
     TASK_CREATED,
@@ -38,6 +43,11 @@ EMITTED_TYPES = (
     TASK_DELETED,
     TASK_OVERDUE,
     TASK_DUE_SOON,
+    TASK_DEPENDENCY_ADDED,
+    TASK_DEPENDENCY_REMOVED,
+    TASK_SLA_AT_RISK,
+    TASK_SLA_BREACHED,
+    TASK_SNAPSHOT,
 )
 _SUMMARY_FIELDS = tuple(spec.name for spec in FIELDS if spec.summary)
 

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
 from taskhive_shared.events.outbox import EventOutbox
 from taskhive_shared.idempotency import IdempotencyStore
 from tasks_service.application.notifications.ports import DailySummaries, NotificationLog
+from tasks_service.domain.automation import Calendar, TeamSettings
+from tasks_service.domain.calendar import WorkingCalendar
 from tasks_service.domain.events import TaskEvent
 from tasks_service.domain.model import Comment, Task
 from tasks_service.domain.notifications import Recipient
+from tasks_service.domain.sla import SlaPolicy, TaskSla
 from tasks_service.domain.tags import Tag
 from tasks_service.domain.templates import TaskTemplate
+from tasks_service.domain.workflow import Priority, Status
 
 
 class RawJson(str):
@@ -61,7 +66,9 @@ class TaskDocument:
         return int(self.fields["version"])
 
 
-SortName = Literal["created_at", "updated_at", "due_date", "priority", "status", "title", "rank"]
+SortName = Literal[
+    "created_at", "updated_at", "due_date", "priority", "status", "title", "rank", "score"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,10 @@ class TaskFilter:
     top_level_only: bool = False
     updated_since: datetime | None = None
     text: str | None = None
+    series: uuid.UUID | None = None
+    """The occurrences of one recurring series."""
+    sla_states: tuple[str, ...] = ()
+    """Tasks whose SLA is in one of these states (tasks without an SLA never match)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,8 @@ class ReplicaUser:
     updated_at: datetime
     timezone: str = "UTC"
     notification_preferences: Mapping[str, bool] = field(default_factory=dict)
+    available: bool = True
+    """Auto-assignment skips people marked unavailable (absent from the event: available)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +174,13 @@ class ReplicaTeam:
     name: str
     version: int
     member_ids: tuple[uuid.UUID, ...] = field(default_factory=tuple)
+
+
+class TasksOutbox(EventOutbox, Protocol):
+    """The outbox, with the batch form the record of many tasks' events uses."""
+
+    def add_events(self, events: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Many `(event_type, subject, data)`, in this order."""
 
 
 class TaskRepository(Protocol):
@@ -172,20 +192,37 @@ class TaskRepository(Protocol):
     def get_for_update(self, task_id: uuid.UUID) -> Task | None:
         """Locks the task until the unit of work ends: writers of one task take turns."""
 
+    def get_many_for_update(self, task_ids: Sequence[uuid.UUID]) -> list[Task]:
+        """`get_for_update` for a batch: locked in id order (so two batches never deadlock),
+        then loaded in one statement; unknown ids are left out."""
+
     def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
         """Open tasks due by `now` not flagged yet, locked (others' locked rows skipped)."""
 
     def due_soon_candidates(self, now: datetime, until: datetime, limit: int) -> list[Task]:
         """Open tasks due in (now, until] not announced for this due date, locked."""
 
+    def subtasks(self, parent_id: uuid.UUID) -> list[Task]:
+        """The parent's subtasks that are not archived, oldest first (not locked)."""
+
+    def recurring_due(self, now: datetime, limit: int) -> list[Task]:
+        """Recurring tasks due by `now` that begot no occurrence yet, locked."""
+
     def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
         """Locked, skipping rows another run holds."""
+
+    def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Task]:
+        """Every task (archived ones too) in id order after `after` (snapshots)."""
 
     def seen(self) -> list[Task]: ...
 
     def save(self, task: Task, recorded: Sequence[TaskEvent]) -> None:
         """Write what the events say changed; the row update is conditional on the version
         the task was loaded with (StaleVersion)."""
+
+    def save_all(self, saved: Sequence[tuple[Task, Sequence[TaskEvent]]]) -> None:
+        """`save` for each, the writes grouped where they can be (the version updates and
+        the score refresh of a batch in one statement each)."""
 
     def ancestors(self, task_id: uuid.UUID) -> list[uuid.UUID]:
         """The task's parent, its parent's parent … (nearest first)."""
@@ -194,13 +231,65 @@ class TaskRepository(Protocol):
         """The task as the API shows it, read inside this unit of work."""
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedTask:
+    """A task at the other end of a dependency (or a subtask): what the API lists and what
+    the visibility rule needs."""
+
+    id: uuid.UUID
+    title: str
+    status: str
+    created_by: uuid.UUID
+    team_id: uuid.UUID | None
+    assignee_ids: tuple[uuid.UUID, ...]
+    is_open: bool
+
+
+class DependencyRepository(Protocol):
+    """The "blocked by" edges (written by the task repository from the tasks' events)."""
+
+    def lock_graph(self) -> None:
+        """Until the unit of work ends, no other one changes the dependency graph."""
+
+    def exists(self, task_id: uuid.UUID, blocked_by_id: uuid.UUID) -> bool: ...
+
+    def rescore(self, after: uuid.UUID, size: int, at: datetime) -> tuple[uuid.UUID | None, int]:
+        """Store the score at `at` of up to `size` open tasks with ids after `after` (rows
+        another transaction holds are skipped): (the batch's last id or None, rows changed)."""
+
+    def edges_from(self, task_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """The (task, blocked_by) edges reachable from the task by following blockers."""
+
+    def blockers(self, task_id: uuid.UUID) -> list[LinkedTask]:
+        """The tasks that block this one."""
+
+    def blocked(self, task_id: uuid.UUID) -> list[LinkedTask]:
+        """The tasks this one blocks."""
+
+    def open_subtasks(
+        self, parent_id: uuid.UUID
+    ) -> tuple[list[tuple[LinkedTask, Decimal | None]], list[tuple[uuid.UUID, uuid.UUID]]]:
+        """The parent's open subtasks with their estimates, and the edges from them."""
+
+    def other_open_subtasks(self, parent_id: uuid.UUID, child_id: uuid.UUID) -> bool:
+        """Whether the parent has an open subtask besides this child."""
+
+
 class HistoryLog(Protocol):
     def append(self, entry: HistoryEntry) -> None: ...
+
+    def append_many(self, entries: Sequence[HistoryEntry]) -> None:
+        """`append` for each, in one statement."""
 
     def page(
         self, task_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
     ) -> list[HistoryEntry]:
         """Newest first."""
+
+    def status_moves(
+        self, task_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[datetime, str, str]]]:
+        """Each task's status changes `(at, old, new)`, oldest first."""
 
 
 class CommentRepository(Protocol):
@@ -246,6 +335,104 @@ class TemplateRepository(Protocol):
         """In (lower(name), id) order, after the template with this (name, id)."""
 
 
+@dataclass(frozen=True, slots=True)
+class SlaSubject:
+    """What picks a task's SLA policy and calendar, read without loading the aggregate."""
+
+    task_id: uuid.UUID
+    status: Status
+    priority: Priority
+    team_id: uuid.UUID | None
+    tags: tuple[str, ...]
+
+
+class AutomationRepository(Protocol):
+    """Working calendars and team automation settings (ADR 0020)."""
+
+    def add_calendar(self, calendar: Calendar) -> None: ...
+
+    def calendar(self, calendar_id: uuid.UUID, *, for_update: bool = False) -> Calendar | None: ...
+
+    def save_calendar(self, calendar: Calendar, *, expected_version: int) -> None: ...
+
+    def delete_calendar(self, calendar_id: uuid.UUID) -> None: ...
+
+    def calendar_in_use(self, calendar_id: uuid.UUID) -> bool: ...
+
+    def calendar_page(self, after: tuple[str, uuid.UUID] | None, limit: int) -> list[Calendar]: ...
+
+    def team_settings(self, team_id: uuid.UUID, *, for_update: bool = False) -> TeamSettings:
+        """The team's settings, the defaults (version 0) when it has none."""
+
+    def save_team_settings(self, settings: TeamSettings, *, expected_version: int) -> None: ...
+
+    def working_calendar(self, team_id: uuid.UUID | None) -> WorkingCalendar | None:
+        """The calendar a team works, None for the default."""
+
+    def add_policy(self, policy: SlaPolicy) -> None: ...
+
+    def policy(self, policy_id: uuid.UUID, *, for_update: bool = False) -> SlaPolicy | None: ...
+
+    def save_policy(self, policy: SlaPolicy, *, expected_version: int) -> None: ...
+
+    def delete_policy(self, policy_id: uuid.UUID) -> None: ...
+
+    def policy_page(self, after: tuple[str, uuid.UUID] | None, limit: int) -> list[SlaPolicy]: ...
+
+    def policies(self) -> list[SlaPolicy]: ...
+
+    def task_sla(self, task_id: uuid.UUID) -> TaskSla | None:
+        """The task's SLA record, locked (callers hold the task's own lock first)."""
+
+    def save_task_sla(self, sla: TaskSla) -> None: ...
+
+    def task_slas(self, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TaskSla]:
+        """`task_sla` for a batch, locked in id order (callers hold the tasks' locks)."""
+
+    def save_task_slas(self, slas: Sequence[TaskSla]) -> None:
+        """`save_task_sla` for each, in one statement."""
+
+    def working_calendars(
+        self, team_ids: Iterable[uuid.UUID | None]
+    ) -> dict[uuid.UUID | None, WorkingCalendar]:
+        """The calendar of each team (the default one for a team without, and for None)."""
+
+    def managers_of(self, team_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """`team_managers` of each team that has any."""
+
+    def due_slas(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        """Tasks whose SLA state may have changed by `now`, soonest first."""
+
+    def open_slas_after(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        """Tasks whose SLA clock still runs, in id order after `after`."""
+
+    def sla_subjects(self, task_ids: list[uuid.UUID]) -> list[SlaSubject]: ...
+
+    def assignment_candidates(self, team_id: uuid.UUID) -> list[tuple[uuid.UUID, Decimal]]:
+        """The team's active, available members and their open estimated hours, least
+        loaded first, then by id."""
+
+    def record_auto_assignment(self, team_id: uuid.UUID, user_id: uuid.UUID) -> None: ...
+
+    def team_managers(self, team_id: uuid.UUID | None) -> list[uuid.UUID]:
+        """The active managers among a team's members."""
+
+
+class TimeRollups(Protocol):
+    """The minutes logged on tasks, from timetracking's events (ADR 0022)."""
+
+    def apply(
+        self, task_id: uuid.UUID, logged_minutes: int, rollup_version: int, at: datetime
+    ) -> bool:
+        """Keep the roll-up if newer than the stored one and write it to the task's
+        `actual_hours`; False when it was stale."""
+        ...
+
+    def tracked(self, task_id: uuid.UUID) -> bool:
+        """Whether time entries exist for the task (its `actual_hours` is then theirs)."""
+        ...
+
+
 class UserReplica(Protocol):
     def upsert_user(self, user: ReplicaUser) -> bool:
         """Store the user unless the replica holds this or a newer version; True if stored."""
@@ -278,6 +465,9 @@ class TasksUnitOfWork(Protocol):
     def history(self) -> HistoryLog: ...
 
     @property
+    def dependencies(self) -> DependencyRepository: ...
+
+    @property
     def comments(self) -> CommentRepository: ...
 
     @property
@@ -290,6 +480,9 @@ class TasksUnitOfWork(Protocol):
     def replica(self) -> UserReplica: ...
 
     @property
+    def time_rollups(self) -> TimeRollups: ...
+
+    @property
     def idempotency(self) -> IdempotencyStore: ...
 
     @property
@@ -298,12 +491,15 @@ class TasksUnitOfWork(Protocol):
     @property
     def summaries(self) -> DailySummaries: ...
 
+    @property
+    def automation(self) -> AutomationRepository: ...
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run once the transaction has committed (e.g. enqueue a job reading its rows)."""
         ...
 
     @property
-    def outbox(self) -> EventOutbox: ...
+    def outbox(self) -> TasksOutbox: ...
 
     def __enter__(self) -> Self: ...
 

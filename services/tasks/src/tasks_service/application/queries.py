@@ -45,6 +45,7 @@ SORTABLE: dict[str, Decoder] = {
     "priority": as_int,
     "status": as_int,
     "title": as_str,
+    "score": as_int,
 }
 """The sort whitelist, and how each key's value comes back out of a cursor."""
 MAX_SORT_KEYS = 3
@@ -90,10 +91,22 @@ class ListTasks:
     sort: str | None = None
 
 
-def _visibility(actor: Actor) -> Visibility | None:
+def visibility(actor: Actor) -> Visibility | None:
     if actor.is_staff:
         return None
     return Visibility(actor.user_id, tuple(sorted(actor.team_ids)))
+
+
+def normalised(given: TaskFilter) -> TaskFilter:
+    """The filter as the list applies it (the facets count under the very same one)."""
+    return replace(
+        given,
+        statuses=tuple(dict.fromkeys(given.statuses)),
+        priorities=tuple(dict.fromkeys(given.priorities)),
+        # Lowered by the database (as the tags' unique index is), not here.
+        tags=tuple(dict.fromkeys(tag.strip() for tag in given.tags if tag.strip())),
+        text=(given.text or "").strip() or None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,21 +132,12 @@ class TaskQueries:
         if query.cursor is not None:
             after = decode(query.cursor, sort_spec(keys), _decoders(keys))
         actor = self._actor(query.actor_id)
-        given = query.filter
-        task_filter = replace(
-            given,
-            statuses=tuple(dict.fromkeys(given.statuses)),
-            priorities=tuple(dict.fromkeys(given.priorities)),
-            # Lowered by the database (as the tags' unique index is), not here.
-            tags=tuple(dict.fromkeys(tag.strip() for tag in given.tags if tag.strip())),
-            text=text,
-        )
         listing = TaskListing(
-            filter=task_filter,
+            filter=normalised(query.filter),
             sort=keys,
             limit=query.limit + 1,
             after=after,
-            visible_to=_visibility(actor),
+            visible_to=visibility(actor),
         )
         rows = self.reader.list(listing)
         items = rows[: query.limit]

@@ -37,6 +37,7 @@ class ReplicaSync:
                 version=int(data["version"]),
                 updated_at=_timestamp(data["updated_at"]),
                 timezone=str(data.get("timezone") or "UTC"),
+                available=data.get("available") is not False,
                 notification_preferences={
                     str(kind): bool(on)
                     for kind, on in dict(data.get("notification_preferences") or {}).items()

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from tasks_service.application.dependencies import check_unblocked, follow_subtask
 from tasks_service.application.ports import Clock, TaskDocument, UnitOfWorkFactory
 from tasks_service.application.task_access import (
     check_assignees,
@@ -16,6 +17,7 @@ from tasks_service.application.task_access import (
     load_actor,
     lock_task,
 )
+from tasks_service.application.time_rollup import check_hours_writable
 from tasks_service.domain.model import EDITABLE, TaskFields
 from tasks_service.domain.permissions import check_may_edit, check_may_manage
 
@@ -44,9 +46,12 @@ class UpdateTaskHandler:
             task = lock_task(uow, actor, command.task_id, command.expected_version)
             check_may_edit(actor, task)
             changes = task.update(command.fields, command.given, by=actor.user_id, at=now)
+            check_hours_writable(uow, task.id, {change.field for change in changes})
             check_references(uow, actor, task, {change.field for change in changes})
+            check_unblocked(uow, actor, task, changes)
             if command.assignee_ids is not None:
                 check_may_manage(actor, task)
                 check_assignees(uow, command.assignee_ids, "assignee_ids")
                 task.set_assignees(command.assignee_ids, by=actor.user_id, at=now)
+            follow_subtask(uow, task, changes)
             return finish(uow, task.id)

@@ -69,6 +69,8 @@ class TaskEdited(TaskEvent):
 class StatusChanged(TaskEvent):
     old: Status
     new: Status
+    automatic: str | None = None
+    """Why the system moved the task by itself (auto_complete); None for a person's move."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +109,14 @@ class TaskPurged(TaskEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRepublished(TaskEvent):
+    """Nothing changed: the task is announced again as it is (snapshots, to rebuild read
+    models elsewhere), with the status it had from each instant on, oldest first."""
+
+    status_history: tuple[tuple[datetime, str], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommentAdded(TaskEvent):
     comment_id: uuid.UUID
     body: str
@@ -122,3 +132,48 @@ class CommentEdited(TaskEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommentDeleted(TaskEvent):
     comment_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DependencyAdded(TaskEvent):
+    """Recorded by both tasks of the edge: `blocked_id` is blocked by `blocking_id`."""
+
+    blocked_id: uuid.UUID
+    blocking_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DependencyRemoved(TaskEvent):
+    """Recorded by both tasks of the edge that went."""
+
+    blocked_id: uuid.UUID
+    blocking_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlaAtRisk(TaskEvent):
+    """75 % of an SLA target passed (ADR 0020); the assignees are told."""
+
+    policy_id: uuid.UUID
+    response_due: datetime
+    resolution_due: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlaBreached(TaskEvent):
+    """An SLA target passed: the priority went one step up by itself (`old_priority` →
+    the task's priority; equal when it already was urgent) and `escalated_to` are told."""
+
+    policy_id: uuid.UUID
+    response_due: datetime
+    resolution_due: datetime
+    old_priority: Any
+    escalated_to: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrenceScheduled(TaskEvent):
+    """This occurrence of a recurring series begot the next one (ADR 0020)."""
+
+    next_task_id: uuid.UUID
+    due_date: datetime

@@ -197,7 +197,57 @@ class TagNames:
         return names
 
 
-Kind = Text | Choice | Moment | Hours | WholeNumber | Reference | JsonObject | TagNames
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A yes/no switch: JSON true or false only (not 0/1 nor "true")."""
+
+    def clean(self, value: object) -> bool:
+        if not isinstance(value, bool):
+            raise Invalid("Must be true or false.")
+        return value
+
+
+class RecurrenceMode(StrEnum):
+    FROM_DUE_DATE = "from_due_date"
+    FROM_COMPLETION = "from_completion"
+
+
+RULE_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    """`{"rule": "<RFC 5545 RRULE>", "mode": "from_due_date" | "from_completion"}`. Its
+    shape is checked here; whether the rule reads as an RRULE, by the application (the
+    parser is a library, and the domain imports none: application.recurrence)."""
+
+    def clean(self, value: object) -> dict[str, str]:
+        if not isinstance(value, dict) or set(value) != {"rule", "mode"}:
+            raise Invalid('Must be {"rule": "<RRULE>", "mode": "from_due_date"|"from_completion"}.')
+        rule, mode = value["rule"], value["mode"]
+        if not isinstance(rule, str) or not 1 <= len(rule.strip()) <= RULE_MAX:
+            raise Invalid(f"rule: must be an RRULE of 1 to {RULE_MAX} characters.")
+        if has_control_characters(rule, multiline=False):
+            raise Invalid("rule: must not contain control characters.")
+        try:
+            mode = RecurrenceMode(str(mode)).value
+        except ValueError:
+            raise Invalid(f"mode: must be one of: {', '.join(RecurrenceMode)}.") from None
+        return {"rule": rule.strip().upper().removeprefix("RRULE:"), "mode": mode}
+
+
+Kind = (
+    Text
+    | Choice
+    | Moment
+    | Hours
+    | WholeNumber
+    | Reference
+    | JsonObject
+    | TagNames
+    | Flag
+    | Recurrence
+)
 
 
 @dataclass(frozen=True, slots=True)

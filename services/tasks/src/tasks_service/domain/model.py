@@ -22,10 +22,12 @@ from tasks_service.domain.fields import (
     Choice,
     FieldsInvalid,
     FieldSpec,
+    Flag,
     Hours,
     Invalid,
     JsonObject,
     Moment,
+    Recurrence,
     Reference,
     TagNames,
     Text,
@@ -42,6 +44,7 @@ from tasks_service.domain.workflow import (
     Status,
     check_transition,
 )
+from tasks_service.domain.workflow import raised as sla_raised
 
 __all__ = ["CLOSED", "INITIAL", "TRANSITIONS", "Priority", "Status"]
 
@@ -87,6 +90,12 @@ class TaskFields:
         summary=True,
         description="Makes this a subtask of a task you see",
     )
+    auto_complete: bool = declared(
+        Flag(),
+        default=False,
+        description="Moves to `done` by itself when its last open subtask is closed, and "
+        "back to `in_progress` when one is reopened",
+    )
     metadata: dict[str, Any] = declared(
         JsonObject(METADATA_MAX_BYTES),
         default_factory=dict,
@@ -97,6 +106,14 @@ class TaskFields:
         default_factory=list,
         summary=True,
         description="Tag names; unknown names become new tags",
+    )
+    recurrence: dict[str, str] | None = declared(
+        Recurrence(),
+        default=None,
+        nullable=True,
+        description="Makes the task recurring: when it is done (or, `from_due_date`, when "
+        "its next date comes) the next occurrence is created as a copy with reset subtasks; "
+        "RRULE in the team calendar's time zone; null stops the series",
     )
 
 
@@ -146,6 +163,10 @@ class Task(TaskFields):
     archived_at: datetime | None = None
     is_overdue: bool = False
     version: int = 1
+    series_id: uuid.UUID | None = None
+    """The recurring series this task belongs to (the id of its first occurrence)."""
+    next_occurrence_id: uuid.UUID | None = None
+    """The occurrence this one begot (at most one: set under the task's lock)."""
     events: list[task_events.TaskEvent] = field(default_factory=list, compare=False, repr=False)
     """Recorded and not yet handed to the unit of work."""
     changed: bool = field(default=False, compare=False, repr=False)
@@ -171,12 +192,13 @@ class Task(TaskFields):
                 "status", f"A new task starts in one of: {', '.join(sorted(INITIAL))}."
             )
         task = cls(id=task_id, created_by=created_by, created_at=at, updated_at=at, **values)
+        task.join_series()
         task.refresh_overdue(at)
         added = task._add_assignees(assignee_ids, by=created_by, at=at)
         initial = [
             Change(name, None, getattr(task, name))
             for name in EDITABLE
-            if getattr(task, name) not in (None, "", [], {})
+            if getattr(task, name) not in (None, "", [], {}) and getattr(task, name) is not False
         ]
         if added:
             initial.append(Change("assignee_ids", [], added))
@@ -211,6 +233,7 @@ class Task(TaskFields):
         ]
         for change in changes:
             setattr(self, change.field, change.new)
+        self.join_series()
         was_overdue = self.is_overdue
         self.refresh_overdue(at)
         if was_overdue != self.is_overdue:
@@ -229,6 +252,47 @@ class Task(TaskFields):
                     )
                 )
         return changes
+
+    def link_dependency(
+        self, blocked_id: uuid.UUID, blocking_id: uuid.UUID, *, by: uuid.UUID, at: datetime
+    ) -> None:
+        """This task is one end of a new dependency (`blocked_id` blocked by `blocking_id`);
+        the use case has checked that it closes no cycle."""
+        self.ensure_not_archived()
+        self._touch(at)
+        self._record(
+            task_events.DependencyAdded(
+                task_id=self.id, actor_id=by, at=at, blocked_id=blocked_id, blocking_id=blocking_id
+            )
+        )
+
+    def unlink_dependency(
+        self, blocked_id: uuid.UUID, blocking_id: uuid.UUID, *, by: uuid.UUID, at: datetime
+    ) -> None:
+        """This task is one end of a dependency that goes (an archived other end may go)."""
+        if self.id == blocked_id:
+            self.ensure_not_archived()
+        self._touch(at)
+        self._record(
+            task_events.DependencyRemoved(
+                task_id=self.id, actor_id=by, at=at, blocked_id=blocked_id, blocking_id=blocking_id
+            )
+        )
+
+    def move_automatically(self, status: Status, *, reason: str, at: datetime) -> bool:
+        """The system's own status move (a parent following its subtasks); False when the
+        workflow does not allow it or there is nothing to do."""
+        if self.is_archived or status == self.status or status not in TRANSITIONS[self.status]:
+            return False
+        old, self.status = self.status, status
+        self.refresh_overdue(at)
+        self._touch(at)
+        self._record(
+            task_events.StatusChanged(
+                task_id=self.id, actor_id=None, at=at, old=old, new=status, automatic=reason
+            )
+        )
+        return True
 
     def refresh_overdue(self, now: datetime) -> None:
         """A task stops being overdue once closed or given a future due date; becoming
@@ -259,6 +323,63 @@ class Task(TaskFields):
                     task_id=self.id, actor_id=None, at=now, due_date=self.due_date
                 )
             )
+
+    def sla_at_risk(
+        self, policy_id: uuid.UUID, response_due: datetime, resolution_due: datetime, at: datetime
+    ) -> None:
+        """Announce that the SLA is at risk (the escalation job calls this once per entry)."""
+        self._record(
+            task_events.SlaAtRisk(
+                task_id=self.id,
+                actor_id=None,
+                at=at,
+                policy_id=policy_id,
+                response_due=response_due,
+                resolution_due=resolution_due,
+            )
+        )
+
+    def escalate_sla_breach(
+        self,
+        policy_id: uuid.UUID,
+        response_due: datetime,
+        resolution_due: datetime,
+        escalated_to: Sequence[uuid.UUID],
+        at: datetime,
+    ) -> None:
+        """The SLA is breached: the priority goes up one step by itself (once per breach)."""
+        old = self.priority
+        if not self.is_archived and self.status not in CLOSED:
+            self.priority = sla_raised(old)
+        self._touch(at)
+        self._record(
+            task_events.SlaBreached(
+                task_id=self.id,
+                actor_id=None,
+                at=at,
+                policy_id=policy_id,
+                response_due=response_due,
+                resolution_due=resolution_due,
+                old_priority=old,
+                escalated_to=tuple(escalated_to),
+            )
+        )
+
+    def join_series(self) -> None:
+        """A task given a recurrence starts a series (its own id) unless it is in one."""
+        if self.recurrence is not None and self.series_id is None:
+            self.series_id = self.id
+
+    def begot(self, next_id: uuid.UUID, series_id: uuid.UUID, due: datetime, at: datetime) -> None:
+        """The next occurrence `next_id` (due `due`) was made from this one."""
+        self.next_occurrence_id = next_id
+        self.series_id = series_id
+        self._touch(at)
+        self._record(
+            task_events.OccurrenceScheduled(
+                task_id=self.id, actor_id=None, at=at, next_task_id=next_id, due_date=due
+            )
+        )
 
     def ensure_not_archived(self) -> None:
         if self.is_archived:
@@ -347,6 +468,14 @@ class Task(TaskFields):
         self._record(
             task_events.TaskPurged(
                 task_id=self.id, actor_id=None, at=at, archived_at=self.archived_at
+            )
+        )
+
+    def republish(self, at: datetime, status_history: Sequence[tuple[datetime, str]]) -> None:
+        """Announce the task again, unchanged (`tasks-service publish-snapshots`)."""
+        self._record(
+            task_events.TaskRepublished(
+                task_id=self.id, actor_id=None, at=at, status_history=tuple(status_history)
             )
         )
 

@@ -23,6 +23,8 @@ class NotificationType(StrEnum):
     TASK_OVERDUE = "task_overdue"
     TASK_DUE_SOON = "task_due_soon"
     DAILY_SUMMARY = "daily_summary"
+    TASK_SLA_AT_RISK = "task_sla_at_risk"
+    TASK_SLA_BREACHED = "task_sla_breached"
 
 
 class NotificationStatus(StrEnum):
@@ -59,6 +61,8 @@ _EVENT_KINDS: Mapping[str, NotificationType] = {
     "tasks.task.commented.v1": NotificationType.TASK_COMMENTED,
     "tasks.task.overdue.v1": NotificationType.TASK_OVERDUE,
     "tasks.task.due_soon.v1": NotificationType.TASK_DUE_SOON,
+    "tasks.task.sla_at_risk.v1": NotificationType.TASK_SLA_AT_RISK,
+    "tasks.task.sla_breached.v1": NotificationType.TASK_SLA_BREACHED,
 }
 NOTIFYING_EVENTS = tuple(_EVENT_KINDS)
 
@@ -73,6 +77,9 @@ def audience_of(event_type: str, data: Mapping[str, object]) -> Audience | None:
         concerned = []
     elif kind in (NotificationType.TASK_ASSIGNED, NotificationType.TASK_UNASSIGNED):
         concerned = _ids(data.get("user_ids"))
+    elif kind is NotificationType.TASK_SLA_BREACHED:
+        # Escalation: the team's managers (named by the job that saw the breach).
+        concerned = _ids(data.get("escalated_to"))
     elif kind in (NotificationType.TASK_STATUS_CHANGED, NotificationType.TASK_COMMENTED):
         # The creator follows their task as well as its assignees.
         concerned = [*_ids(data.get("assignee_ids")), *_ids([data.get("created_by")])]

@@ -49,3 +49,9 @@ def check_transition(current: Status, wanted: Status) -> None:
         raise InvalidTransition(
             current.value, wanted.value, (s.value for s in TRANSITIONS[current])
         )
+
+
+def raised(priority: Priority) -> Priority:
+    """One step up (urgent stays urgent): an SLA breach's escalation."""
+    order = list(Priority)
+    return order[min(order.index(priority) + 1, len(order) - 1)]

@@ -1,5 +1,5 @@
-"""`tasks-service` command line: migrate, purge-archived, the event processes (`relay`,
-`consume`, `dlq list|redrive`) and the jobs (`jobs worker|beat|list|run`)."""
+"""`tasks-service` command line: migrate, purge-archived, publish-snapshots, the event
+processes (`relay`, `consume`, `dlq list|redrive`) and the jobs (`jobs worker|beat|list|run`)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,18 @@ def purge_archived(older_than_days: int, batch_size: int) -> None:
     finally:
         runtime.dispose()
     click.echo(f"tasks: purged {purged} archived task(s)")
+
+
+@main.command("publish-snapshots")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+def publish_snapshots(batch_size: int) -> None:
+    """Write `tasks.task.snapshot.v1` for every task (archived ones too) to the outbox, so
+    other services can rebuild their read models (`analytics-service rebuild`)."""
+    from tasks_service.bootstrap import build_offline_runtime
+
+    runtime = build_offline_runtime(TasksSettings())  # type: ignore[call-arg]
+    try:
+        published = runtime.services.publish_snapshots(batch_size)
+    finally:
+        runtime.dispose()
+    click.echo(f"tasks: queued {published} task snapshot(s)")

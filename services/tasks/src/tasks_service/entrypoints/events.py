@@ -13,6 +13,7 @@ from taskhive_shared.events.envelope import EventEnvelope
 from tasks_service.application.notifications.planning import PlanTaskNotifications
 from tasks_service.application.ports import TasksUnitOfWork
 from tasks_service.application.replica import ReplicaSync
+from tasks_service.application.time_rollup import apply_time_rollup
 from tasks_service.domain.notifications import NOTIFYING_EVENTS
 
 QUEUE = "tasks.events-in"
@@ -37,9 +38,16 @@ USERS_EVENTS = (
     TEAM_MEMBER_ADDED,
     TEAM_MEMBER_REMOVED,
 )
+TIMETRACKING_EXCHANGE = "timetracking.events"
+TIME_EVENTS = (
+    "timetracking.entry.created.v1",
+    "timetracking.entry.updated.v1",
+    "timetracking.entry.deleted.v1",
+)
+"""Entries' roll-ups become the task's `actual_hours` (ADR 0022)."""
 NOTIFIED = NOTIFYING_EVENTS
 """Tasks' own events that may notify someone (assignments, comments, overdue...)."""
-CONSUMED = USERS_EVENTS + NOTIFIED
+CONSUMED = USERS_EVENTS + NOTIFIED + TIME_EVENTS
 """The types bound to QUEUE; provisioning declares the queue before any relay publishes."""
 
 EventHandler = Callable[[EventEnvelope, TasksUnitOfWork], None]
@@ -61,8 +69,12 @@ def event_handlers(sync: ReplicaSync, plan: PlanTaskNotifications) -> dict[str, 
     def task_event(envelope: EventEnvelope, uow: TasksUnitOfWork) -> None:
         plan(envelope.type, envelope.id, envelope.data, uow)
 
+    def time_logged(envelope: EventEnvelope, uow: TasksUnitOfWork) -> None:
+        apply_time_rollup(envelope.data, uow)
+
     return {
         **dict.fromkeys(NOTIFIED, task_event),
+        **dict.fromkeys(TIME_EVENTS, time_logged),
         USER_CREATED: user_changed,
         USER_UPDATED: user_changed,
         USER_DEACTIVATED: user_deactivated,

@@ -14,21 +14,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Celery, Task
-from celery.schedules import crontab
+from celery.schedules import crontab, schedule
 
 from taskhive_shared.idempotency import PurgeExpiredIdempotencyKeys
 from taskhive_shared.jobs.app import job
+from tasks_service.application.file_jobs import PURGE_EXPIRED_FILES, RUN_FILE_JOB, FileJobs
 from tasks_service.application.notifications.delivery import DeliverNotifications, DeliveryReport
 from tasks_service.application.notifications.ports import (
     DELIVER_NOTIFICATIONS,
     SEND_TASK_NOTIFICATION,
 )
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
+from tasks_service.application.recurrence import SPAWN_DUE_OCCURRENCES, SpawnDueOccurrences
 from tasks_service.application.scheduled import (
     CheckOverdueTasks,
     GenerateDailySummaries,
     RemindDueSoonTasks,
     RetryStaleNotifications,
+)
+from tasks_service.application.scores import RefreshScores
+from tasks_service.application.sla import (
+    ESCALATE_SLAS,
+    REAPPLY_SLA_POLICIES,
+    EscalateSlas,
+    ReapplySlaPolicies,
 )
 from tasks_service.domain.notifications import NotificationType
 
@@ -39,6 +48,7 @@ GENERATE_DAILY_SUMMARY = "tasks.generate_daily_summary"
 CLEANUP_ARCHIVED_TASKS = "tasks.cleanup_archived_tasks"
 RETRY_STALE_NOTIFICATIONS = "tasks.retry_stale_notifications"
 PURGE_IDEMPOTENCY_KEYS = "tasks.purge_idempotency_keys"
+REFRESH_SCORES = "tasks.refresh_scores"
 
 # Delivery retries (SMTP down or 4xx): 30 s, 1 min, 2 min, 4 min, 8 min…; then the sweeper.
 RETRY_BASE_SECONDS = 30
@@ -60,6 +70,22 @@ SCHEDULE: dict[str, dict[str, Any]] = {
         "task": PURGE_IDEMPOTENCY_KEYS,
         "schedule": crontab(minute=45, hour=4),
     },
+    # Due proximity and age move with the clock: a score is at most 15 minutes stale.
+    "refresh-scores": {"task": REFRESH_SCORES, "schedule": crontab(minute="*/15")},
+    # A breach is seen within 60 s: the SLA instants that have come, every 30 s (ADR 0020).
+    "escalate-slas": {"task": ESCALATE_SLAS, "schedule": schedule(timedelta(seconds=30))},
+    # `from_due_date` series whose next date came (done occurrences beget at once).
+    "spawn-due-occurrences": {
+        "task": SPAWN_DUE_OCCURRENCES,
+        "schedule": crontab(minute="*/5"),
+    },
+    # Enqueued after every policy or calendar change; nightly as well, for a lost enqueue.
+    "reapply-sla-policies": {
+        "task": REAPPLY_SLA_POLICIES,
+        "schedule": crontab(minute=20, hour=2),
+    },
+    # Export and import files are kept 7 days (ADR 0026).
+    "purge-expired-files": {"task": PURGE_EXPIRED_FILES, "schedule": crontab(minute=20, hour=4)},
 }
 
 
@@ -73,6 +99,11 @@ class TasksJobs:
     purge_idempotency: PurgeExpiredIdempotencyKeys
     purge_archived: PurgeArchivedTasksHandler
     archive_retention: timedelta
+    refresh_scores: RefreshScores
+    escalate_slas: EscalateSlas
+    reapply_sla_policies: ReapplySlaPolicies
+    file_jobs: FileJobs
+    spawn_due_occurrences: SpawnDueOccurrences
 
 
 def _report(job: Task, report: DeliveryReport, retries: int) -> dict[str, int]:
@@ -133,6 +164,30 @@ def register_jobs(app: Celery, jobs: Callable[[], TasksJobs], retries: int = 5) 
     def retry_stale_notifications() -> dict[str, int]:
         return {"re_enqueued": jobs().retry_stale()}
 
+    @job(app, REFRESH_SCORES)
+    def refresh_scores(now: str | None = None) -> dict[str, int]:
+        return {"changed": jobs().refresh_scores(_when(now))}
+
+    @job(app, ESCALATE_SLAS)
+    def escalate_slas(now: str | None = None) -> dict[str, int]:
+        return jobs().escalate_slas(_when(now))
+
+    @job(app, REAPPLY_SLA_POLICIES)
+    def reapply_sla_policies(now: str | None = None) -> dict[str, int]:
+        return jobs().reapply_sla_policies(_when(now))
+
+    @job(app, SPAWN_DUE_OCCURRENCES)
+    def spawn_due_occurrences(now: str | None = None) -> dict[str, int]:
+        return jobs().spawn_due_occurrences(_when(now))
+
     @job(app, PURGE_IDEMPOTENCY_KEYS)
     def purge_idempotency_keys() -> dict[str, int]:
         return {"purged": jobs().purge_idempotency()}
+
+    @job(app, RUN_FILE_JOB)
+    def run_file_job(job_id: str) -> dict[str, str]:
+        return {"status": jobs().file_jobs.run(uuid.UUID(job_id)).value}
+
+    @job(app, PURGE_EXPIRED_FILES)
+    def purge_expired_files() -> dict[str, int]:
+        return {"removed": jobs().file_jobs.purge_expired_files()}

@@ -50,6 +50,7 @@ def user_data(profile: Profile, team_ids: list[uuid.UUID]) -> dict[str, Any]:
         "role": profile.role.value,
         "is_active": profile.is_active,
         "timezone": profile.timezone,
+        "available": profile.available,
         "team_ids": [str(team_id) for team_id in team_ids],
         "notification_preferences": {
             kind.value: enabled for kind, enabled in profile.notification_preferences.items()

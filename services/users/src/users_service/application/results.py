@@ -25,6 +25,7 @@ class ProfileView:
     role: str
     is_active: bool
     timezone: str
+    available: bool
     notification_preferences: dict[str, bool]
     team_ids: list[uuid.UUID]
     created_at: datetime
@@ -43,6 +44,7 @@ class ProfileView:
             role=profile.role.value,
             is_active=profile.is_active,
             timezone=profile.timezone,
+            available=profile.available,
             notification_preferences={
                 kind.value: enabled for kind, enabled in profile.notification_preferences.items()
             },

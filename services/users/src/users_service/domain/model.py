@@ -123,6 +123,7 @@ class ProfileChanges:
     last_name: str | None = None
     timezone: str | None = None
     notification_preferences: Mapping[str, object] | None = None
+    available: bool | None = None
     role: Role | None = None
     is_active: bool | None = None
 
@@ -145,6 +146,8 @@ class Profile:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    available: bool = True
+    """False while the person is away: the tasks service's auto-assignment skips them."""
     events: list[domain_events.ProfileEvent] = field(
         default_factory=list, compare=False, repr=False
     )
@@ -216,6 +219,8 @@ class Profile:
             merged = dict(self.notification_preferences)
             merged.update(_check_preferences(errors, changes.notification_preferences))
             wanted["notification_preferences"] = merged
+        if changes.available is not None:
+            wanted["available"] = changes.available
         if changes.role is not None:
             wanted["role"] = changes.role
         if changes.is_active is not None:

@@ -35,15 +35,16 @@ class Api:
         json: Any = None,
         params: QueryParams = (),
         headers: Mapping[str, str] | None = None,
+        files: tuple[tuple[str, str, bytes, str], ...] = (),
     ) -> ApiResponse:
         """The response when 2xx; else raises `ApiError` (or `SignedOut`, `ApiUnavailable`)."""
         token = self._sessions.access_token(self.session, self._caller)
-        response = self._send(method, path, token, json, params, headers)
+        response = self._send(method, path, token, json, params, headers, files)
         if response.status == 401:
             # Revoked or expired early (e.g. a password change elsewhere): one refresh, one retry.
             self._sessions.refresh(self.session, self._caller, token)
             token = self._sessions.access_token(self.session, self._caller)
-            response = self._send(method, path, token, json, params, headers)
+            response = self._send(method, path, token, json, params, headers, files)
             if response.status == 401:
                 raise SignedOut
         if not response.ok:
@@ -77,6 +78,7 @@ class Api:
         json: Any,
         params: QueryParams,
         headers: Mapping[str, str] | None,
+        files: tuple[tuple[str, str, bytes, str], ...] = (),
     ) -> ApiResponse:
         return self._transport.send(
             ApiRequest(
@@ -86,8 +88,10 @@ class Api:
                 json=json,
                 params=params,
                 headers=dict(headers or {}),
+                files=files,
                 client_ip=self._caller.client_ip,
                 request_id=self._caller.request_id,
+                traceparent=self._caller.traceparent,
             )
         )
 

@@ -26,6 +26,7 @@ class ApiError(Exception):
         problem_type: str = "about:blank",
         errors: dict[str, list[str]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(f"{status} {title}: {detail}")
         self.status = status
@@ -34,6 +35,8 @@ class ApiError(Exception):
         self.problem_type = problem_type
         self.errors = errors or {}
         self.headers = headers or {}
+        self.extensions = extensions or {}
+        """The problem's other members (e.g. `cycle`, `blockers`), as sent."""
 
     @classmethod
     def from_response(cls, response: ApiResponse) -> ApiError:
@@ -50,6 +53,7 @@ class ApiError(Exception):
             problem_type=str(body.get("type") or "about:blank"),
             errors=errors,
             headers=dict(response.headers),
+            extensions={k: v for k, v in body.items() if k not in _STANDARD},
         )
 
     @property
@@ -60,6 +64,9 @@ class ApiError(Exception):
     def message(self) -> str:
         """One sentence for the top of a page."""
         return self.detail or self.title
+
+
+_STANDARD = frozenset({"type", "title", "status", "detail", "errors", "instance"})
 
 
 def _flatten(messages: Any) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -20,9 +20,13 @@ class ApiRequest:
     json: Any = None
     params: QueryParams = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    files: tuple[tuple[str, str, bytes, str], ...] = ()
+    """Multipart uploads: (field, file name, content, content type); sent instead of `json`."""
     client_ip: str | None = None
     """The browser's address, so the gateway's per-address limits see the user, not us."""
     request_id: str | None = None
+    traceparent: str | None = None
+    """W3C trace context of the page's span (the API's span becomes its child)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +42,29 @@ class ApiResponse:
         return 200 <= self.status < 300
 
 
+class ApiStream(Protocol):
+    """A response whose body keeps coming (the live stream, Server-Sent Events)."""
+
+    @property
+    def status(self) -> int: ...
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body's bytes as they arrive; ends when the API ends the response."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class ApiTransport(Protocol):
     """One HTTP exchange with the public API through the gateway."""
 
     def send(self, request: ApiRequest) -> ApiResponse:
         """Raises `ApiUnavailable` when the gateway cannot be reached or answers garbage."""
+        ...
+
+    def stream(self, request: ApiRequest) -> ApiStream:
+        """The response with its body unread, passed on as it comes (a GET only); raises
+        `ApiUnavailable` like `send`. The caller closes it."""
         ...
 
 

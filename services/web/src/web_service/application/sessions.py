@@ -34,6 +34,8 @@ class Caller:
 
     client_ip: str | None = None
     request_id: str | None = None
+    traceparent: str | None = None
+    """The page's span: the API calls it makes continue its trace."""
 
 
 class SessionManager:
@@ -239,5 +241,6 @@ class SessionManager:
                 json=json,
                 client_ip=caller.client_ip,
                 request_id=caller.request_id,
+                traceparent=caller.traceparent,
             )
         )

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from web_service.domain.recurrence import MODES, preset_of, rule_of
 from web_service.domain.workflow import PRIORITIES, STATUSES
 
 FIELDS = (
@@ -28,6 +29,11 @@ FIELDS = (
     "tags",
     "team_id",
     "parent_task_id",
+    "auto_complete",
+    "recurrence_preset",
+    "recurrence_weekday",
+    "recurrence_rule",
+    "recurrence_mode",
 )
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -47,6 +53,8 @@ class TaskForm:
     @classmethod
     def from_task(cls, task: Mapping[str, Any], timezone: str) -> TaskForm:
         due = task.get("due_date")
+        recurrence = task.get("recurrence") or {}
+        preset, weekday, custom = preset_of(recurrence.get("rule"))
         return cls(
             values={
                 "title": str(task.get("title") or ""),
@@ -60,6 +68,11 @@ class TaskForm:
                 "tags": ", ".join(task.get("tags") or []),
                 "team_id": _text(task.get("team_id")),
                 "parent_task_id": _text(task.get("parent_task_id")),
+                "auto_complete": "on" if task.get("auto_complete") else "",
+                "recurrence_preset": preset,
+                "recurrence_weekday": weekday,
+                "recurrence_rule": custom,
+                "recurrence_mode": str(recurrence.get("mode") or "from_due_date"),
             }
         )
 
@@ -93,6 +106,9 @@ class TaskForm:
         body["story_points"] = self._points(v.get("story_points", ""))
         body["tags"] = [t.strip() for t in v.get("tags", "").split(",") if t.strip()]
         body["team_id"] = v.get("team_id") or None
+        # A checkbox: sent as "on" when ticked, absent when not.
+        body["auto_complete"] = v.get("auto_complete") == "on"
+        body["recurrence"] = self._recurrence()
         if creating:
             body = {k: val for k, val in body.items() if val is not None}
         return None if self.errors else body
@@ -104,11 +120,30 @@ class TaskForm:
             target = name.split(".")[0]
             if target == "assignee_ids":
                 elsewhere.extend(messages)
-            elif target in FIELDS:
+            elif target in FIELDS or target == "recurrence":
                 self.errors.setdefault(target, []).extend(messages)
             else:
                 elsewhere.extend(f"{name}: {m}" for m in messages)
         return elsewhere
+
+    def _recurrence(self) -> dict[str, str] | None:
+        v = self.values
+        try:
+            rule = rule_of(
+                v.get("recurrence_preset", ""),
+                v.get("recurrence_weekday", ""),
+                v.get("recurrence_rule", ""),
+            )
+        except ValueError as exc:
+            self.errors.setdefault("recurrence", []).append(str(exc))
+            return None
+        if rule is None:
+            return None
+        mode = v.get("recurrence_mode") or "from_due_date"
+        if mode not in MODES:
+            self.errors.setdefault("recurrence", []).append("Choose how the next one is dated.")
+            return None
+        return {"rule": rule, "mode": mode}
 
     def _due_date(self, text: str, timezone: str) -> str | None:
         if not text:

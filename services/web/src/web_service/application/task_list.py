@@ -16,14 +16,15 @@ from web_service.domain.session import WebSession, storage_key
 from web_service.domain.workflow import PRIORITIES, SORTS, STATUSES
 
 PAGE_SIZE = 20
-COUNT_CAP = 100
-"""Counts stop at this many ("100+"): the API pages at most 100 rows and has no count."""
 COUNTS_TTL_SECONDS = 30
 MAX_TRAIL = 50
 _TAG = re.compile(r"^[^,]{1,50}$")
 _CURSOR = re.compile(r"^[A-Za-z0-9_\-=.~]{1,1024}$")
 FIRST_PAGE = "-"
 """Stands for "no cursor" in the trail of previous pages."""
+
+
+SLA_STATES = ("on_track", "at_risk", "breached", "met", "paused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,9 @@ class ListFilters:
     archived: str = "false"
     q: str = ""
     sort: str = "-created_at"
+    sla_state: str = ""
+    series: str = ""
+    """A recurring series' id: its occurrences."""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> tuple[ListFilters, list[str]]:
@@ -67,6 +71,11 @@ class ListFilters:
         if tag and not _TAG.match(tag):
             dropped.append("tag")
             tag = ""
+        series = pick("series")
+        if series:
+            series = _canonical_uuid(series) or ""
+            if not series:
+                dropped.append("series")
         q = pick("q")
         if len(q) > 200:
             dropped.append("q")
@@ -81,12 +90,14 @@ class ListFilters:
             archived=pick("archived", ("false", "true", "all"), "false"),
             q=q,
             sort=pick("sort", tuple(SORTS), "-created_at"),
+            sla_state=pick("sla_state", SLA_STATES),
+            series=series,
         )
         return filters, dropped
 
     def api_params(self) -> list[tuple[str, str]]:
         params: list[tuple[str, str]] = [("limit", str(PAGE_SIZE))]
-        for name in ("status", "priority", "assignee", "tag", "team", "q"):
+        for name in ("status", "priority", "assignee", "tag", "team", "q", "sla_state", "series"):
             value = getattr(self, name)
             if value:
                 params.append((name, value))
@@ -118,7 +129,19 @@ class ListFilters:
         return self != ListFilters(sort=self.sort)
 
 
-_FIELDS = ("status", "priority", "assignee", "tag", "team", "overdue", "archived", "q", "sort")
+_FIELDS = (
+    "status",
+    "priority",
+    "assignee",
+    "tag",
+    "team",
+    "overdue",
+    "archived",
+    "q",
+    "sort",
+    "sla_state",
+    "series",
+)
 _DEFAULTS: dict[str, str | bool] = {name: getattr(ListFilters(), name) for name in _FIELDS}
 
 
@@ -149,9 +172,9 @@ class Trail:
 
 
 class StatusCounts:
-    """How many tasks of each status match the filters (capped), kept for a short while.
+    """How many tasks of each status match the filters, kept for a short while.
 
-    The API has no count endpoint: each status is one capped list call. The result is cached
+    One call of the API's facets (the list's filters but the status). The result is cached
     per session and filter set for `COUNTS_TTL_SECONDS`, and forgotten when the session
     changes a task, so a user sees their own changes at once.
     """
@@ -167,13 +190,13 @@ class StatusCounts:
         cached = self._store.get(key) or {}
         if signature in cached:
             return dict(cached[signature])
-        base = [(n, v) for n, v in replace(filters, status="").api_params() if n != "sort"]
-        base = [(n, v) if n != "limit" else ("limit", str(COUNT_CAP)) for n, v in base]
-        counts: dict[str, str] = {}
-        for status in STATUSES:
-            body = api.get("/api/v1/tasks/", [*base, ("status", status)])
-            found = len(body.get("items", []))
-            counts[status] = f"{found}+" if body.get("next_cursor") else str(found)
+        params = [
+            (name, value)
+            for name, value in replace(filters, status="").api_params()
+            if name not in ("sort", "limit")
+        ]
+        facets = api.get("/api/v1/tasks/facets/", params)
+        counts = {status: str(facets.get("status", {}).get(status, 0)) for status in STATUSES}
         cached[signature] = counts
         if len(cached) > 20:
             cached = {signature: counts}

@@ -1,8 +1,7 @@
-"""The task workflow as docs/API.md publishes it, so pages offer only the moves that exist.
+"""Statuses, priorities and sort orders as the UI names them.
 
-The tasks service stays the authority (an outdated move is answered 409 and shown as such);
-this copy only decides which buttons to draw. The web service must not import the tasks
-service's code (DESIGN §1), so the published state machine is mirrored here.
+Which moves a task may make is not mirrored here: every task the API serves carries its
+`allowed_transitions` (the workflow less what open blockers forbid), and pages draw those.
 """
 
 from __future__ import annotations
@@ -25,15 +24,6 @@ PRIORITY_LABELS: dict[str, str] = {
     "urgent": "Urgent",
 }
 
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "todo": ("in_progress", "blocked", "done", "cancelled"),
-    "in_progress": ("todo", "in_review", "blocked", "done", "cancelled"),
-    "in_review": ("in_progress", "blocked", "done", "cancelled"),
-    "blocked": ("todo", "in_progress", "cancelled"),
-    "done": ("in_progress",),
-    "cancelled": ("todo",),
-}
-
 # The sort orders the list offers (the API accepts any combination of these keys).
 SORTS: dict[str, str] = {
     "-created_at": "Newest first",
@@ -44,11 +34,6 @@ SORTS: dict[str, str] = {
     "status": "Status",
     "title": "Title (A to Z)",
 }
-
-
-def allowed_transitions(status: str) -> tuple[str, ...]:
-    """The statuses a task in `status` may move to; none for an unknown status."""
-    return TRANSITIONS.get(status, ())
 
 
 def status_label(status: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -12,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from auth_service.adapters.persistence.tables import (
     accounts,
+    api_keys,
     refresh_token_families,
     refresh_tokens,
 )
 from auth_service.application.ports import PurgedRefreshTokens
+from auth_service.domain.api_keys import ApiKey
 from auth_service.domain.errors import AccountAlreadyExists
 from auth_service.domain.model import Account, RefreshToken, RefreshTokenFamily, Role
 
@@ -223,3 +226,76 @@ class SqlAlchemyRefreshTokenRepository:
             )
             families = int(result.rowcount)  # type: ignore[attr-defined]
         return PurgedRefreshTokens(tokens=len(deleted), families=families)
+
+
+def _api_key(row: Any) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        prefix=row.prefix,
+        key_hash=row.key_hash,
+        scopes=frozenset(row.scopes),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )
+
+
+class SqlAlchemyApiKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, key: ApiKey) -> None:
+        self._session.execute(
+            api_keys.insert().values(
+                id=key.id,
+                user_id=key.user_id,
+                name=key.name,
+                prefix=key.prefix,
+                key_hash=key.key_hash,
+                scopes=sorted(key.scopes),
+                created_at=key.created_at,
+                expires_at=key.expires_at,
+            )
+        )
+
+    def get(self, key_id: uuid.UUID) -> ApiKey | None:
+        row = self._session.execute(api_keys.select().where(api_keys.c.id == key_id)).first()
+        return _api_key(row) if row is not None else None
+
+    def _active(self, now: datetime) -> Any:
+        return sa.and_(api_keys.c.revoked_at.is_(None), api_keys.c.expires_at > now)
+
+    def count_active(self, user_id: uuid.UUID, now: datetime) -> int:
+        query = sa.select(sa.func.count()).where(api_keys.c.user_id == user_id, self._active(now))
+        return int(self._session.execute(query).scalar_one())
+
+    def page(
+        self, *, user_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
+    ) -> list[ApiKey]:
+        query = api_keys.select().order_by(api_keys.c.id.desc()).limit(limit)
+        if user_id is not None:
+            query = query.where(api_keys.c.user_id == user_id)
+        if after is not None:
+            query = query.where(api_keys.c.id < after)
+        return [_api_key(row) for row in self._session.execute(query)]
+
+    def active_of_user(self, user_id: uuid.UUID, now: datetime) -> list[ApiKey]:
+        query = api_keys.select().where(api_keys.c.user_id == user_id, self._active(now))
+        return [_api_key(row) for row in self._session.execute(query)]
+
+    def all_active(self, now: datetime) -> list[ApiKey]:
+        return [
+            _api_key(row)
+            for row in self._session.execute(api_keys.select().where(self._active(now)))
+        ]
+
+    def revoke(self, key_ids: Collection[uuid.UUID], at: datetime) -> None:
+        if key_ids:
+            self._session.execute(
+                api_keys.update()
+                .where(api_keys.c.id.in_(list(key_ids)), api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )

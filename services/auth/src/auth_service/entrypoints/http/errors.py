@@ -5,11 +5,13 @@ from __future__ import annotations
 from auth_service.domain.errors import (
     AccountAlreadyExists,
     AccountNotFound,
+    ApiKeyNotFound,
     AuthError,
     IncorrectCurrentPassword,
     InvalidAccountField,
     InvalidCredentials,
     InvalidRefreshToken,
+    TooManyApiKeys,
     WeakPassword,
 )
 from taskhive_shared.http.problem import ProblemError
@@ -59,5 +61,11 @@ def problem_for(error: AuthError) -> ProblemError:
         case AccountNotFound():
             return ProblemError(
                 401, "Unauthorized", "The account is no longer active.", slug="unauthorized"
+            )
+        case ApiKeyNotFound():
+            return ProblemError(404, "Not Found", "No such API key.", slug="not-found")
+        case TooManyApiKeys():
+            return ProblemError(
+                409, "Conflict", "Too many active API keys; revoke one first.", slug="too-many-keys"
             )
     return ProblemError(400, "Bad Request", str(error))

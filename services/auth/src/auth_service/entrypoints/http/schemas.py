@@ -81,3 +81,46 @@ class JwkSchema(ma.Schema):
 
 class JwksSchema(ma.Schema):
     keys = ma.fields.List(ma.fields.Nested(JwkSchema))
+
+
+class CreateApiKeySchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    scopes = ma.fields.List(
+        ma.fields.String(validate=validate.Length(max=40)),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"example": ["tasks:read", "tasks:write"]},
+    )
+    expires_in_days = ma.fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=365)
+    )
+
+
+class ApiKeySchema(ma.Schema):
+    id = ma.fields.UUID()
+    user_id = ma.fields.UUID()
+    name = ma.fields.String()
+    prefix = ma.fields.String(metadata={"description": "First characters of the key"})
+    scopes = ma.fields.List(ma.fields.String())
+    created_at = ma.fields.DateTime()
+    expires_at = ma.fields.DateTime()
+    revoked_at = ma.fields.DateTime(allow_none=True)
+    last_used_at = ma.fields.DateTime(allow_none=True)
+
+
+class CreatedApiKeySchema(ApiKeySchema):
+    key = ma.fields.String(metadata={"description": "The key itself: shown this once only"})
+
+
+class ApiKeyPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ApiKeySchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class ApiKeyQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = ma.fields.String(validate=validate.Length(max=200))
+    user_id = ma.fields.UUID(metadata={"description": "Admins: the keys of this user"})
+    all = ma.fields.Boolean(
+        load_default=False, metadata={"description": "Admins: every user's keys"}
+    )

@@ -21,6 +21,8 @@ _HEADLINES = {
     NotificationType.TASK_CREATED: "{actor} created “{title}” for you",
     NotificationType.TASK_OVERDUE: "“{title}” is overdue",
     NotificationType.TASK_DUE_SOON: "“{title}” is due within 24 hours",
+    NotificationType.TASK_SLA_AT_RISK: "The SLA of “{title}” is at risk",
+    NotificationType.TASK_SLA_BREACHED: "The SLA of “{title}” is breached; its priority was raised",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,16 +19,42 @@ class SqlAlchemyHistoryLog:
         self._session = session
 
     def append(self, entry: HistoryEntry) -> None:
+        self.append_many([entry])
+
+    def append_many(self, entries: Sequence[HistoryEntry]) -> None:
+        if not entries:
+            return
         self._session.execute(
-            task_history.insert().values(
-                id=entry.id,
-                task_id=entry.task_id,
-                action=entry.action,
-                actor_id=entry.actor_id,
-                at=entry.at,
-                changes=entry.changes,
-            )
+            task_history.insert(),
+            [
+                {
+                    "id": entry.id,
+                    "task_id": entry.task_id,
+                    "action": entry.action,
+                    "actor_id": entry.actor_id,
+                    "at": entry.at,
+                    "changes": entry.changes,
+                }
+                for entry in entries
+            ],
         )
+
+    def status_moves(
+        self, task_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[datetime, str, str]]]:
+        rows = self._session.execute(
+            sa.select(task_history.c.task_id, task_history.c.at, task_history.c.changes)
+            .where(
+                task_history.c.task_id.in_(task_ids),
+                task_history.c.action == "status_changed",
+            )
+            .order_by(task_history.c.at, task_history.c.id)
+        )
+        moves: dict[uuid.UUID, list[tuple[datetime, str, str]]] = {}
+        for row in rows:
+            status = row.changes["status"]
+            moves.setdefault(row.task_id, []).append((utc(row.at), status["old"], status["new"]))
+        return moves
 
     def page(
         self, task_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int

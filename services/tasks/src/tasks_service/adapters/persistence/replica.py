@@ -36,6 +36,7 @@ class SqlAlchemyUserReplica:
             updated_at=user.updated_at,
             timezone=user.timezone,
             notification_preferences=dict(user.notification_preferences),
+            available=user.available,
         )
         stored = self._session.execute(
             insert.on_conflict_do_update(
@@ -52,6 +53,7 @@ class SqlAlchemyUserReplica:
                         "updated_at",
                         "timezone",
                         "notification_preferences",
+                        "available",
                     )
                 },
                 where=replica_users.c.version < insert.excluded.version,

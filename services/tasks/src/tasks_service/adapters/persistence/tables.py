@@ -16,9 +16,11 @@ from taskhive_shared.idempotency import idempotency_table
 from tasks_service.domain.fields import (
     Choice,
     FieldSpec,
+    Flag,
     Hours,
     JsonObject,
     Moment,
+    Recurrence,
     Reference,
     TagNames,
     Text,
@@ -46,8 +48,10 @@ def column_type(spec: FieldSpec) -> Any:
             return sa.Integer
         case Reference():
             return UUID
-        case JsonObject():
+        case JsonObject() | Recurrence():
             return postgresql.JSONB
+        case Flag():
+            return sa.Boolean
     raise TypeError(f"{spec.name} has no column")
 
 
@@ -69,6 +73,21 @@ tasks = sa.Table(
     sa.Column("updated_at", TIMESTAMP, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("due_soon_notified_for", TIMESTAMP),
+    # Recurring tasks (migration 0006): the series, and the occurrence this one begot.
+    sa.Column("series_id", UUID),
+    sa.Column("next_occurrence_id", UUID),
+    # Written by SQL only (tasks.task_score, adapters/persistence/scores.py), never by the
+    # aggregate: the score is derived, and changes with time alone.
+    sa.Column("score", sa.SmallInteger, nullable=False),
+)
+
+task_dependencies = sa.Table(
+    "task_dependencies",
+    metadata,
+    sa.Column("task_id", UUID, primary_key=True),
+    sa.Column("blocked_by_id", UUID, primary_key=True),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
 )
 
 task_assignments = sa.Table(
@@ -97,6 +116,14 @@ task_tags = sa.Table(
     sa.Column("task_id", UUID, primary_key=True),
     sa.Column("tag_id", UUID, primary_key=True),
 )
+
+search_documents = sa.Table(
+    "search_documents",
+    metadata,
+    sa.Column("task_id", UUID, primary_key=True),
+    sa.Column("document", postgresql.TSVECTOR, nullable=False),
+)
+"""Maintained by the database's triggers (migration 0005), read by the list's search."""
 
 comments = sa.Table(
     "comments",
@@ -137,6 +164,78 @@ task_templates = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+calendars = sa.Table(
+    "calendars",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("timezone", sa.Text, nullable=False),
+    sa.Column("working_days", postgresql.ARRAY(sa.SmallInteger), nullable=False),
+    sa.Column("day_start", sa.Time, nullable=False),
+    sa.Column("day_end", sa.Time, nullable=False),
+    sa.Column("holidays", postgresql.ARRAY(sa.Date), nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+team_settings = sa.Table(
+    "team_settings",
+    metadata,
+    sa.Column("team_id", UUID, primary_key=True),
+    sa.Column("calendar_id", UUID),
+    sa.Column("auto_assign", sa.Text, nullable=False),
+    sa.Column("last_assigned_id", UUID),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+sla_policies = sa.Table(
+    "sla_policies",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("priorities", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column("team_id", UUID),
+    sa.Column("tag", sa.Text),
+    sa.Column("response_hours", HOURS, nullable=False),
+    sa.Column("resolution_hours", HOURS, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+task_slas = sa.Table(
+    "task_slas",
+    metadata,
+    sa.Column("task_id", UUID, primary_key=True),
+    sa.Column("started_at", TIMESTAMP, nullable=False),
+    sa.Column("responded_at", TIMESTAMP),
+    sa.Column("resolved_at", TIMESTAMP),
+    sa.Column("paused_since", TIMESTAMP),
+    sa.Column("paused", sa.Interval, nullable=False),
+    sa.Column("policy_id", UUID),
+    sa.Column("response_due", TIMESTAMP),
+    sa.Column("resolution_due", TIMESTAMP),
+    sa.Column("state", sa.Text),
+    sa.Column("next_check_at", TIMESTAMP),
+    sa.Column("at_risk_notified", sa.Boolean, nullable=False),
+    sa.Column("breached_notified", sa.Boolean, nullable=False),
+    sa.Column("matched_priority", sa.Text),
+)
+"""Each task's SLA clock under its policy (migration 0006; ADR 0020)."""
+time_rollups = sa.Table(
+    "time_rollups",
+    metadata,
+    sa.Column("task_id", UUID, primary_key=True),
+    sa.Column("logged_minutes", sa.Integer, nullable=False),
+    sa.Column("rollup_version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.CheckConstraint("logged_minutes >= 0", name="ck_time_rollups_logged_minutes"),
+)
+
 replica_users = sa.Table(
     "replica_users",
     metadata,
@@ -150,6 +249,7 @@ replica_users = sa.Table(
     sa.Column("updated_at", TIMESTAMP, nullable=False),
     sa.Column("timezone", sa.Text, nullable=False),
     sa.Column("notification_preferences", postgresql.JSONB, nullable=False),
+    sa.Column("available", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 replica_teams = sa.Table(
@@ -188,6 +288,41 @@ notifications = sa.Table(
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("sent_at", TIMESTAMP),
 )
+
+file_jobs = sa.Table(
+    "file_jobs",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("owner_id", UUID, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("format", sa.Text, nullable=False),
+    sa.Column("params", postgresql.JSONB, nullable=False),
+    sa.Column("file_key", sa.Text),
+    sa.Column("file_sha256", sa.Text),
+    sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("processed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total", sa.Integer),
+    sa.Column("counts", postgresql.JSONB, nullable=False),
+    sa.Column("errors", postgresql.JSONB, nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("started_at", TIMESTAMP),
+    sa.Column("finished_at", TIMESTAMP),
+    sa.CheckConstraint("kind IN ('export', 'import')", name="ck_file_jobs_kind"),
+    sa.CheckConstraint(
+        "status IN ('pending', 'running', 'done', 'failed')", name="ck_file_jobs_status"
+    ),
+    sa.Index("ix_file_jobs_owner", "owner_id", sa.text("created_at DESC")),
+    sa.Index(
+        "uq_file_jobs_import_file",
+        "owner_id",
+        "file_sha256",
+        unique=True,
+        postgresql_where=sa.text("kind = 'import' AND NOT dry_run AND status <> 'failed'"),
+    ),
+)
+"""Export and import jobs (ADR 0026); their files live in the file store."""
 
 outbox = outbox_table(metadata, SCHEMA)
 inbox = inbox_table(metadata, SCHEMA)

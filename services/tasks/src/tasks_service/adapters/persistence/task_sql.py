@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks_service.application.ports import RawJson, SortKey, TaskDocument, TaskFilter, TaskListing
-from tasks_service.domain.fields import FieldSpec, Hours, JsonObject, TagNames
-from tasks_service.domain.model import FIELDS
+from tasks_service.domain.dependencies import NEEDS_UNBLOCKED
+from tasks_service.domain.fields import FieldSpec, Hours, JsonObject, Recurrence, TagNames
+from tasks_service.domain.model import CLOSED, FIELDS, TRANSITIONS, Status
 
 _UTC_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 
@@ -29,12 +30,41 @@ def _selected(spec: FieldSpec) -> str:
     """How the read side selects a declared field: decimals as exact text, JSON as text the
     response embeds unparsed, tags from the page's aggregate."""
     match spec.kind:
-        case Hours() | JsonObject():
+        case Hours() | JsonObject() | Recurrence():
             return f"t.{spec.name}::text"
         case TagNames():
             return "coalesce(g.names, '{}')"
     return f"t.{spec.name}"
 
+
+def _targets(status: Status, blocked: bool) -> str:
+    # In the workflow's own order (Status), the order in which clients draw their buttons.
+    allowed = TRANSITIONS[status]
+    targets = [t.value for t in Status if t in allowed and not (blocked and t in NEEDS_UNBLOCKED)]
+    return "ARRAY[" + ", ".join(f"'{t}'" for t in targets) + "]::text[]"
+
+
+def _transitions(blocked: bool) -> str:
+    arms = " ".join(f"WHEN '{s.value}' THEN {_targets(s, blocked)}" for s in TRANSITIONS)
+    return f"CASE t.status {arms} END"
+
+
+_CLOSED_LIST = ", ".join(f"'{status.value}'" for status in sorted(CLOSED))
+ALLOWED_TRANSITIONS = f"""CASE WHEN t.is_archived THEN ARRAY[]::text[]
+    WHEN EXISTS (SELECT 1 FROM tasks.task_dependencies bd
+        JOIN tasks.tasks bt ON bt.id = bd.blocked_by_id
+        WHERE bd.task_id = t.id AND NOT bt.is_archived AND bt.status NOT IN ({_CLOSED_LIST}))
+    THEN {_transitions(blocked=True)}
+    ELSE {_transitions(blocked=False)} END"""
+"""The workflow's moves from the task's status (domain.workflow), less those an open
+blocker forbids (domain.dependencies); none while archived."""
+
+SLA = f"""(SELECT json_build_object('policy_id', s.policy_id,
+        'response_due', {_UTC_TEXT.format("s.response_due")},
+        'resolution_due', {_UTC_TEXT.format("s.resolution_due")}, 'state', s.state)::text
+    FROM tasks.task_slas s WHERE s.task_id = t.id AND s.policy_id IS NOT NULL)"""
+"""The task's SLA as last evaluated (on its last change, or by the 30-second job), as JSON
+text; NULL when no policy governs it (ADR 0020)."""
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "t.id"),
@@ -44,15 +74,23 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("assignees", "coalesce(a.people, '[]')"),
     ("is_archived", "t.is_archived"),
     ("archived_at", "t.archived_at"),
+    ("series_id", "t.series_id"),
     ("is_overdue", "t.is_overdue"),
     ("created_at", "t.created_at"),
     ("updated_at", "t.updated_at"),
     ("version", "t.version"),
+    ("score", "t.score"),
+    ("allowed_transitions", ALLOWED_TRANSITIONS),
+    ("sla", SLA),
 )
 """A task as the API shows it: (key, SQL expression), one pair per response field."""
 FIELD_NAMES = tuple(name for name, _ in COLUMNS)
 _RAW_JSON = frozenset(
-    {"assignees", *(spec.name for spec in FIELDS if isinstance(spec.kind, JsonObject))}
+    {
+        "assignees",
+        "sla",
+        *(spec.name for spec in FIELDS if isinstance(spec.kind, JsonObject | Recurrence)),
+    }
 )
 _SELECT_LIST = ", ".join(expression for _, expression in COLUMNS)
 
@@ -86,6 +124,9 @@ SELECT (SELECT role FROM tasks.replica_users WHERE id = %(id)s),
              ORDER BY team_id)"""
 
 _TEXT_QUERY = "websearch_to_tsquery('english'::regconfig, %(q)s)"
+# A task's words (title, tags, description, comments), maintained by triggers (migration 0005).
+_DOCUMENT = "(SELECT d.document FROM tasks.search_documents d WHERE d.task_id = t.id)"
+_MATCHING = f"(SELECT d.task_id FROM tasks.search_documents d WHERE d.document @@ {_TEXT_QUERY})"
 _ORDER_EXPRESSIONS: dict[str, tuple[str, str]] = {
     # name: (ascending expression, descending expression); never NULL, so keyset
     # comparisons are plain. Tasks without a due date come last in both directions.
@@ -98,7 +139,8 @@ _ORDER_EXPRESSIONS: dict[str, tuple[str, str]] = {
     "priority": ("t.priority_rank", "t.priority_rank"),
     "status": ("t.status_rank", "t.status_rank"),
     "title": ("lower(t.title)", "lower(t.title)"),
-    "rank": (f"ts_rank(t.search_vector, {_TEXT_QUERY})",) * 2,
+    "rank": (f"ts_rank({_DOCUMENT}, {_TEXT_QUERY})",) * 2,
+    "score": ("t.score", "t.score"),
 }
 _POSITION_VALUES = {
     # What the cursor stores for each key (the raw due date: NULL stays NULL).
@@ -108,6 +150,7 @@ _POSITION_VALUES = {
     "priority": "t.priority_rank",
     "status": "t.status_rank",
     "title": "lower(t.title)",
+    "score": "t.score",
 }
 _CURSOR_CASTS = {
     "created_at": "%({})s::timestamptz",
@@ -117,6 +160,7 @@ _CURSOR_CASTS = {
     "status": "%({})s::smallint",
     "title": "%({})s::text",
     "rank": "%({})s::real",
+    "score": "%({})s::smallint",
 }
 MANY_TEAMS = 8
 """Above this many teams, one `= ANY` branch replaces the branch per team."""
@@ -180,9 +224,17 @@ def _filters(statement: _Statement, wanted: TaskFilter) -> list[str]:
         clauses.append("t.parent_task_id IS NULL")
     if wanted.updated_since is not None:
         clauses.append(f"t.updated_at >= {statement.bind('updated_since', wanted.updated_since)}")
+    if wanted.series is not None:
+        clauses.append(f"t.series_id = {statement.bind('series', wanted.series)}")
+    if wanted.sla_states:
+        states = statement.bind("sla_states", list(wanted.sla_states))
+        clauses.append(
+            "EXISTS (SELECT 1 FROM tasks.task_slas fs WHERE fs.task_id = t.id "
+            f"AND fs.policy_id IS NOT NULL AND fs.state = ANY({states}))"
+        )
     if wanted.text is not None:
         statement.bind("q", wanted.text)
-        clauses.append(f"t.search_vector @@ {_TEXT_QUERY}")
+        clauses.append(f"t.id IN {_MATCHING}")
     return clauses
 
 
@@ -303,7 +355,8 @@ def document_of(row: Any, position_columns: int = 0) -> TaskDocument:
     """A result row → TaskDocument; the trailing columns (if any) are the sort values."""
     fields = dict(zip(FIELD_NAMES, row[: len(FIELD_NAMES)], strict=True))
     for name in _RAW_JSON:
-        fields[name] = RawJson(fields[name])
+        if fields[name] is not None:
+            fields[name] = RawJson(fields[name])
     position: tuple[Any, ...] = ()
     if position_columns:
         position = (*row[len(FIELD_NAMES) :], fields["id"])

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from taskhive_shared.ids import uuid7
+from tasks_service.adapters.persistence.dependencies import refresh_scores, write_dependencies
 from tasks_service.adapters.persistence.tables import (
     STORED_FIELDS,
     tags,
@@ -25,12 +26,18 @@ from tasks_service.adapters.persistence.task_sql import GET_DOCUMENT, document_o
 from tasks_service.application.ports import TaskDocument
 from tasks_service.domain import events
 from tasks_service.domain.errors import StaleVersion
-from tasks_service.domain.fields import Choice, FieldSpec, JsonObject, Moment
+from tasks_service.domain.fields import Choice, FieldSpec, JsonObject, Moment, Recurrence
 from tasks_service.domain.model import CLOSED, Assignment, Task
 from tasks_service.domain.tags import DEFAULT_COLOUR
 
+_ROW_ONLY = frozenset({events.SlaAtRisk, events.SlaBreached, events.TaskBecameOverdue})
+"""Events whose writes are the task's own row (no assignees, tags, edges or extra columns)."""
 _ORDERED = (task_assignments.c.assigned_at, task_assignments.c.user_id)
 _OPEN = tasks.c.status.not_in([status.value for status in CLOSED])
+
+
+def _created(recorded: Sequence[events.TaskEvent]) -> bool:
+    return any(isinstance(event, events.TaskCreated) for event in recorded)
 
 
 def utc(value: datetime) -> datetime:
@@ -69,6 +76,8 @@ def _from_column(spec: FieldSpec, value: Any) -> Any:
             return utc(value) if value is not None else None
         case JsonObject():
             return dict(value)
+        case Recurrence():
+            return None if value is None else dict(value)
     return value
 
 
@@ -94,6 +103,8 @@ def task_from_row(row: Any) -> Task:
         archived_at=utc(row.archived_at) if row.archived_at else None,
         is_overdue=row.is_overdue,
         version=row.version,
+        series_id=row.series_id,
+        next_occurrence_id=row.next_occurrence_id,
     )
 
 
@@ -103,6 +114,8 @@ def _values(task: Task) -> dict[str, Any]:
         "is_archived": task.is_archived,
         "archived_at": task.archived_at,
         "is_overdue": task.is_overdue,
+        "series_id": task.series_id,
+        "next_occurrence_id": task.next_occurrence_id,
         "updated_at": task.updated_at,
         "version": task.version,
     }
@@ -162,6 +175,21 @@ class SqlAlchemyTaskRepository:
         row = self._session.execute(LOAD_TASK.where(tasks.c.id == task_id)).one()
         return self._track(task_from_row(row))
 
+    def get_many_for_update(self, task_ids: Sequence[uuid.UUID]) -> list[Task]:
+        # As get_for_update: lock (in id order: batches never deadlock), then load.
+        locked = list(
+            self._session.execute(
+                sa.select(tasks.c.id)
+                .where(tasks.c.id.in_(task_ids))
+                .order_by(tasks.c.id)
+                .with_for_update(key_share=True)
+            ).scalars()
+        )
+        if not locked:
+            return []
+        rows = self._session.execute(LOAD_TASK.where(tasks.c.id.in_(locked)).order_by(tasks.c.id))
+        return [self._track(task_from_row(row)) for row in rows]
+
     def _locked_batch(
         self, condition: sa.ColumnElement[bool], order: Any, limit: int
     ) -> list[Task]:
@@ -192,11 +220,57 @@ class SqlAlchemyTaskRepository:
         )
         return self._locked_batch(condition, (tasks.c.due_date, tasks.c.id), limit)
 
+    def subtasks(self, parent_id: uuid.UUID) -> list[Task]:
+        """The parent's subtasks that are not archived, oldest first (not locked)."""
+        rows = self._session.execute(
+            LOAD_TASK.where(
+                tasks.c.parent_task_id == parent_id, tasks.c.is_archived.is_(False)
+            ).order_by(tasks.c.created_at, tasks.c.id)
+        )
+        return [task_from_row(row) for row in rows]
+
+    def recurring_due(self, now: datetime, limit: int) -> list[Task]:
+        """Recurring tasks due by `now` that begot no occurrence yet, locked (skipping the
+        ones another worker holds)."""
+        condition = sa.and_(
+            tasks.c.recurrence.is_not(None),
+            tasks.c.next_occurrence_id.is_(None),
+            tasks.c.is_archived.is_(False),
+            tasks.c.due_date <= now,
+        )
+        return self._locked_batch(condition, (tasks.c.due_date, tasks.c.id), limit)
+
     def archived_before(self, cutoff: datetime, limit: int) -> list[Task]:
         condition = sa.and_(tasks.c.is_archived.is_(True), tasks.c.archived_at < cutoff)
         return self._locked_batch(condition, (tasks.c.archived_at, tasks.c.id), limit)
 
+    def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Task]:
+        condition = sa.true() if after is None else tasks.c.id > after
+        rows = self._session.execute(LOAD_TASK.where(condition).order_by(tasks.c.id).limit(limit))
+        return [self._track(task_from_row(row)) for row in rows]
+
+    def save_all(self, saved: Sequence[tuple[Task, Sequence[events.TaskEvent]]]) -> None:
+        """Tasks whose events only changed their own row (the escalation's priority raise,
+        an overdue flag) are updated in one executemany; the others one by one. Then the
+        scores of all that changed, one statement per instant."""
+        simple: list[Task] = []
+        rescore: dict[datetime, list[uuid.UUID]] = {}
+        for task, recorded in saved:
+            if {type(event) for event in recorded} <= _ROW_ONLY:
+                if task.changed:  # an at-risk notice alone writes nothing to the task
+                    simple.append(task)
+            else:
+                self._save(task, recorded)
+            if task.id in self._seen and (task.changed or _created(recorded)):
+                rescore.setdefault(task.updated_at, []).append(task.id)
+        self._update_many(simple)
+        for at, ids in rescore.items():
+            refresh_scores(self._session, ids, at)
+
     def save(self, task: Task, recorded: Sequence[events.TaskEvent]) -> None:
+        self.save_all([(task, recorded)])
+
+    def _save(self, task: Task, recorded: Sequence[events.TaskEvent]) -> None:
         kinds = {type(event) for event in recorded}
         if events.TaskPurged in kinds:
             self._session.execute(tasks.delete().where(tasks.c.id == task.id))
@@ -217,6 +291,7 @@ class SqlAlchemyTaskRepository:
         editor = _tag_editor(recorded)
         if editor is not None:
             self._write_tags(task, editor, replace=True)
+        write_dependencies(self._session, task, recorded)
         for event in recorded:
             if isinstance(event, events.TaskDueSoon):
                 self._session.execute(
@@ -247,6 +322,27 @@ class SqlAlchemyTaskRepository:
                 sa.select(tasks.c.version).where(tasks.c.id == task.id)
             ).scalar_one_or_none()
             raise StaleVersion(current)
+
+    def _update_many(self, changed: Sequence[Task]) -> None:
+        if len(changed) < 2:
+            for task in changed:
+                self._update(task)
+                self._seen[task.id] = (task, task.version)
+            return
+        values = _values(changed[0])
+        statement = (
+            tasks.update()
+            .where(tasks.c.id == sa.bindparam("_id"), tasks.c.version == sa.bindparam("_loaded"))
+            .values({name: sa.bindparam(name) for name in values})
+        )
+        rows = [
+            {"_id": task.id, "_loaded": self._seen[task.id][1], **_values(task)} for task in changed
+        ]
+        result = self._session.execute(statement, rows)
+        if result.rowcount != len(rows):  # type: ignore[attr-defined]
+            raise StaleVersion(None)
+        for task in changed:
+            self._seen[task.id] = (task, task.version)
 
     def _write_assignments(self, task: Task) -> None:
         if not task.assignments:

@@ -7,11 +7,23 @@ from collections.abc import Mapping
 
 from flask import Flask, Response
 
+from taskhive_shared.files.download import download_blueprint
 from taskhive_shared.http.app import create_service_app
 from taskhive_shared.http.health import ReadinessCheck
+from tasks_service.application.bulk import BulkOperationFailed
 from tasks_service.application.services import TasksServices
 from tasks_service.domain.errors import TasksError
-from tasks_service.entrypoints.http import notifications, tags, tasks, templates
+from tasks_service.entrypoints.http import (
+    automation,
+    bulk,
+    dependencies,
+    file_jobs,
+    notifications,
+    search,
+    tags,
+    tasks,
+    templates,
+)
 from tasks_service.entrypoints.http.context import SERVICES
 from tasks_service.entrypoints.http.errors import problem_for
 
@@ -41,8 +53,22 @@ def create_app(
         answer: Response = api.handle_problem_error(problem_for(error))
         return answer
 
+    def bulk_failure(error: BulkOperationFailed) -> Response:
+        answer: Response = api.handle_problem_error(bulk.bulk_problem(error))
+        return answer
+
     app.register_error_handler(TasksError, domain_error)
+    app.register_error_handler(BulkOperationFailed, bulk_failure)
     app.extensions[SERVICES] = services
-    for resources in (tasks, tags, templates, notifications):
+    # The fixed paths (facets, suggest, bulk) sit beside /<uuid:task_id>, never under it.
+    for resources in (tasks, tags, templates, notifications, dependencies, search, bulk, file_jobs):
         api.register_blueprint(resources.blp)
+    api.register_blueprint(automation.blp)
+    api.register_blueprint(automation.team_blp)
+    api.register_blueprint(automation.sla_blp)
+    # Signed links are the authorisation here: no bearer token (a browser follows them).
+    files = services.file_jobs
+    api.register_blueprint(
+        download_blueprint("tasks_files", "/api/v1/tasks/files", files.store, files.signer)
+    )
     return app

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from taskhive_shared.http.conditional import etag_for
 from taskhive_shared.http.problem import IDEMPOTENCY_HEADER, ProblemError, validation_problem
+from tasks_service.domain.dependencies import (
+    BlockedByOpenTasks,
+    DependencyCycle,
+    DependencyExists,
+)
 from tasks_service.domain.errors import (
     AccountDeactivated,
     Conflict,
@@ -16,11 +21,12 @@ from tasks_service.domain.errors import (
     TasksError,
     ValidationFailed,
 )
+from tasks_service.domain.file_jobs import ImportFileInvalid
 
 
 def problem_for(error: TasksError) -> ProblemError:
     match error:
-        case ValidationFailed(errors=errors):
+        case ValidationFailed(errors=errors) | ImportFileInvalid(errors=errors):
             return validation_problem(errors)
         case IdempotencyKeyReused():
             return ProblemError(
@@ -44,6 +50,27 @@ def problem_for(error: TasksError) -> ProblemError:
                 slug="invalid-transition",
                 errors={"status": [f"Allowed: {', '.join(allowed) or 'none'}."]},
             )
+        case DependencyCycle(cycle=cycle):
+            return ProblemError(
+                409,
+                "Conflict",
+                str(error),
+                slug="dependency-cycle",
+                errors={"blocked_by": [str(error)]},
+                extensions={"cycle": [str(task_id) for task_id in cycle]},
+            )
+        case BlockedByOpenTasks(blockers=blockers, hidden=hidden):
+            listed = [{"id": str(b.id), "title": b.title, "status": b.status} for b in blockers]
+            return ProblemError(
+                409,
+                "Conflict",
+                str(error),
+                slug="blocked-by-open-tasks",
+                errors={"status": [str(error)]},
+                extensions={"blockers": listed, "hidden_blockers": hidden},
+            )
+        case DependencyExists():
+            return ProblemError(409, "Conflict", str(error), slug="dependency-exists")
         case TaskArchived():
             return ProblemError(409, "Conflict", str(error), slug="task-archived")
         case Conflict():

@@ -14,11 +14,15 @@ from marshmallow import validate
 from taskhive_shared.http.fields import AwareDateTime, BoundedDecimal
 from taskhive_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tasks_service.domain.fields import (
+    RULE_MAX,
     Choice,
     FieldSpec,
+    Flag,
     Hours,
     JsonObject,
     Moment,
+    Recurrence,
+    RecurrenceMode,
     Reference,
     TagNames,
     Text,
@@ -31,6 +35,7 @@ from tasks_service.domain.model import (
     Priority,
     Status,
 )
+from tasks_service.domain.sla import SlaState
 from tasks_service.domain.tags import MAX_TAGS_PER_TASK, TAG_NAME_MAX
 from tasks_service.domain.templates import TEMPLATE_FIELDS
 
@@ -70,6 +75,18 @@ def _hours(**kwargs: Any) -> BoundedDecimal:
     return BoundedDecimal(**options)
 
 
+class RecurrenceSchema(StrictSchema):
+    rule = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=RULE_MAX),
+        metadata={
+            "description": "RFC 5545 RRULE, at most daily",
+            "example": "FREQ=WEEKLY;BYDAY=MO",
+        },
+    )
+    mode = ma.fields.Enum(RecurrenceMode, by_value=True, required=True)
+
+
 def declared_field(spec: FieldSpec, *, request: bool) -> ma.fields.Field[Any]:
     """The marshmallow field of a declared field, for a request or the response."""
     options: dict[str, Any] = {"allow_none": spec.nullable}
@@ -91,6 +108,10 @@ def declared_field(spec: FieldSpec, *, request: bool) -> ma.fields.Field[Any]:
             return ma.fields.UUID(**options)
         case JsonObject():
             return ma.fields.Dict(keys=ma.fields.String(), **options)
+        case Flag():
+            return strict_boolean(**options)
+        case Recurrence():
+            return ma.fields.Nested(RecurrenceSchema, **options)
         case TagNames():
             return ma.fields.List(
                 ma.fields.String(validate=validate.Length(min=1, max=TAG_NAME_MAX)),
@@ -149,6 +170,19 @@ class AssigneeSchema(ma.Schema):
     assigned_at = ma.fields.DateTime()
 
 
+class SlaSchema(ma.Schema):
+    policy_id = ma.fields.UUID()
+    response_due = ma.fields.DateTime(metadata={"description": "To leave `todo` by"})
+    resolution_due = ma.fields.DateTime(
+        metadata={"description": "To be done by (moves out while the task is blocked)"}
+    )
+    state = ma.fields.Enum(
+        SlaState,
+        by_value=True,
+        metadata={"description": "`at_risk` once 75 % of a pending target has passed"},
+    )
+
+
 _READ_ONLY: dict[str, ma.fields.Field[Any]] = {
     "id": ma.fields.UUID(),
     "created_by": ma.fields.UUID(),
@@ -156,6 +190,10 @@ _READ_ONLY: dict[str, ma.fields.Field[Any]] = {
     "assignees": ma.fields.List(ma.fields.Nested(AssigneeSchema)),
     "is_archived": ma.fields.Boolean(),
     "archived_at": ma.fields.DateTime(allow_none=True),
+    "series_id": ma.fields.UUID(
+        allow_none=True,
+        metadata={"description": "The recurring series (`?series=` lists it); null if none"},
+    ),
     "is_overdue": ma.fields.Boolean(
         metadata={
             "description": "Set by the hourly overdue check; cleared when closed or rescheduled"
@@ -164,6 +202,28 @@ _READ_ONLY: dict[str, ma.fields.Field[Any]] = {
     "created_at": ma.fields.DateTime(),
     "updated_at": ma.fields.DateTime(),
     "version": ma.fields.Integer(),
+    "score": ma.fields.Integer(
+        metadata={
+            "description": "Computed priority, 0-100, from priority, due-date proximity, the "
+            "open tasks it blocks and age (docs/API.md); refreshed on every change and by a "
+            "periodic job, without a new version"
+        }
+    ),
+    "sla": ma.fields.Nested(
+        SlaSchema,
+        allow_none=True,
+        metadata={
+            "description": "The SLA of the policy that governs the task (ADR 0020), evaluated "
+            "on each change and every 30 seconds; null without one"
+        },
+    ),
+    "allowed_transitions": ma.fields.List(
+        ma.fields.Enum(Status, by_value=True),
+        metadata={
+            "description": "The statuses the task may move to now: the workflow's moves, less "
+            "in_progress and done while an open task blocks it; none while archived"
+        },
+    ),
 }
 TaskSchema = ma.Schema.from_dict(
     {spec.name: declared_field(spec, request=False) for spec in FIELDS} | _READ_ONLY, name="Task"
@@ -185,8 +245,8 @@ class TaskListQuerySchema(PageQuerySchema):
         validate=validate.Length(max=100),
         metadata={
             "description": "Comma-separated keys of created_at, updated_at, due_date, priority, "
-            "status, title; `-` for descending. Default `-created_at`, or relevance with `q`. "
-            "Tasks without a due date sort last either way.",
+            "status, title, score; `-` for descending. Default `-created_at`, or relevance "
+            "with `q`. Tasks without a due date sort last either way.",
             "example": "-due_date,priority",
         },
     )
@@ -216,6 +276,11 @@ class TaskListQuerySchema(PageQuerySchema):
         metadata={"description": "Subtasks of this task id, or `none` for top-level tasks"},
     )
     updated_since = AwareDateTime()
+    series = ma.fields.UUID(metadata={"description": "The occurrences of a recurring series"})
+    sla_state = ma.fields.List(
+        ma.fields.Enum(SlaState, by_value=True),
+        metadata={"description": "Repeatable: tasks whose SLA is in any of these states"},
+    )
     q = ma.fields.String(
         validate=[validate.Length(min=1, max=200), _no_nul],
         metadata={"description": "Full-text search of title and description (web search syntax)"},
@@ -261,7 +326,8 @@ class HistoryEntrySchema(ma.Schema):
     action = ma.fields.String(
         metadata={
             "description": "created, updated, status_changed, assigned, unassigned, commented, "
-            "comment_edited, comment_deleted, archived, restored"
+            "comment_edited, comment_deleted, archived, restored, dependency_added, "
+            "dependency_removed"
         }
     )
     actor_id = ma.fields.UUID(allow_none=True)

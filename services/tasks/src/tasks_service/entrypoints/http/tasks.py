@@ -61,9 +61,10 @@ _MANAGE = "Only the creator, managers and admins do this"
 _EDIT = "Only the creator, assignees, managers and admins edit"
 
 
-def list_query(actor_id: uuid.UUID, args: dict[str, Any]) -> ListTasks:
+def task_filter(actor_id: uuid.UUID, args: dict[str, Any]) -> TaskFilter:
+    """The list's filters from its query (the facets read the same ones)."""
     assignee, parent = args.get("assignee"), args.get("parent")
-    wanted = TaskFilter(
+    return TaskFilter(
         statuses=tuple(s.value for s in args.get("status", ())),
         priorities=tuple(p.value for p in args.get("priority", ())),
         assignee=actor_id if assignee == "me" else (uuid.UUID(assignee) if assignee else None),
@@ -78,10 +79,15 @@ def list_query(actor_id: uuid.UUID, args: dict[str, Any]) -> ListTasks:
         top_level_only=parent == "none",
         updated_since=args.get("updated_since"),
         text=args.get("q"),
+        series=args.get("series"),
+        sla_states=tuple(state.value for state in args.get("sla_state", ())),
     )
+
+
+def list_query(actor_id: uuid.UUID, args: dict[str, Any]) -> ListTasks:
     return ListTasks(
         actor_id=actor_id,
-        filter=wanted,
+        filter=task_filter(actor_id, args),
         limit=args["limit"],
         cursor=args.get("cursor"),
         sort=args.get("sort"),

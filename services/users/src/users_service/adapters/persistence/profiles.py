@@ -54,6 +54,7 @@ def _profile(row: Any) -> Profile:
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
         version=row.version,
+        available=row.available,
     )
 
 
@@ -64,6 +65,7 @@ def _mutable_values(profile: Profile) -> dict[str, Any]:
         "role": profile.role.value,
         "is_active": profile.is_active,
         "timezone": profile.timezone,
+        "available": profile.available,
         "notification_preferences": {
             kind.value: enabled for kind, enabled in profile.notification_preferences.items()
         },

@@ -29,6 +29,7 @@ profiles = sa.Table(
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("updated_at", TIMESTAMP, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("available", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 teams = sa.Table(

@@ -26,9 +26,17 @@ class StrictSchema(ma.Schema):
         unknown = ma.RAISE
 
 
+class _StrictBoolean(ma.fields.Boolean):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        # 1 == True and hash(0) == hash(False): the truthy/falsy sets alone let 0 and 1 in.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def strict_boolean(**kwargs: Any) -> ma.fields.Boolean:
     """JSON `true`/`false` only: no "yes", 1 or "on" sneaking in as booleans."""
-    return ma.fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+    return _StrictBoolean(truthy={True}, falsy={False}, **kwargs)
 
 
 def _default_preferences() -> dict[str, bool]:
@@ -62,6 +70,9 @@ _TIMEZONE = validate.Length(min=1, max=64)
 _TIMEZONE_DOC = {"description": "IANA time zone name, e.g. `Europe/Paris`", "example": "UTC"}
 
 
+_AVAILABLE_DOC = "False while the person is away: the tasks service's auto-assignment skips them"
+
+
 class ProfileSchema(ma.Schema):
     id = ma.fields.UUID()
     username = ma.fields.String()
@@ -75,6 +86,7 @@ class ProfileSchema(ma.Schema):
     role = ma.fields.String(metadata={"enum": [role.value for role in Role]})
     is_active = ma.fields.Boolean()
     timezone = ma.fields.String()
+    available = ma.fields.Boolean(metadata={"description": _AVAILABLE_DOC})
     notification_preferences = ma.fields.Nested(NotificationPreferencesSchema)
     team_ids = ma.fields.List(ma.fields.UUID())
     created_at = ma.fields.DateTime()
@@ -86,8 +98,8 @@ PROFILE_PUT_RULES = (
     "PUT replaces the profile: `first_name` and `last_name` are required (either may be "
     "empty); every other field returns to its default when omitted: `timezone` to "
     f"`{DEFAULT_TIMEZONE}`, `notification_preferences` to every type on, and a type left out "
-    "of `notification_preferences` to on. `role` and `is_active` (admins only) have no "
-    "default: omitted, they stay as they are."
+    "of `notification_preferences` to on, `available` to true. `role` and `is_active` "
+    "(admins only) have no default: omitted, they stay as they are."
 )
 _ADMINS_ONLY_KEPT = "Admins only; omitted, it stays as it is"
 
@@ -105,6 +117,7 @@ class ProfilePutSchema(StrictSchema):
         load_default=_default_preferences,
         metadata={"description": "Omitted: every type on. A type left out of it: on."},
     )
+    available = strict_boolean(load_default=True, metadata={"description": _AVAILABLE_DOC})
     role = ma.fields.Enum(Role, by_value=True, metadata={"description": _ADMINS_ONLY_KEPT})
     is_active = strict_boolean(metadata={"description": _ADMINS_ONLY_KEPT})
 
@@ -114,6 +127,7 @@ class ProfilePatchSchema(StrictSchema):
     last_name = ma.fields.String(validate=_NAME)
     timezone = ma.fields.String(validate=_TIMEZONE, metadata=_TIMEZONE_DOC)
     notification_preferences = ma.fields.Nested(NotificationPreferencesPatchSchema)
+    available = strict_boolean(metadata={"description": _AVAILABLE_DOC})
     role = ma.fields.Enum(Role, by_value=True, metadata={"description": "Admins only"})
     is_active = strict_boolean(metadata={"description": "Admins only"})
 

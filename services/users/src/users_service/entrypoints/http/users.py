@@ -38,10 +38,10 @@ from users_service.entrypoints.http.schemas import (
 )
 
 _PROFILE_RULES = (
-    "Members and managers edit their own `first_name`, `last_name`, `timezone` and "
-    "`notification_preferences`; admins edit anyone's, and also `role` and `is_active` "
-    "(never to demote or deactivate themselves). `email` is null unless you are the user, "
-    "a manager or an admin."
+    "Members and managers edit their own `first_name`, `last_name`, `timezone`, "
+    "`notification_preferences` and `available`; admins edit anyone's, and also `role` and "
+    "`is_active` (never to demote or deactivate themselves). `email` is null unless you are "
+    "the user, a manager or an admin."
 )
 
 

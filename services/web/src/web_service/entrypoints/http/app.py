@@ -14,7 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from taskhive_shared.http.health import ReadinessCheck, health_blueprint
 from taskhive_shared.http.middleware import install_request_id
+from taskhive_shared.observability.web import install_observability
 from web_service.application.errors import ApiError, ApiUnavailable, SignedOut
+from web_service.domain import recurrence
 from web_service.domain.workflow import (
     PRIORITIES,
     STATUSES,
@@ -22,9 +24,17 @@ from web_service.domain.workflow import (
     status_label,
 )
 from web_service.entrypoints.http import formatting
+from web_service.entrypoints.http.activity_views import blueprint as activity_blueprint
+from web_service.entrypoints.http.analytics_views import blueprint as analytics_blueprint
 from web_service.entrypoints.http.auth_views import blueprint as auth_blueprint
+from web_service.entrypoints.http.automation_views import blueprint as automation_blueprint
 from web_service.entrypoints.http.context import WebDependencies
+from web_service.entrypoints.http.file_views import blueprint as files_blueprint
+from web_service.entrypoints.http.key_views import blueprint as keys_blueprint
+from web_service.entrypoints.http.live_views import blueprint as live_blueprint
 from web_service.entrypoints.http.people_views import blueprint as people_blueprint
+from web_service.entrypoints.http.report_views import blueprint as reports_blueprint
+from web_service.entrypoints.http.search_views import blueprint as search_blueprint
 from web_service.entrypoints.http.security import (
     CookiePolicy,
     CsrfRefused,
@@ -37,6 +47,7 @@ from web_service.entrypoints.http.security import (
     take_flashes,
 )
 from web_service.entrypoints.http.task_views import blueprint as task_blueprint
+from web_service.entrypoints.http.time_views import blueprint as time_blueprint
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -91,12 +102,23 @@ def create_app(
             app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies
         )
     install_request_id(app)
+    # Per-route RED metrics, /metrics (the gateway never routes it) and a SERVER span per page.
+    install_observability(app, "web")
     install_sessions(app, dependencies.sessions, CookiePolicy(cookie_secure, session_idle_seconds))
     install_headers(app, STATIC_MAX_AGE)
     app.register_blueprint(health_blueprint(readiness))
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(task_blueprint)
     app.register_blueprint(people_blueprint)
+    app.register_blueprint(keys_blueprint)
+    app.register_blueprint(activity_blueprint)
+    app.register_blueprint(search_blueprint)
+    app.register_blueprint(analytics_blueprint)
+    app.register_blueprint(files_blueprint)
+    app.register_blueprint(reports_blueprint)
+    app.register_blueprint(automation_blueprint)
+    app.register_blueprint(live_blueprint)
+    app.register_blueprint(time_blueprint)
     versions = _asset_versions(HERE / "static")
 
     def asset(name: str) -> str:
@@ -111,6 +133,9 @@ def create_app(
         PRIORITIES=PRIORITIES,
         status_label=status_label,
         priority_label=priority_label,
+        RECURRENCE_PRESETS=recurrence.PRESETS,
+        RECURRENCE_WEEKDAYS=recurrence.WEEKDAYS,
+        RECURRENCE_MODES=recurrence.MODES,
     )
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.trim_blocks = True

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 
+from web_service.application.analytics import RecentReports
 from web_service.application.api import Api
 from web_service.application.directory import Directory
+from web_service.application.live import LiveSlots
 from web_service.application.ports import ApiTransport
 from web_service.application.sessions import Caller, SessionManager
 from web_service.application.task_list import StatusCounts
@@ -23,6 +25,9 @@ class WebDependencies:
     counts: StatusCounts
     pool: Executor
     """Threads for a page's independent API calls (`Api.get_all`)."""
+    live: LiveSlots
+    """How many live streams this process relays at once (`GET /live`)."""
+    reports: RecentReports
 
 
 def deps() -> WebDependencies:

@@ -96,6 +96,7 @@ def profile() -> Any:
         "first_name": (request.form.get("first_name") or "").strip(),
         "last_name": (request.form.get("last_name") or "").strip(),
         "timezone": (request.form.get("timezone") or "UTC").strip(),
+        "available": request.form.get("available") == "on",
         "notification_preferences": {
             name: request.form.get(f"notify_{name}") == "on" for name in NOTIFICATIONS
         },

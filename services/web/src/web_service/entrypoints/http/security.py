@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, redirect, request, url_for
 
+from taskhive_shared.observability.tracing import current_traceparent
+from taskhive_shared.observability.web import METRICS_ENDPOINT
 from web_service.application.sessions import Caller, SessionManager
 from web_service.domain.session import WebSession
 
@@ -58,13 +60,17 @@ class CookiePolicy:
 def install_sessions(app: Flask, sessions: SessionManager, policy: CookiePolicy) -> None:
     @app.before_request
     def _load_session() -> None:
-        if request.endpoint in ("static", "health.livez", "health.readyz"):
+        if request.endpoint in ("static", "health.livez", "health.readyz", METRICS_ENDPOINT):
             return
         session, stale = sessions.load(request.cookies.get(COOKIE_NAME))
         g.web_session = session
         g.session_cookie = session.id if session else None
         g.session_dirty = stale
-        g.caller = Caller(client_ip=request.remote_addr, request_id=g.get("request_id"))
+        g.caller = Caller(
+            client_ip=request.remote_addr,
+            request_id=g.get("request_id"),
+            traceparent=current_traceparent(),
+        )
         if request.method in UNSAFE_METHODS:
             check_csrf(session)
 

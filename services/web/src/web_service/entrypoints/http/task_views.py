@@ -11,10 +11,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from web_service.application.api import if_match
 from web_service.application.errors import ApiError
+from web_service.application.planning import explain_blocked, explain_refusal, load_planning
 from web_service.application.task_form import TaskForm
 from web_service.application.task_list import ListFilters, Trail
 from web_service.domain.session import WebSession
-from web_service.domain.workflow import SORTS, allowed_transitions, status_label
+from web_service.domain.workflow import SORTS, status_label
 from web_service.entrypoints.http.context import api, deps, timezone
 from web_service.entrypoints.http.security import (
     current_session,
@@ -75,6 +76,8 @@ def task_list() -> Any:
         return redirect(url_for("tasks.task_list"))
     for name in dropped:
         flash(f"The {name.replace('_', ' ')} filter was not understood and is ignored.", "error")
+    if request.headers.get("X-Live-Refresh"):
+        _changed()  # refreshed for someone else's change: the cached counts are out of date
     directory = deps().directory
     return render_template(
         "tasks/list.html",
@@ -94,14 +97,19 @@ def task_list() -> Any:
 def task_detail(task_id: str) -> Any:
     task_id = _uuid(task_id)
     client = api()
-    task, comments, history, subtasks = client.get_all(
+    task, comments, history, subtasks, dependencies = client.get_all(
         [
             (f"/api/v1/tasks/{task_id}", ()),
             (f"/api/v1/tasks/{task_id}/comments", [("limit", "100")]),
             (f"/api/v1/tasks/{task_id}/history", [("limit", "50")]),
             (f"/api/v1/tasks/{task_id}/subtasks", [("limit", "50"), ("archived", "all")]),
+            (f"/api/v1/tasks/{task_id}/dependencies", ()),
         ],
         deps().pool,
+    )
+    rights = _rights(task)
+    planning = load_planning(
+        client, deps().pool, task, dependencies, subtasks["items"], may_edit=rights["edit"]
     )
     directory = deps().directory
     ids = [
@@ -117,17 +125,32 @@ def task_detail(task_id: str) -> Any:
         subtasks=subtasks["items"],
         names=directory.people(client, ids),
         people=directory.everyone(client),
-        transitions=allowed_transitions(task["status"]),
-        rights=_rights(task),
+        # The moves the API allows now (the workflow less what open blockers forbid).
+        transitions=task.get("allowed_transitions", []),
+        planning=planning,
+        task_titles={
+            t["id"]: t["title"]
+            for t in [
+                *planning.candidates,
+                *planning.blocked_by,
+                *planning.blocks,
+                *subtasks["items"],
+            ]
+        },
+        rights=rights,
     )
+
+
+_TASK_ID_FIELDS = frozenset({"blocked_by", "blocks", "parent_task_id"})
+"""History fields that hold task ids, not user ids."""
 
 
 def _user_ids_in_changes(entries: list[dict[str, Any]]) -> list[str]:
     """Ids in history changes (assignees, parent …) that may name a user, to show names."""
     found: list[str] = []
     for entry in entries:
-        for change in (entry.get("changes") or {}).values():
-            if not isinstance(change, dict):
+        for name, change in (entry.get("changes") or {}).items():
+            if name in _TASK_ID_FIELDS or not isinstance(change, dict):
                 continue
             for side in (change.get("old"), change.get("new")):
                 for value in side if isinstance(side, list) else [side]:
@@ -198,6 +221,38 @@ def unassign(task_id: str) -> Any:
     )
 
 
+@blueprint.post("/tasks/<task_id>/dependencies")
+@login_required
+def add_blocker(task_id: str) -> Any:
+    task_id = _uuid(task_id)
+    blocked_by = _uuid(request.form.get("blocked_by", ""))
+    client = api()
+    try:
+        client.post(f"/api/v1/tasks/{task_id}/dependencies", {"blocked_by": blocked_by})
+    except ApiError as exc:
+        if exc.status != 409:
+            _explain(exc)
+        else:
+            task = client.get(f"/api/v1/tasks/{task_id}")
+            flash(explain_refusal(client, exc, task), "error")
+    else:
+        _changed()
+        flash("Blocker added: this task can start once it is done.")
+    return redirect(url_for("tasks.task_detail", task_id=task_id, _anchor="dependencies"))
+
+
+@blueprint.post("/tasks/<task_id>/dependencies/<other_id>/remove")
+@login_required
+def remove_blocker(task_id: str, other_id: str) -> Any:
+    task_id, other_id = _uuid(task_id), _uuid(other_id)
+    return _on_task(
+        task_id,
+        lambda: api().delete(f"/api/v1/tasks/{task_id}/dependencies/{other_id}"),
+        "Blocker removed.",
+        anchor="dependencies",
+    )
+
+
 @blueprint.post("/tasks/<task_id>/archive")
 @login_required
 def archive(task_id: str) -> Any:
@@ -242,7 +297,10 @@ def _explain(exc: ApiError) -> None:
     """A refused action on the detail page: its reason on top of the page, reloaded."""
     if exc.status == 404:
         raise exc
-    if exc.status == 412:
+    blocked = explain_blocked(exc)
+    if blocked is not None:
+        flash(blocked, "error")
+    elif exc.status == 412:
         flash("Someone changed this task meanwhile. Here is the latest version.", "error")
     elif exc.status == 403:
         flash("You may not do this on this task.", "error")

@@ -1,0 +1,1 @@
+"""Taskhive analytics: read models fed by tasks and users events, dashboards, statistics."""

@@ -1,0 +1,1 @@
+"""Outbound adapters: PostgreSQL read models, clock."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy Core tables, the read-model store and the unit of work."""

@@ -1,0 +1,1 @@
+"""Use cases: projecting events into the read models, and the queries over them."""

@@ -1,0 +1,1 @@
+"""Task facts and their contributions to the counters: pure functions, stdlib only."""

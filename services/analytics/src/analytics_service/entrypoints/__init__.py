@@ -1,0 +1,1 @@
+"""Inbound: HTTP, event consumer, jobs, command line."""

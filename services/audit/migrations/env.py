@@ -1,0 +1,6 @@
+"""Alembic environment of the audit schema (the shared runner: taskhive_shared.db.migrations)."""
+
+from audit_service.adapters.persistence.tables import SCHEMA, metadata
+from taskhive_shared.db.migrations import run_environment
+
+run_environment(SCHEMA, metadata)

@@ -1,0 +1,1 @@
+"""Taskhive audit service."""

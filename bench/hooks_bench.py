@@ -146,7 +146,8 @@ def stream_rss_mib() -> float:
 
 async def fan_out(n: int, token: str, base: str, headers: dict[str, str]) -> tuple[float, float]:
     rss_before = stream_rss_mib()
-    await hold_streams(n, token)
+    # Keep the writers referenced: a collected StreamWriter closes its connection.
+    writers = await hold_streams(n, token)
     await asyncio.sleep(2)
     rss = stream_rss_mib()
     readers: list[asyncio.StreamReader] = hold_streams.readers  # type: ignore[attr-defined]
@@ -156,7 +157,10 @@ async def fan_out(n: int, token: str, base: str, headers: dict[str, str]) -> tup
     start = time.perf_counter()
     await asyncio.gather(*(_event(r) for r in readers))
     assert created.status_code == 201
-    return rss - rss_before, (time.perf_counter() - start) * 1000
+    took = (time.perf_counter() - start) * 1000
+    for writer in writers:
+        writer.close()
+    return rss - rss_before, took
 
 
 async def _event(reader: asyncio.StreamReader) -> None:

@@ -9,6 +9,8 @@ manager, bare and filtered), the suggestions (a prefix, a typo) and the list sea
 of the comments. Goal: facets p99 ≤ 50 ms at 10,000 tasks.
 Prints Markdown tables and the EXPLAIN ANALYZE of the manager's unfiltered facets.
 Run: `.venv/bin/python -m bench.search_bench [--sizes 10000 1000000] [--duration 10]`.
+`--connections 1` (wrk `-t1 -c1`) gives what one request costs through the gateway, one at a
+time; the default 32 measures the latency at the throughput two sync workers allow.
 
 `--sql` measures the read side alone, without a stack: a throwaway database, the same seed,
 each statement run through the service's own adapter (`PostgresSearchReader`) one call at a
@@ -66,7 +68,7 @@ def explain_facets(database_url: str) -> list[str]:
     return ["#### facets, manager, no filter", "", "```", plan, "```", ""]
 
 
-def bench_size(count: int, duration: int) -> list[str]:
+def bench_size(count: int, duration: int, connections: int = 32) -> list[str]:
     with running_stack() as stack:
         base, database_url = stack.base_url, stack.database_url
         member = register(base, f"member{uuid.uuid4().hex[:6]}")
@@ -106,7 +108,13 @@ def bench_size(count: int, duration: int) -> list[str]:
             ),
         ]
         for name, url, bearer, target in cases:
-            result = run(url, token=bearer, duration_s=duration)
+            result = run(
+                url,
+                token=bearer,
+                duration_s=duration,
+                connections=connections,
+                threads=min(2, connections),
+            )
             rows.append(result.row(name, target))
         return [*rows, "", *explain_facets(database_url)]
 
@@ -172,10 +180,14 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--sql", action="store_true", help="the read side alone, no stack")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--connections", type=int, default=32, help="wrk's -c (HTTP mode)")
     args = parser.parse_args()
     output: list[str] = []
     for count in args.sizes:
-        result = bench_sql(count, args.repeat) if args.sql else bench_size(count, args.duration)
+        if args.sql:
+            result = bench_sql(count, args.repeat)
+        else:
+            result = bench_size(count, args.duration, args.connections)
         output += [*result, ""]
     print("\n".join(output))
 

@@ -264,6 +264,9 @@ class FakeTaskRepository:
         found = sorted((t for t in self._state.tasks.values() if wanted(t)), key=order)[:limit]
         return [self._track(_copy(task)) for task in found]
 
+    def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Task]:
+        return self._batch(lambda t: after is None or t.id > after, lambda t: t.id, limit)
+
     def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
         return self._batch(
             lambda t: (

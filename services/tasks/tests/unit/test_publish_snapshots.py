@@ -1,11 +1,12 @@
-"""`publish-snapshots` over the fakes: every task, calendar and saved team settings, batch by
-batch, built like the live events (actor none, the current version); deleted calendars and
-teams that never saved settings have none."""
+"""`publish-snapshots` over the fakes: every calendar and saved team settings, batch by batch,
+built like the live events (actor none, the current version); deleted calendars and teams
+that never saved settings have none. (The task snapshots, with their status history from the
+history log, are tested on PostgreSQL: tests/api/test_event_contracts.py.)"""
 
 from __future__ import annotations
 
 import pytest
-from tasks_unit_fakes import Harness, create_task
+from tasks_unit_fakes import Harness
 
 from tasks_service.application import calendar_events as ce
 from tasks_service.application.automation import AutomationHandlers
@@ -29,12 +30,11 @@ def test_every_calendar_and_saved_team_settings_in_batches(harness: Harness) -> 
     automation.delete_calendar(boss, calendars[2].id, None)
     for team in teams[:2]:
         automation.put_team_settings(boss, team, calendars[0].id, AutoAssign.ROUND_ROBIN)
-    create_task(harness, boss)
     written = len(harness.store.state.events)
 
     counts = PublishSnapshotsHandler(harness.uow, harness.clock)(batch_size=1)
 
-    assert (counts.tasks, counts.calendars, counts.team_settings) == (1, 2, 2)
+    assert (counts.tasks, counts.calendars, counts.team_settings) == (0, 2, 2)
     snapshots = harness.store.state.events[written:]
     calendar_snapshots = {d["calendar_id"]: d for t, d in snapshots if t == ce.CALENDAR_SNAPSHOT}
     assert set(calendar_snapshots) == {str(calendars[0].id), str(calendars[1].id)}
@@ -45,11 +45,7 @@ def test_every_calendar_and_saved_team_settings_in_batches(harness: Harness) -> 
     assert {(d["version"], d["actor_id"], d["auto_assign"]) for d in settings} == {
         (1, None, "round_robin")
     }
-    assert {t for t, _ in snapshots} == {
-        "tasks.task.snapshot.v1",
-        ce.CALENDAR_SNAPSHOT,
-        ce.TEAM_SETTINGS_SNAPSHOT,
-    }
+    assert {t for t, _ in snapshots} == {ce.CALENDAR_SNAPSHOT, ce.TEAM_SETTINGS_SNAPSHOT}
 
 
 def test_a_batch_size_below_one_is_refused(harness: Harness) -> None:

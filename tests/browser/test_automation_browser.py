@@ -6,46 +6,13 @@ on a task of that priority, in the list and on the task's page."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import WebStack, create_admin, shoot
-from tests.e2e.conftest import Client
-
-PASSWORD = "copper-lantern-meadow-2958"
-
-
-def _login(client: Client, username: str) -> dict[str, Any]:
-    response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _bearer(body: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {body['access_token']}"}
-
-
-def _eventually(check: Any, what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"not within {timeout:.0f}s: {what}")
-
-
-def _sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/tasks$"))
+from tests.browser.helpers import PASSWORD, bearer, eventually, login, sign_in
 
 
 def test_a_manager_creates_an_sla_policy_and_sees_the_badge(
@@ -67,24 +34,22 @@ def test_a_manager_creates_an_sla_policy_and_sees_the_badge(
     )
     assert registered.status_code == 201, registered.text
     boss_id = registered.json()["user"]["id"]
-    admin = _bearer(_eventually(lambda: _login(api, admin_name), "the admin signs in"))
+    admin = bearer(eventually(lambda: login(api, admin_name), "the admin signs in"))
 
     def promoted() -> bool:
         answer = api.patch(f"/api/v1/users/{boss_id}", json={"role": "manager"}, headers=admin)
         return answer.status_code == 200
 
-    _eventually(promoted, "the admin promotes the member (once their profile exists)")
+    eventually(promoted, "the admin promotes the member (once their profile exists)")
     # Auth learns the new role from users.user.updated.v1: the next sign-in carries it.
-    _eventually(
-        lambda: _login(api, boss_name)["user"]["role"] == "manager", "auth knows the manager"
-    )
+    eventually(lambda: login(api, boss_name)["user"]["role"] == "manager", "auth knows the manager")
 
     context = browser.new_context(
         base_url=web_stack.base_url, viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
-    _sign_in(page, boss_name)
+    sign_in(page, boss_name)
     page.get_by_role("link", name="Automation").click()
     page.get_by_role("link", name="New SLA policy").click()
     page.get_by_label("Name").fill(f"Urgent {word}")

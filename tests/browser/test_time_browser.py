@@ -12,13 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import WebStack, create_admin, shoot
-from tests.browser.test_automation_browser import (
-    PASSWORD,
-    _bearer,
-    _eventually,
-    _login,
-    _sign_in,
-)
+from tests.browser.helpers import PASSWORD, bearer, eventually, login, sign_in
 from tests.e2e.conftest import Client
 
 
@@ -68,18 +62,18 @@ def test_a_timer_becomes_a_submitted_then_approved_week(
     create_admin(web_stack, PASSWORD, admin_name)
     boss_id = _register(api, boss_name, "Mia")
     wes_id = _register(api, wes_name, "Wes")
-    admin = _bearer(_eventually(lambda: _login(api, admin_name), "the admin signs in"))
+    admin = bearer(eventually(lambda: login(api, admin_name), "the admin signs in"))
 
     def promoted() -> bool:
         answer = api.patch(f"/api/v1/users/{boss_id}", json={"role": "manager"}, headers=admin)
         return answer.status_code == 200
 
-    _eventually(promoted, "the admin promotes Mia (once her profile exists)")
+    eventually(promoted, "the admin promotes Mia (once her profile exists)")
     team = api.post("/api/v1/teams/", json={"name": f"Crew {word}"}, headers=admin)
     assert team.status_code == 201, team.text
     team_id = team.json()["id"]
     for user_id in (boss_id, wes_id):
-        _eventually(
+        eventually(
             lambda user_id=user_id: (
                 api.post(
                     f"/api/v1/teams/{team_id}/members/", json={"user_id": user_id}, headers=admin
@@ -88,10 +82,8 @@ def test_a_timer_becomes_a_submitted_then_approved_week(
             ),
             "a member joins the team",
         )
-    _eventually(
-        lambda: _login(api, boss_name)["user"]["role"] == "manager", "auth knows the manager"
-    )
-    wes = _bearer(_login(api, wes_name))
+    eventually(lambda: login(api, boss_name)["user"]["role"] == "manager", "auth knows the manager")
+    wes = bearer(login(api, wes_name))
 
     def filed() -> str | None:
         answer = api.post(
@@ -101,15 +93,15 @@ def test_a_timer_becomes_a_submitted_then_approved_week(
         )
         return str(answer.json()["id"]) if answer.status_code == 201 else None
 
-    task_id = _eventually(filed, "Wes files a task in his team (once tasks knows it)")
+    task_id = eventually(filed, "Wes files a task in his team (once tasks knows it)")
     title = f"Invoice run {word}"
 
     # Wes, without JavaScript (plain forms): timer from the task's page, seen and stopped in
     # the header.
     context = _context(browser, web_stack, javascript=False)
     page = context.new_page()
-    _sign_in(page, wes_name)
-    _eventually(lambda: _start_timer(page, f"/tasks/{task_id}"), "the timer starts", 90)
+    sign_in(page, wes_name)
+    eventually(lambda: _start_timer(page, f"/tasks/{task_id}"), "the timer starts", 90)
     header = page.locator(".header-timer")
     expect(header.get_by_role("link", name=title)).to_be_visible()
     expect(header.locator("time.timer-elapsed")).to_have_text(re.compile(r"^0:0\d$"))
@@ -146,7 +138,7 @@ def test_a_timer_becomes_a_submitted_then_approved_week(
     # Mia approves it in her team's week.
     boss_context = _context(browser, web_stack, javascript=True)
     boss = boss_context.new_page()
-    _sign_in(boss, boss_name)
+    sign_in(boss, boss_name)
     _nav(boss, "Team time").click()
     approve = boss.get_by_role("button", name="Approve the week of Wes Tester")
 
@@ -154,7 +146,7 @@ def test_a_timer_becomes_a_submitted_then_approved_week(
         boss.reload()  # timetracking learns of the team's members from events
         return approve.count() == 1
 
-    _eventually(listed, "Wes's submitted week is on Mia's team page")
+    eventually(listed, "Wes's submitted week is on Mia's team page")
     row = boss.locator(f'tr[data-member="{wes_id}"]')
     expect(row).to_contain_text(re.compile(r"1:3[01]"))
     expect(row.locator("[data-sheet-status]")).to_have_text("Submitted")

@@ -168,6 +168,8 @@ class World:
             "actor_id": str(uuid7()),
             "occurred_at": datetime.now(UTC).isoformat(),
         }
+        if kind == "snapshot":  # `tasks-service publish-snapshots`: nobody's change
+            data |= {"actor_id": None, "updated_at": data["occurred_at"]}
         if kind != "deleted":
             data |= {
                 "name": f"calendar {version}",
@@ -182,9 +184,14 @@ class World:
         )
 
     def team_settings_event(
-        self, team_id: uuid.UUID, calendar_id: uuid.UUID | None, version: int
+        self,
+        team_id: uuid.UUID,
+        calendar_id: uuid.UUID | None,
+        version: int,
+        *,
+        kind: str = "updated",
     ) -> EventEnvelope:
-        data = {
+        data: dict[str, Any] = {
             "team_id": str(team_id),
             "calendar_id": str(calendar_id) if calendar_id else None,
             "auto_assign": "off",
@@ -192,6 +199,8 @@ class World:
             "actor_id": str(uuid7()),
             "occurred_at": datetime.now(UTC).isoformat(),
         }
+        if kind == "snapshot":
+            data |= {"actor_id": None, "updated_at": data["occurred_at"]}
         return EventEnvelope(
-            type="tasks.team_settings.updated.v1", source="tasks", subject=str(team_id), data=data
+            type=f"tasks.team_settings.{kind}.v1", source="tasks", subject=str(team_id), data=data
         )

@@ -76,7 +76,7 @@ from tasks_service.application.notifications.planning import (
     PlanTaskNotifications,
 )
 from tasks_service.application.notifications.queries import NotificationQueries
-from tasks_service.application.publish_snapshots import PublishTaskSnapshotsHandler
+from tasks_service.application.publish_snapshots import PublishSnapshotsHandler
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.queries import TaskQueries
 from tasks_service.application.recurrence import SpawnDueOccurrences
@@ -224,7 +224,7 @@ def build_runtime(
         templates=TemplateHandlers(unit_of_work, clock, create_task),
         replica=ReplicaSync(),
         purge_archived=PurgeArchivedTasksHandler(unit_of_work, clock),
-        publish_snapshots=PublishTaskSnapshotsHandler(unit_of_work, clock),
+        publish_snapshots=PublishSnapshotsHandler(unit_of_work, clock),
         notifications=NotificationQueries(unit_of_work),
         verifier=verifier,
         dependencies=DependencyHandlers(unit_of_work, clock),

@@ -262,3 +262,48 @@ def test_calendars_and_team_settings_are_published_for_replicas(
         ("tasks.team_settings.updated.v1", created["id"], 1),
         ("tasks.team_settings.updated.v1", None, 2),
     ]
+
+
+def test_publish_snapshots_reannounces_every_calendar_and_saved_team_settings(
+    client, make_user, make_team, outbox_rows, tasks_runtime
+) -> None:
+    """`tasks-service publish-snapshots`: a consumer deployed after the calendars were made
+    gets them, at their current version, built like the live events (timetracking)."""
+    boss, ann = make_user("manager"), make_user()
+    team, defaults = make_team(ann), make_team(ann)
+    kept = _calendar(client, boss).get_json()
+    url = f"{CALENDARS}/{kept['id']}"
+    assert client.patch(url, json={"day_end": "18:00"}, headers=boss.auth).status_code == 200
+    gone = _calendar(client, boss).get_json()
+    assert client.delete(f"{CALENDARS}/{gone['id']}", headers=boss.auth).status_code == 204
+    put = {"calendar_id": kept["id"], "auto_assign": "round_robin"}
+    assert client.put(f"{SETTINGS}/{team}", json=put, headers=boss.auth).status_code == 200
+
+    counts = tasks_runtime.services.publish_snapshots(batch_size=1)  # one row per transaction
+    assert counts.calendars >= 1
+    assert counts.team_settings >= 1
+
+    registry = ContractRegistry()
+    calendar_rows = outbox_rows(kept["id"])
+    for row in [*calendar_rows, *outbox_rows(str(team))]:
+        registry.validate(row.type, row.data)
+    live, snapshot = calendar_rows[-2].data, calendar_rows[-1].data
+    assert [r.type for r in calendar_rows[-2:]] == [
+        "tasks.calendar.updated.v1",
+        "tasks.calendar.snapshot.v1",
+    ]
+    assert (snapshot["version"], snapshot["actor_id"], snapshot["day_end"]) == (2, None, "18:00:00")
+    assert snapshot["updated_at"] == live["occurred_at"]
+    same = ("name", "timezone", "working_days", "day_start", "holidays", "calendar_id")
+    assert {k: snapshot[k] for k in same} == {k: live[k] for k in same}
+    # A deleted calendar has no snapshot (its tombstone stays the newest fact); a team that
+    # never saved settings has none either (a replica's default).
+    assert "tasks.calendar.snapshot.v1" not in {r.type for r in outbox_rows(gone["id"])}
+    assert outbox_rows(str(defaults)) == []
+    settings = outbox_rows(str(team))[-1]
+    assert settings.type == "tasks.team_settings.snapshot.v1"
+    assert (settings.data["calendar_id"], settings.data["auto_assign"]) == (
+        kept["id"],
+        "round_robin",
+    )
+    assert (settings.data["version"], settings.data["actor_id"]) == (1, None)

@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from taskhive_shared.events.contracts import ContractRegistry
-from tasks_service.application.calendar_events import CALENDAR_CREATED, TEAM_SETTINGS_UPDATED
+from tasks_service.application.calendar_events import (
+    CALENDAR_CREATED,
+    CALENDAR_SNAPSHOT,
+    TEAM_SETTINGS_SNAPSHOT,
+    TEAM_SETTINGS_UPDATED,
+)
 from tasks_service.application.integration import EMITTED_TYPES
 
 
@@ -83,12 +88,15 @@ def test_a_full_journey_emits_every_type_and_each_matches_its_contract(
         assert created.status_code == 201
     jobs_app.tasks["tasks.check_overdue_tasks"].apply(throw=True)
     jobs_app.tasks["tasks.remind_due_soon_tasks"].apply(throw=True)
-    assert tasks_runtime.services.publish_snapshots() >= 3
     _breach_an_sla(client, make_user, make_team, jobs_app)
+    assert tasks_runtime.services.publish_snapshots().tasks >= 3
 
     rows = _rows_after(admin_engine, start)
-    # The SLA's calendar and team settings publish theirs too (the replica of timetracking).
-    assert {row.type for row in rows} == {*EMITTED_TYPES, CALENDAR_CREATED, TEAM_SETTINGS_UPDATED}
+    # The SLA's calendar and team settings publish theirs too (the replica of timetracking),
+    # and their snapshots.
+    calendar_types = {CALENDAR_CREATED, TEAM_SETTINGS_UPDATED}
+    calendar_types |= {CALENDAR_SNAPSHOT, TEAM_SETTINGS_SNAPSHOT}
+    assert {row.type for row in rows} == {*EMITTED_TYPES, *calendar_types}
     registry = ContractRegistry()
     for row in rows:
         assert row.source == "tasks"
@@ -109,7 +117,7 @@ def test_a_snapshot_carries_the_task_and_its_status_history(
     for status in ("in_progress", "done"):
         moved = client.patch(url, json={"status": status}, headers=ann.auth)
         assert moved.status_code == 200
-    assert tasks_runtime.services.publish_snapshots(batch_size=2) >= 1
+    assert tasks_runtime.services.publish_snapshots(batch_size=2).tasks >= 1
 
     snapshots = [r for r in outbox_rows(task["id"]) if r.type == "tasks.task.snapshot.v1"]
     assert len(snapshots) == 1

@@ -264,6 +264,9 @@ class FakeTaskRepository:
         found = sorted((t for t in self._state.tasks.values() if wanted(t)), key=order)[:limit]
         return [self._track(_copy(task)) for task in found]
 
+    def batch_after(self, after: uuid.UUID | None, limit: int) -> list[Task]:
+        return self._batch(lambda t: after is None or t.id > after, lambda t: t.id, limit)
+
     def overdue_candidates(self, now: datetime, limit: int) -> list[Task]:
         return self._batch(
             lambda t: (
@@ -638,8 +641,17 @@ class FakeAutomationRepository:
         rows = sorted(self._state.calendars.values(), key=lambda c: (c.name, c.id))
         return [_copy(c) for c in rows if after is None or (c.name, c.id) > after][:limit]
 
+    def calendars_after(self, after: uuid.UUID | None, limit: int) -> list[Calendar]:
+        ids = sorted(i for i in self._state.calendars if after is None or i > after)[:limit]
+        return [_copy(self._state.calendars[i]) for i in ids]
+
     def team_settings(self, team_id: uuid.UUID, *, for_update: bool = False) -> TeamSettings:
         return _copy(self._state.team_settings.get(team_id)) or TeamSettings(team_id=team_id)
+
+    def team_settings_after(self, after: uuid.UUID | None, limit: int) -> list[TeamSettings]:
+        teams = self._state.team_settings
+        ids = sorted(i for i in teams if after is None or i > after)[:limit]
+        return [_copy(teams[i]) for i in ids]
 
     def save_team_settings(self, settings: TeamSettings, *, expected_version: int) -> None:
         self._state.team_settings[settings.team_id] = _copy(settings)

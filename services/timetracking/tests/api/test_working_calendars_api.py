@@ -1,6 +1,7 @@
 """Expected hours from the teams' working calendars, replicated from `tasks.calendar.*` and
-`tasks.team_settings.updated.v1`: duplicates change nothing, reordered events keep the
-newest version, a deleted calendar falls back to the default, several teams take the first."""
+`tasks.team_settings.*`: duplicates change nothing, reordered events keep the newest
+version, a deleted calendar falls back to the default, several teams take the first, and
+snapshots (`tasks-service publish-snapshots`) fill a replica without undoing newer state."""
 
 from __future__ import annotations
 
@@ -95,3 +96,32 @@ def test_in_several_teams_the_first_team_with_a_calendar_counts(
         week = client.get(f"{SHEETS}team?team={team}&week=2026-W49&tz=UTC", headers=boss)
         items = {item["user_id"]: item for item in week.get_json()["items"]}
         assert items[str(member)]["days"][0]["expected_minutes"] == 180
+
+
+def test_snapshots_fill_the_replica_and_never_undo_a_newer_state(
+    client, world: World, auth_for
+) -> None:
+    """Calendars made before timetracking's queue existed arrive as snapshots only."""
+    team = uuid.uuid4()
+    member = world.user(team_ids=(team,))
+    mine = auth_for(member)
+    calendar = uuid7()
+    snapshot = world.calendar_event(calendar, 4, kind="snapshot", day_end="14:00:00")
+    assert world.deliver(snapshot).outcome is Outcome.APPLIED
+    world.deliver(world.team_settings_event(team, calendar, 2, kind="snapshot"))
+    assert expected(client, mine, member)["2026-11-30"] == 300
+    assert world.deliver(snapshot).outcome is Outcome.DUPLICATE
+
+    # Older snapshots (taken before a change that was delivered first) are ignored.
+    world.deliver(world.calendar_event(calendar, 5, day_end="12:00:00"))
+    world.deliver(world.calendar_event(calendar, 4, kind="snapshot", day_end="16:00:00"))
+    world.deliver(world.team_settings_event(team, None, 3))
+    world.deliver(world.team_settings_event(team, calendar, 2, kind="snapshot"))
+    assert expected(client, mine, member)["2026-11-30"] == 480  # the default, settings v3
+    world.deliver(world.team_settings_event(team, calendar, 4, kind="snapshot"))
+    assert expected(client, mine, member)["2026-11-30"] == 180  # the calendar's v5
+
+    # A snapshot taken before the deletion never brings the calendar back.
+    world.deliver(world.calendar_event(calendar, 6, kind="deleted"))
+    world.deliver(world.calendar_event(calendar, 5, kind="snapshot", day_end="12:00:00"))
+    assert expected(client, mine, member)["2026-11-30"] == 480

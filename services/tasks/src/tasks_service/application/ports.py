@@ -361,8 +361,14 @@ class AutomationRepository(Protocol):
 
     def calendar_page(self, after: tuple[str, uuid.UUID] | None, limit: int) -> list[Calendar]: ...
 
+    def calendars_after(self, after: uuid.UUID | None, limit: int) -> list[Calendar]:
+        """Every calendar in id order after `after` (snapshots)."""
+
     def team_settings(self, team_id: uuid.UUID, *, for_update: bool = False) -> TeamSettings:
         """The team's settings, the defaults (version 0) when it has none."""
+
+    def team_settings_after(self, after: uuid.UUID | None, limit: int) -> list[TeamSettings]:
+        """Every team's saved settings in team id order after `after` (snapshots)."""
 
     def save_team_settings(self, settings: TeamSettings, *, expected_version: int) -> None: ...
 

@@ -19,7 +19,7 @@ from tasks_service.application.create_task import CreateTaskHandler
 from tasks_service.application.dependencies import DependencyHandlers
 from tasks_service.application.file_jobs import FileJobs
 from tasks_service.application.notifications.queries import NotificationQueries
-from tasks_service.application.publish_snapshots import PublishTaskSnapshotsHandler
+from tasks_service.application.publish_snapshots import PublishSnapshotsHandler
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
 from tasks_service.application.queries import TaskQueries
 from tasks_service.application.replica import ReplicaSync
@@ -48,7 +48,7 @@ class TasksServices:
     templates: TemplateHandlers
     replica: ReplicaSync
     purge_archived: PurgeArchivedTasksHandler
-    publish_snapshots: PublishTaskSnapshotsHandler
+    publish_snapshots: PublishSnapshotsHandler
     notifications: NotificationQueries
     verifier: AccessTokenVerifier
     dependencies: DependencyHandlers

@@ -31,13 +31,19 @@ def purge_archived(older_than_days: int, batch_size: int) -> None:
 @main.command("publish-snapshots")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
 def publish_snapshots(batch_size: int) -> None:
-    """Write `tasks.task.snapshot.v1` for every task (archived ones too) to the outbox, so
-    other services can rebuild their read models (`analytics-service rebuild`)."""
+    """Write `tasks.task.snapshot.v1` for every task (archived ones too),
+    `tasks.calendar.snapshot.v1` for every working calendar and
+    `tasks.team_settings.snapshot.v1` for every team's saved settings to the outbox, so other
+    services can rebuild their read models and replicas (`analytics-service rebuild`,
+    timetracking's calendars)."""
     from tasks_service.bootstrap import build_offline_runtime
 
     runtime = build_offline_runtime(TasksSettings())  # type: ignore[call-arg]
     try:
-        published = runtime.services.publish_snapshots(batch_size)
+        counts = runtime.services.publish_snapshots(batch_size)
     finally:
         runtime.dispose()
-    click.echo(f"tasks: queued {published} task snapshot(s)")
+    click.echo(
+        f"tasks: queued {counts.tasks} task, {counts.calendars} calendar and "
+        f"{counts.team_settings} team settings snapshot(s)"
+    )

@@ -77,7 +77,8 @@ class Replicas:
         uow.members.drop_team(uuid.UUID(data["team_id"]))
 
     def apply_calendar(self, data: dict[str, Any], uow: TimeUnitOfWork) -> None:
-        """`tasks.calendar.created|updated.v1`: the newest version wins (reordering safe)."""
+        """`tasks.calendar.created|updated|snapshot.v1`: the newest version wins (reordering
+        safe; a snapshot older than a deletion's tombstone does not bring the calendar back)."""
         calendar = WorkingCalendar(
             timezone=data["timezone"],
             working_days=frozenset(int(day) for day in data["working_days"]),
@@ -92,6 +93,7 @@ class Replicas:
         uow.calendars.apply_calendar(uuid.UUID(data["calendar_id"]), None, int(data["version"]))
 
     def apply_team_settings(self, data: dict[str, Any], uow: TimeUnitOfWork) -> None:
+        """`tasks.team_settings.updated|snapshot.v1`: the newest version wins."""
         uow.calendars.apply_team(
             uuid.UUID(data["team_id"]), _uuid(data.get("calendar_id")), int(data["version"])
         )

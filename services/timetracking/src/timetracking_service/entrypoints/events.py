@@ -33,6 +33,10 @@ CALENDAR_EVENTS = (
     "tasks.calendar.updated.v1",
     "tasks.calendar.deleted.v1",
     "tasks.team_settings.updated.v1",
+    # `tasks-service publish-snapshots`: what existed before this queue did, applied like an
+    # update (newer version only; a deletion's tombstone wins over an older snapshot).
+    "tasks.calendar.snapshot.v1",
+    "tasks.team_settings.snapshot.v1",
 )
 USER_EVENTS = (
     "users.user.created.v1",
@@ -85,6 +89,8 @@ def event_handlers(services: TimeTrackingServices) -> dict[str, EventHandler]:
         "tasks.calendar.updated.v1": on_calendar,
         "tasks.calendar.deleted.v1": on_calendar_deleted,
         "tasks.team_settings.updated.v1": on_team_settings,
+        "tasks.calendar.snapshot.v1": on_calendar,
+        "tasks.team_settings.snapshot.v1": on_team_settings,
         "users.user.created.v1": on_user,
         "users.user.updated.v1": on_user,
         "users.user.deactivated.v1": on_deactivated,

@@ -66,6 +66,17 @@ def _calendar_values(calendar: Calendar) -> dict[str, Any]:
     }
 
 
+def _team_settings(row: Any) -> TeamSettings:
+    return TeamSettings(
+        team_id=row.team_id,
+        calendar_id=row.calendar_id,
+        auto_assign=AutoAssign(row.auto_assign),
+        last_assigned_id=row.last_assigned_id,
+        updated_at=utc(row.updated_at),
+        version=row.version,
+    )
+
+
 def _policy(row: Any) -> SlaPolicy:
     return SlaPolicy(
         id=row.id,
@@ -197,19 +208,20 @@ class SqlAlchemyAutomationRepository:
             query = query.where(sa.tuple_(calendars.c.name, calendars.c.id) > sa.tuple_(*after))
         return [_calendar(row) for row in self._session.execute(query.limit(limit))]
 
+    def calendars_after(self, after: uuid.UUID | None, limit: int) -> list[Calendar]:
+        condition = sa.true() if after is None else calendars.c.id > after
+        query = sa.select(calendars).where(condition).order_by(calendars.c.id).limit(limit)
+        return [_calendar(row) for row in self._session.execute(query)]
+
     def team_settings(self, team_id: uuid.UUID, *, for_update: bool = False) -> TeamSettings:
         query = sa.select(team_settings).where(team_settings.c.team_id == team_id)
         row = self._session.execute(query.with_for_update() if for_update else query).first()
-        if row is None:
-            return TeamSettings(team_id=team_id)
-        return TeamSettings(
-            team_id=row.team_id,
-            calendar_id=row.calendar_id,
-            auto_assign=AutoAssign(row.auto_assign),
-            last_assigned_id=row.last_assigned_id,
-            updated_at=utc(row.updated_at),
-            version=row.version,
-        )
+        return TeamSettings(team_id=team_id) if row is None else _team_settings(row)
+
+    def team_settings_after(self, after: uuid.UUID | None, limit: int) -> list[TeamSettings]:
+        condition = sa.true() if after is None else team_settings.c.team_id > after
+        query = sa.select(team_settings).where(condition).order_by(team_settings.c.team_id)
+        return [_team_settings(row) for row in self._session.execute(query.limit(limit))]
 
     def save_team_settings(self, settings: TeamSettings, *, expected_version: int) -> None:
         values = {

@@ -140,14 +140,21 @@ BEGIN
         PERFORM pg_advisory_xact_lock(x'64617973'::integer, hashtext(only_user::text));
         DELETE FROM timetracking.day_totals WHERE user_id = only_user;
     END IF;
+    -- Each user's zone resolved once (as day_totals_zone does), not once per entry.
+    WITH zones AS MATERIALIZED (
+        SELECT u.user_id, timetracking.zone_or_utc(u.timezone) AS zone
+        FROM timetracking.users AS u
+        WHERE only_user IS NULL OR u.user_id = only_user
+    )
     INSERT INTO timetracking.day_totals
         (user_id, day, task_id, minutes, billable_minutes, entries)
     SELECT e.user_id, p.day, e.task_id, sum(p.minutes)::integer,
            coalesce(sum(p.minutes) FILTER (WHERE e.billable), 0)::integer, count(*)::integer
     FROM timetracking.entries AS e
+    LEFT JOIN zones AS z ON z.user_id = e.user_id
     CROSS JOIN LATERAL timetracking.entry_day_pieces(
         e.work_date, e.started_at, e.ended_at, e.duration_minutes,
-        timetracking.day_totals_zone(e.user_id)) AS p
+        coalesce(z.zone, 'UTC')) AS p
     WHERE e.duration_minutes IS NOT NULL AND (only_user IS NULL OR e.user_id = only_user)
     GROUP BY e.user_id, p.day, e.task_id;
     GET DIAGNOSTICS written = ROW_COUNT;

@@ -23,7 +23,7 @@ OWN_COMMANDS = {
         "export-public-key",
     },
     "users": {"publish-snapshots"},
-    "timetracking": set(),
+    "timetracking": {"rebuild-day-totals"},
     "hooks": {"stream"},
     "audit": {"verify", "purge"},
     "tasks": {"purge-archived", "publish-snapshots"},

@@ -39,6 +39,7 @@ from taskhive_shared.security.tokens import (
 )
 from taskhive_shared.service import consumer_topology_of, migrate_schema, wsgi_entry
 from timetracking_service.adapters.clock import SystemClock
+from timetracking_service.adapters.persistence.day_totals import rebuild_day_totals
 from timetracking_service.adapters.persistence.tables import SCHEMA, inbox, outbox
 from timetracking_service.adapters.persistence.unit_of_work import SqlAlchemyTimeUnitOfWork
 from timetracking_service.application.entries import TimeEntries
@@ -192,6 +193,15 @@ def event_wiring(settings: TimeTrackingSettings) -> EventWiring:
 
 def migrate(settings: TimeTrackingSettings) -> None:
     migrate_schema(settings, MIGRATIONS_DIR, SCHEMA)
+
+
+def rebuild_totals(settings: TimeTrackingSettings) -> int:
+    """`rebuild-day-totals`: the timesheets' day totals recomputed from the entries."""
+    engine = create_db_engine(settings.database_url)
+    try:
+        return rebuild_day_totals(engine)
+    finally:
+        engine.dispose()
 
 
 def wsgi_app() -> Flask:

@@ -1,6 +1,9 @@
 """Entries in PostgreSQL (SQLAlchemy Core): the aggregates the unit of work saw are kept for
 the outbox recording at commit."""
 
+# The week statements share their JSON tail as a constant string; every value is bound.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 import uuid
@@ -61,13 +64,36 @@ MINUTES_BY_DAY = sa.text(
     sa.column("minutes", sa.BigInteger),
 )
 
-# A team's week in one statement, cells to JSON in the database. The week's seven local days
-# are placed in real time once (`day::timestamp AT TIME ZONE zone`, materialised: seven
-# conversions, not two per entry); a timed entry gets a piece of each day it overlaps,
-# floored to whole minutes: the split of MINUTES_BY_DAY and `split_by_local_day` (a test
-# compares them). Pieces are grouped per (user, task) into a row with its minutes by day,
-# then per user into the task rows (by title) and the minutes per day: Python gets one row
-# per user and does no work per entry or per cell (bench/timesheet_bench).
+# The end of both week statements: the cells (user, task, local day, minutes > 0) grouped per
+# (user, task) into a row with its minutes by day, then per user into the task rows (by title)
+# and the minutes per day. Python gets one row per user and does no work per entry or per
+# cell (bench/timesheet_bench).
+_GRIDS_FROM_CELLS = """
+    task_rows AS (
+        SELECT c.user_id, c.task_id, coalesce(t.title, '') AS title,
+               json_object_agg(c.day, c.minutes ORDER BY c.day) AS by_day,
+               sum(c.minutes)::int AS total
+        FROM cells AS c LEFT JOIN timetracking.tasks AS t ON t.task_id = c.task_id
+        GROUP BY c.user_id, c.task_id, t.title
+    ), worked AS (
+        SELECT user_id, json_object_agg(day, minutes ORDER BY day) AS by_day
+        FROM (SELECT user_id, day, sum(minutes)::int AS minutes FROM cells
+              GROUP BY user_id, day) AS per_day
+        GROUP BY user_id
+    ), task_lists AS (
+        SELECT user_id,
+               json_agg(json_build_object('task_id', task_id, 'title', title,
+                                          'minutes_by_day', by_day, 'total_minutes', total)
+                        ORDER BY title, task_id) AS tasks
+        FROM task_rows GROUP BY user_id
+    )
+"""
+
+# A week read from the entries, for users whose day totals are not in the requested zone. The
+# week's seven local days are placed in real time once (`day::timestamp AT TIME ZONE zone`,
+# materialised: seven conversions, not two per entry); a timed entry gets a piece of each day
+# it overlaps, floored to whole minutes: the split of MINUTES_BY_DAY and `split_by_local_day`
+# (a test compares them).
 WEEK_GRIDS = sa.text(
     """
     WITH days AS MATERIALIZED (
@@ -92,26 +118,35 @@ WEEK_GRIDS = sa.text(
         SELECT user_id, task_id, day, sum(minutes)::int AS minutes
         FROM pieces
         GROUP BY user_id, task_id, day HAVING sum(minutes) > 0
-    ), task_rows AS (
-        SELECT c.user_id, c.task_id, coalesce(t.title, '') AS title,
-               json_object_agg(c.day, c.minutes ORDER BY c.day) AS by_day,
-               sum(c.minutes)::int AS total
-        FROM cells AS c LEFT JOIN timetracking.tasks AS t ON t.task_id = c.task_id
-        GROUP BY c.user_id, c.task_id, t.title
-    ), worked AS (
-        SELECT user_id, json_object_agg(day, minutes ORDER BY day) AS by_day
-        FROM (SELECT user_id, day, sum(minutes)::int AS minutes FROM cells
-              GROUP BY user_id, day) AS per_day
-        GROUP BY user_id
-    ), task_lists AS (
-        SELECT user_id,
-               json_agg(json_build_object('task_id', task_id, 'title', title,
-                                          'minutes_by_day', by_day, 'total_minutes', total)
-                        ORDER BY title, task_id) AS tasks
-        FROM task_rows GROUP BY user_id
-    )
+    ),"""
+    + _GRIDS_FROM_CELLS
+    + """
     SELECT l.user_id, w.by_day AS worked, l.tasks
     FROM task_lists AS l JOIN worked AS w ON w.user_id = l.user_id
+    """
+)
+
+# A week read from the day totals (migration 0005: kept by triggers at every write to the
+# entries, in each user's own zone): at most users x 7 x tasks rows, whatever the entries.
+# Only for users whose totals are in the requested zone (the `kept` ones, returned even
+# without minutes so that the caller knows whom to read from the entries instead).
+TOTALS_GRIDS = sa.text(
+    """
+    WITH kept AS MATERIALIZED (
+        SELECT user_id FROM timetracking.users
+        WHERE user_id = ANY(:users) AND timetracking.zone_or_utc(timezone) = :zone
+    ), cells AS (
+        SELECT user_id, task_id, day, minutes
+        FROM timetracking.day_totals
+        WHERE user_id IN (SELECT user_id FROM kept) AND day BETWEEN :monday AND :sunday
+          AND minutes > 0
+    ),"""
+    + _GRIDS_FROM_CELLS
+    + """
+    SELECT k.user_id, w.by_day AS worked, l.tasks
+    FROM kept AS k
+    LEFT JOIN task_lists AS l ON l.user_id = k.user_id
+    LEFT JOIN worked AS w ON w.user_id = k.user_id
     """
 )
 
@@ -136,6 +171,13 @@ def entry_from_row(row: Any) -> TimeEntry:
         id=row.id,
         source=EntrySource(row.source),
         **{name: getattr(row, name) for name in _FIELDS},
+    )
+
+
+def _grid(row: Any) -> WeekGrid:
+    return WeekGrid(
+        worked={date.fromisoformat(day): int(m) for day, m in row.worked.items()},
+        tasks=row.tasks,
     )
 
 
@@ -261,25 +303,27 @@ class SqlAlchemyEntryRepository:
     ) -> dict[uuid.UUID, WeekGrid]:
         if not user_ids:
             return {}
+        window = {"monday": monday, "sunday": monday + timedelta(days=6), "zone": zone}
+        grids: dict[uuid.UUID, WeekGrid] = {}
+        kept: set[uuid.UUID] = set()
+        for row in self._session.execute(TOTALS_GRIDS, {"users": list(user_ids), **window}):
+            kept.add(row.user_id)
+            if row.tasks is not None:
+                grids[row.user_id] = _grid(row)
+        others = [user for user in user_ids if user not in kept]
+        if not others:
+            return grids
         # A day each side: timed entries near midnight may fall in the week locally.
         rows = self._session.execute(
             WEEK_GRIDS,
             {
-                "users": list(user_ids),
+                "users": others,
                 "first": monday - timedelta(days=1),
                 "last": monday + timedelta(days=7),
-                "monday": monday,
-                "sunday": monday + timedelta(days=6),
-                "zone": zone,
+                **window,
             },
         )
-        return {
-            row.user_id: WeekGrid(
-                worked={date.fromisoformat(day): int(m) for day, m in row.worked.items()},
-                tasks=row.tasks,
-            )
-            for row in rows
-        }
+        return grids | {row.user_id: _grid(row) for row in rows}
 
     def report(self, scope: ReportScope) -> Iterator[ReportRow]:
         query = scope.query

@@ -65,6 +65,20 @@ entries = sa.Table(
     ),
 )
 
+day_totals = sa.Table(
+    "day_totals",
+    metadata,
+    sa.Column("user_id", UUID, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("task_id", UUID, primary_key=True),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("billable_minutes", sa.Integer, nullable=False),
+    sa.Column("entries", sa.Integer, nullable=False),
+)
+"""Finished minutes per (user, local day in the user's zone, task): what the timesheets read.
+Written only by the database: triggers on `entries` add each write's change in its own
+transaction, a zone change in `users` rebuilds the user's rows (migration 0005, ADR 0022)."""
+
 timesheets = sa.Table(
     "timesheets",
     metadata,

@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .data/tools/bin/uv)
 
-.PHONY: help install run stack test test-unit lint fmt migrate openapi k8s k8s-tools bench bench-tasks bench-jobs bench-web bench-search bench-time check-services haproxy chromium wrk
+.PHONY: help install run stack test test-unit lint fmt migrate openapi k8s k8s-tools bench bench-tasks bench-jobs bench-web bench-search bench-time bench-mixed check-services haproxy chromium wrk
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ bench-tasks: install haproxy wrk check-services ## tasks API at 10k and 1M tasks
 
 bench-search: install haproxy wrk check-services ## facets, suggestions, comment search at 10k and 1M tasks (~12 min)
 	$(BIN)/python -m bench.search_bench
+
+bench-mixed: install haproxy check-services ## mixed workload at fixed arrival rates, memory per process type (~6 min)
+	$(BIN)/python -m bench.mixed_bench
 
 bench-jobs: install haproxy wrk check-services ## daily summary at 1M tasks, assignment → email latency (~10 min)
 	$(BIN)/python -m bench.jobs_bench

@@ -31,9 +31,7 @@ class PostgresTaskReader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def _fetch(
-        self, sql: str, params: dict[str, Any], *, prepare: bool | None = None
-    ) -> list[Any]:
+    def _fetch(self, sql: str, params: dict[str, Any], *, prepare: bool | None = None) -> list[Any]:
         for attempt in range(2):
             connection = self._engine.raw_connection()
             try:

@@ -8,7 +8,7 @@ retried once, as reads may be.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from sqlalchemy import Engine
@@ -35,7 +35,8 @@ class PostgresTaskReader:
         for attempt in range(2):
             connection = self._engine.raw_connection()
             try:
-                cursor = connection.cursor()
+                # psycopg's own cursor (the engine's driver): `prepare` is psycopg's.
+                cursor = cast("psycopg.Cursor[Any]", connection.cursor())
                 try:
                     cursor.execute(sql, params, prepare=prepare)
                     return list(cursor.fetchall())

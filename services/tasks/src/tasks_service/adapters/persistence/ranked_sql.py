@@ -33,7 +33,6 @@ RECENCY = (SortKey("created_at", descending=True),)
 POSITION_COLUMNS = 5
 """tier, rank, created_at, boundary created_at, boundary id (then the task's id)."""
 _OLDER = "(t.created_at, t.id) < ({at}, {id})"
-_IN_WINDOW = "(t.created_at, t.id) >= ({at}, {id})"
 _PAGE_ORDER = "ORDER BY p.tier, p.rank DESC, p.created_at DESC, p.id DESC"
 
 
@@ -68,10 +67,15 @@ def ranked_statement(listing: TaskListing) -> tuple[str, dict[str, Any]]:
         at, bid = statement.bind("b_at", b_at), statement.bind("b_id", b_id)
         boundary = f"(SELECT {at}::timestamptz AS b_at, {bid}::uuid AS b_id)"
         if tier == 1:
-            # The same window (bounded all the same: a forged boundary ranks at most twice
-            # the window), after the cursor's rank; the older tier from its top.
-            in_window = (_IN_WINDOW.format(at=f"{at}::timestamptz", id=f"{bid}::uuid"),)
-            window = branch_page(statement, recency, common, 2 * window_size, in_window)
+            # The same window, after the cursor's rank; the older tier from its top. Found as
+            # on the first page (the newest matches, in recency order, up to twice the window
+            # for tasks created since), then cut at the boundary: bounded as the first page is,
+            # where a range scan down to the boundary would let the planner read every match.
+            newest = branch_page(statement, recency, common, 2 * window_size)
+            window = (
+                f"(SELECT n.id, n.k0 FROM {newest} n WHERE "
+                f"(n.k0, n.id) >= ({at}::timestamptz, {bid}::uuid))"
+            )
             keyset = (
                 f"(ts_rank(d.document, {TEXT_QUERY}), w.k0, w.id) < ("
                 f"{statement.bind('k_rank', rank)}::real, "

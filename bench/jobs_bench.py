@@ -121,12 +121,13 @@ def summary_moment(today: date | None = None) -> tuple[datetime, datetime, tuple
 
 
 @contextmanager
-def tasks_database() -> Iterator[tuple[str, str, str]]:
-    """(superuser URL, tasks_app URL, tasks_migrator URL) of a throwaway database."""
+def tasks_database(keep: str | None = None) -> Iterator[tuple[str, str, str]]:
+    """(superuser URL, tasks_app URL, tasks_migrator URL) of a throwaway database (kept under
+    the name `keep` if given, for `existing_tasks_database`)."""
     from taskhive_infra.provision import database_url_for, role_password
     from taskhive_shared.db.provisioning import drop_database, ensure_database, provision_service
 
-    name = f"taskhive_bench_{uuid.uuid4().hex[:8]}"
+    name = keep or f"taskhive_bench_{uuid.uuid4().hex[:8]}"
     ensure_database(ADMIN_URL, name)
     try:
         admin = database_url_for(ADMIN_URL, name)
@@ -145,7 +146,21 @@ def tasks_database() -> Iterator[tuple[str, str, str]]:
         }
         yield admin, urls["app"], urls["migrator"]
     finally:
-        drop_database(ADMIN_URL, name)
+        if keep is None:
+            drop_database(ADMIN_URL, name)
+
+
+def existing_tasks_database(name: str) -> tuple[str, str]:
+    """(superuser URL, tasks_app URL) of a database `tasks_database(keep=name)` made."""
+    from taskhive_infra.provision import database_url_for, role_password
+
+    admin = database_url_for(ADMIN_URL, name)
+    app = (
+        make_url(admin)
+        .set(username="tasks_app", password=role_password("tasks", "app"))
+        .render_as_string(hide_password=False)
+    )
+    return admin, app
 
 
 def tasks_settings(app_url: str, migrator_url: str | None = None, **overrides: Any) -> Any:

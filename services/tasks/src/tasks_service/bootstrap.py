@@ -418,12 +418,15 @@ def task_list_sql(
     statuses: tuple[str, ...] = (),
     text: str | None = None,
     page_size: int = 20,
+    after: tuple[object, ...] | None = None,
 ) -> tuple[str, dict[str, object]]:
-    """The SQL and parameters of a first page of `GET /tasks` exactly as the read side builds
-    them (default order; by relevance when `text` searches), seen by staff or, given
-    `member_id`, by that member (own, assigned and team tasks; no teams here). For EXPLAIN."""
+    """The SQL and parameters of a page of `GET /tasks` exactly as the read side builds
+    them (default order; by relevance when `text` searches; `after` a row's position), seen
+    by staff or, given `member_id`, by that member (own, assigned and team tasks; no teams
+    here). For EXPLAIN."""
     import uuid
 
+    from tasks_service.adapters.persistence.ranked_sql import is_ranked, ranked_statement
     from tasks_service.adapters.persistence.task_sql import list_statement
     from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
     from tasks_service.application.queries import parse_sort
@@ -432,9 +435,10 @@ def task_list_sql(
         TaskFilter(statuses=statuses, text=text),
         parse_sort(None, ranked=text is not None),
         page_size + 1,
+        after=after,
         visible_to=None if member_id is None else Visibility(uuid.UUID(member_id), ()),
     )
-    return list_statement(listing)
+    return ranked_statement(listing) if is_ranked(listing) else list_statement(listing)
 
 
 def daily_summary_sql() -> tuple[str, dict[str, int]]:
@@ -502,6 +506,28 @@ def search_probe(
         return reader.suggest(text, visible(member_id), 10)
 
     return facets, suggest, engine
+
+
+def list_probe(database_url: str) -> tuple[Callable[..., list[tuple[object, ...]]], Engine]:
+    """For the search bench: `page(text, member_id=None, after=None)`, the positions of a page
+    of 20 of `GET /tasks/?q=…` (by relevance) through the read side's own adapter (the last
+    one is the next page's `after`), and its engine."""
+    import uuid
+
+    from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
+    from tasks_service.application.queries import RANKED
+
+    engine = create_engine(normalise_url(database_url))
+    reader = PostgresTaskReader(engine)
+
+    def page(
+        text: str, member_id: str | None = None, after: tuple[object, ...] | None = None
+    ) -> list[tuple[object, ...]]:
+        visible = None if member_id is None else Visibility(uuid.UUID(member_id), ())
+        listing = TaskListing(TaskFilter(text=text), RANKED, 21, after, visible)
+        return [document.position for document in reader.list(listing)[:20]]
+
+    return page, engine
 
 
 def export_tasks_as(runtime: TasksRuntime, actor_id: str, fmt: str) -> dict[str, object]:

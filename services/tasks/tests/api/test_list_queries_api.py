@@ -9,6 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 import sqlalchemy as sa
 
+from taskhive_shared.pagination import encode_cursor
+from tasks_service.application.cursors import BAD_CURSOR
+
 TASKS = "/api/v1/tasks"
 
 
@@ -175,6 +178,30 @@ def test_ranked_results_page_with_a_cursor(client, make_user) -> None:
     ).get_json()
     assert [t["id"] for t in body["items"] + rest["items"]] == [strong["id"], weak["id"]]
     assert rest["next_cursor"] is None
+
+
+def test_a_page_by_relevance_says_how_many_of_the_newest_matches_are_ranked(
+    client, make_user
+) -> None:
+    ann = make_user()
+    create(client, ann, title="Invoice")
+
+    def window(**query: Any) -> str | None:
+        response = client.get(TASKS, query_string=query, headers=ann.auth)
+        assert response.status_code == 200, response.get_json()
+        return response.headers.get("Search-Rank-Window")
+
+    assert window(q="invoice") == "1000"
+    assert window(q="invoice", sort="-created_at") is None
+    assert window() is None
+
+
+def test_a_relevance_cursor_of_the_old_rank_and_id_shape_is_refused(client, make_user) -> None:
+    ann = make_user()
+    task = create(client, ann, title="Invoice")
+    stale = encode_cursor({"s": "-rank", "v": [0.5, task["id"]]})
+    response = client.get(TASKS, query_string={"q": "invoice", "cursor": stale}, headers=ann.auth)
+    assert errors(response) == {"cursor": [BAD_CURSOR]}
 
 
 def test_q_longer_than_200_characters_is_refused(client, make_user) -> None:

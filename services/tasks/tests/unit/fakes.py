@@ -56,7 +56,7 @@ from tasks_service.application.ports import (
     TaskListing,
 )
 from tasks_service.application.purge_archived import PurgeArchivedTasksHandler
-from tasks_service.application.queries import TaskQueries
+from tasks_service.application.queries import RANKED, TaskQueries
 from tasks_service.application.recording import record_changes
 from tasks_service.application.replica import ReplicaSync
 from tasks_service.application.scheduled import (
@@ -1194,6 +1194,8 @@ class FakeTaskReader:
             if wanted.text is not None and not _rank(task, wanted.text):
                 continue
             rows.append(task)
+        if listing.sort == RANKED:
+            return self._ranked(listing, rows)
         keys = listing.sort
         positioned = sorted(
             ((_position(task, keys, wanted.text), task) for task in rows),
@@ -1205,6 +1207,50 @@ class FakeTaskReader:
             document_of(self._store.state, task, position)
             for position, task in positioned[: listing.limit]
         ]
+
+    def _ranked(self, listing: TaskListing, rows: list[Task]) -> list[TaskDocument]:
+        """As the database ranks (ADR 0027): the newest `rank_window` matches by rank, then
+        the older ones newest first (the window here is always today's newest)."""
+        text = listing.filter.text
+        recent = sorted(rows, key=lambda task: (task.created_at, task.id), reverse=True)
+        window = recent[: listing.rank_window]
+        if not window:
+            return []
+        oldest = window[-1]
+        positioned = [
+            (
+                (1, _rank(task, text), task.created_at, oldest.created_at, oldest.id, task.id)
+                if index < len(window)
+                else (2, 0.0, task.created_at, oldest.created_at, oldest.id, task.id),
+                task,
+            )
+            for index, task in enumerate(recent)
+        ]
+        order = sorted(
+            positioned,
+            key=cmp_to_key(
+                lambda a, b: _compare(_RANK_ORDER, _ranked_key(a[0]), _ranked_key(b[0]))
+            ),
+        )
+        if listing.after is not None:
+            after = _ranked_key(listing.after)
+            order = [p for p in order if _compare(_RANK_ORDER, _ranked_key(p[0]), after) > 0]
+        return [
+            document_of(self._store.state, task, position)
+            for position, task in order[: listing.limit]
+        ]
+
+
+_RANK_ORDER = (
+    SortKey("status", descending=False),  # stands for the tier, ascending
+    SortKey("rank", descending=True),
+    SortKey("created_at", descending=True),
+)
+
+
+def _ranked_key(position: tuple[Any, ...]) -> tuple[Any, ...]:
+    tier, rank, created_at, _oldest_at, _oldest_id, task_id = position
+    return (tier, rank, created_at, task_id)
 
 
 class FixedClock:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
+from tasks_service.adapters.persistence.ranked_sql import ranked_statement
 from tasks_service.adapters.persistence.task_sql import MANY_TEAMS, list_statement
 from tasks_service.application.cursors import decode, encode
 from tasks_service.application.ports import SortKey, TaskFilter, TaskListing, Visibility
@@ -82,12 +84,28 @@ def test_mixed_directions_page_with_an_or_chain_same_directions_with_a_row() -> 
 
 def test_every_value_is_bound_never_inlined() -> None:
     hostile = "x'); DROP TABLE tasks.tasks; --"
-    sql, params = list_statement(
-        TaskListing(
-            TaskFilter(text=hostile, tags=(hostile,), statuses=(hostile,)),
-            parse_sort(None, ranked=True),
-            21,
-        )
+    listing = TaskListing(
+        TaskFilter(text=hostile, tags=(hostile,), statuses=(hostile,)),
+        parse_sort(None, ranked=True),
+        21,
     )
+    sql, params = ranked_statement(listing)
     assert hostile not in sql
     assert params["q"] == hostile
+    later = (1, 0.5, datetime.now(UTC), datetime.now(UTC), uuid.uuid4(), uuid.uuid4())
+    sql, params = ranked_statement(replace(listing, after=later))
+    assert hostile not in sql
+    assert params["q"] == hostile
+
+
+def test_a_ranked_cursor_carries_its_tier_and_the_window_s_oldest_task() -> None:
+    keys = parse_sort(None, ranked=True)
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    values = (2, 0.25, stamp, stamp, ME, uuid.UUID(int=8))
+    cursor = encode(sort_spec(keys), values)
+    assert decode(cursor, sort_spec(keys), _decoders(keys)) == values
+    for tier in (0, 3, True, "1"):
+        with pytest.raises(ValidationFailed):
+            decode(encode(sort_spec(keys), (tier, *values[1:])), sort_spec(keys), _decoders(keys))
+    with pytest.raises(ValidationFailed):  # the cursor of the old (rank, id) shape
+        decode(encode(sort_spec(keys), (0.25, ME)), sort_spec(keys), _decoders(keys))

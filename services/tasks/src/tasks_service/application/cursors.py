@@ -75,6 +75,13 @@ def as_int(value: Any) -> int:
     return value
 
 
+def as_tier(value: Any) -> int:
+    """A ranked list's tier: 1 the ranked window, 2 the older matches."""
+    if as_int(value) not in (1, 2):
+        raise ValueError("not a tier")
+    return int(value)
+
+
 def as_float(value: Any) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError("not a number")

@@ -108,6 +108,12 @@ class Visibility:
     team_ids: tuple[uuid.UUID, ...]
 
 
+RANK_WINDOW = 1000
+"""Relevance orders the newest this-many matches; older matches follow, newest first. The
+position of a ranked row is (tier, rank, created_at, the window's oldest created_at and id,
+id): tier 1 in the window, 2 after it."""
+
+
 @dataclass(frozen=True, slots=True)
 class TaskListing:
     filter: TaskFilter
@@ -115,6 +121,8 @@ class TaskListing:
     limit: int
     after: tuple[Any, ...] | None = None
     visible_to: Visibility | None = None
+    rank_window: int = RANK_WINDOW
+    """Sorted by rank: how many of the newest matches are ranked (ADR 0027)."""
 
 
 @dataclass(frozen=True, slots=True)

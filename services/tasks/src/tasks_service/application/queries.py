@@ -17,6 +17,7 @@ from tasks_service.application.cursors import (
     as_int,
     as_optional_datetime,
     as_str,
+    as_tier,
     as_uuid,
     check_limit,
     decode,
@@ -78,8 +79,14 @@ def sort_spec(keys: tuple[SortKey, ...]) -> str:
     return ",".join(("-" if key.descending else "") + key.name for key in keys)
 
 
+_RANKED_POSITION: list[Decoder] = [as_tier, as_float, as_datetime, as_datetime, as_uuid, as_uuid]
+"""tier, rank, created_at, the rank window's oldest created_at and id, id (ports.RANK_WINDOW)."""
+
+
 def _decoders(keys: tuple[SortKey, ...]) -> list[Decoder]:
-    return [as_float if key.name == "rank" else SORTABLE[key.name] for key in keys] + [as_uuid]
+    if keys == RANKED:
+        return _RANKED_POSITION
+    return [SORTABLE[key.name] for key in keys] + [as_uuid]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +151,8 @@ class TaskQueries:
         next_cursor = None
         if len(rows) > query.limit:
             next_cursor = encode(sort_spec(keys), items[-1].position)
-        return Page(items=items, next_cursor=next_cursor)
+        ranked = listing.rank_window if keys == RANKED else None
+        return Page(items=items, next_cursor=next_cursor, rank_window=ranked)
 
     def subtasks(self, query: ListTasks, task_id: uuid.UUID) -> Page[TaskDocument]:
         """The list, restricted to the direct subtasks of a task the caller sees."""

@@ -12,3 +12,5 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+    rank_window: int | None = None
+    """Set when ordered by relevance: how many of the newest matches are ranked (ADR 0027)."""

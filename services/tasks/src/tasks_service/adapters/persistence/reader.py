@@ -8,11 +8,16 @@ retried once, as reads may be.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from sqlalchemy import Engine
 
+from tasks_service.adapters.persistence.ranked_sql import (
+    POSITION_COLUMNS,
+    is_ranked,
+    ranked_statement,
+)
 from tasks_service.adapters.persistence.task_sql import (
     ACTOR,
     GET_DOCUMENT,
@@ -26,13 +31,14 @@ class PostgresTaskReader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def _fetch(self, sql: str, params: dict[str, Any]) -> list[Any]:
+    def _fetch(self, sql: str, params: dict[str, Any], *, prepare: bool | None = None) -> list[Any]:
         for attempt in range(2):
             connection = self._engine.raw_connection()
             try:
-                cursor = connection.cursor()
+                # psycopg's own cursor (the engine's driver): `prepare` is psycopg's.
+                cursor = cast("psycopg.Cursor[Any]", connection.cursor())
                 try:
-                    cursor.execute(sql, params)
+                    cursor.execute(sql, params, prepare=prepare)
                     return list(cursor.fetchall())
                 finally:
                     cursor.close()
@@ -55,5 +61,11 @@ class PostgresTaskReader:
         return document_of(rows[0]) if rows else None
 
     def list(self, listing: TaskListing) -> list[TaskDocument]:
+        if is_ranked(listing):
+            # Never a prepared statement: a generic plan cannot know how common the word is,
+            # and reading a common word through the GIN index costs every match (ADR 0027).
+            sql, params = ranked_statement(listing)
+            rows = self._fetch(sql, params, prepare=False)
+            return [document_of(row, POSITION_COLUMNS) for row in rows]
         sql, params = list_statement(listing)
         return [document_of(row, len(listing.sort)) for row in self._fetch(sql, params)]

@@ -123,10 +123,8 @@ SELECT (SELECT role FROM tasks.replica_users WHERE id = %(id)s),
        ARRAY(SELECT team_id FROM tasks.replica_team_members WHERE user_id = %(id)s
              ORDER BY team_id)"""
 
-_TEXT_QUERY = "websearch_to_tsquery('english'::regconfig, %(q)s)"
-# A task's words (title, tags, description, comments), maintained by triggers (migration 0005).
-_DOCUMENT = "(SELECT d.document FROM tasks.search_documents d WHERE d.task_id = t.id)"
-_MATCHING = f"(SELECT d.task_id FROM tasks.search_documents d WHERE d.document @@ {_TEXT_QUERY})"
+TEXT_QUERY = "websearch_to_tsquery('english'::regconfig, %(q)s)"
+_MATCHING = f"(SELECT d.task_id FROM tasks.search_documents d WHERE d.document @@ {TEXT_QUERY})"
 _ORDER_EXPRESSIONS: dict[str, tuple[str, str]] = {
     # name: (ascending expression, descending expression); never NULL, so keyset
     # comparisons are plain. Tasks without a due date come last in both directions.
@@ -139,7 +137,6 @@ _ORDER_EXPRESSIONS: dict[str, tuple[str, str]] = {
     "priority": ("t.priority_rank", "t.priority_rank"),
     "status": ("t.status_rank", "t.status_rank"),
     "title": ("lower(t.title)", "lower(t.title)"),
-    "rank": (f"ts_rank({_DOCUMENT}, {_TEXT_QUERY})",) * 2,
     "score": ("t.score", "t.score"),
 }
 _POSITION_VALUES = {
@@ -159,7 +156,6 @@ _CURSOR_CASTS = {
     "priority": "%({})s::smallint",
     "status": "%({})s::smallint",
     "title": "%({})s::text",
-    "rank": "%({})s::real",
     "score": "%({})s::smallint",
 }
 MANY_TEAMS = 8
@@ -311,43 +307,53 @@ def _branches(statement: _Statement, listing: TaskListing) -> list[_Branch]:
     return branches
 
 
-def list_statement(listing: TaskListing) -> tuple[str, dict[str, Any]]:
-    statement = _Statement()
+def branch_page(
+    statement: _Statement,
+    listing: TaskListing,
+    common: list[str],
+    limit: int,
+    extra: tuple[str, ...] = (),
+) -> str:
+    """The ids (and sort values k0…) of one page in `listing.sort`: each visibility branch
+    cut at `limit` in index order, then their union cut once more. `extra` conditions are
+    written over `t.` and rewritten for branches that read the sort columns elsewhere."""
     keys = listing.sort
-    common = _filters(statement, listing.filter)
-    if listing.after is not None:
-        for index, value in enumerate(listing.after[:-1]):
-            statement.bind(f"k{index}", value)
-        statement.bind("after_id", listing.after[-1])
-    # A literal (a checked int): with it, PostgreSQL can reuse one generic plan per shape.
-    limit = str(int(listing.limit))
     parts = []
     for branch in _branches(statement, listing):
         aliases = branch.aliases
         where = [branch.condition] if branch.condition else []
         where += common
-        if listing.after is not None:
-            where.append(_keyset(keys, aliases))
+        where += [_aliased(condition, aliases) for condition in extra]
         columns = ", ".join(
             f"{_aliased(_expression(key), aliases)} AS k{i}" for i, key in enumerate(keys)
         )
         parts.append(
             f"(SELECT {aliases.get('t.id', 't.id')} AS id, {columns} FROM {branch.source}"
             + (f" WHERE {' AND '.join(where)}" if where else "")
-            + f" {_order_by(keys, None, aliases)} LIMIT {limit})"
+            + f" {_order_by(keys, None, aliases)} LIMIT {int(limit)})"
         )
     if len(parts) == 1:
-        page = parts[0]
-    else:
-        k_columns = ", ".join(f"u.k{i}" for i in range(len(keys)))
-        page = (
-            f"(SELECT u.id, {k_columns} FROM ({' UNION '.join(parts)}) u "
-            f"{_order_by(keys, 'u', {})} LIMIT {limit})"
-        )
-    positions = "".join(
-        f", p.k{i}" if key.name == "rank" else f", {_POSITION_VALUES[key.name]}"
-        for i, key in enumerate(keys)
+        return parts[0]
+    k_columns = ", ".join(f"u.k{i}" for i in range(len(keys)))
+    return (
+        f"(SELECT u.id, {k_columns} FROM ({' UNION '.join(parts)}) u "
+        f"{_order_by(keys, 'u', {})} LIMIT {int(limit)})"
     )
+
+
+def list_statement(listing: TaskListing) -> tuple[str, dict[str, Any]]:
+    statement = _Statement()
+    keys = listing.sort
+    common = _filters(statement, listing.filter)
+    extra: tuple[str, ...] = ()
+    if listing.after is not None:
+        for index, value in enumerate(listing.after[:-1]):
+            statement.bind(f"k{index}", value)
+        statement.bind("after_id", listing.after[-1])
+        extra = (_keyset(keys, {}),)
+    # A literal (a checked int): with it, PostgreSQL can reuse one generic plan per shape.
+    page = branch_page(statement, listing, common, listing.limit, extra)
+    positions = "".join(f", {_POSITION_VALUES[key.name]}" for key in keys)
     return _documents(page, _order_by(keys, "p", {}), positions), statement.params
 
 

@@ -246,7 +246,8 @@ class TaskListQuerySchema(PageQuerySchema):
         metadata={
             "description": "Comma-separated keys of created_at, updated_at, due_date, priority, "
             "status, title, score; `-` for descending. Default `-created_at`, or relevance "
-            "with `q`. Tasks without a due date sort last either way.",
+            "with `q`: the 1,000 newest matches by rank, then the older ones newest first "
+            "(header Search-Rank-Window). Tasks without a due date sort last either way.",
             "example": "-due_date,priority",
         },
     )
@@ -283,7 +284,10 @@ class TaskListQuerySchema(PageQuerySchema):
     )
     q = ma.fields.String(
         validate=[validate.Length(min=1, max=200), _no_nul],
-        metadata={"description": "Full-text search of title and description (web search syntax)"},
+        metadata={
+            "description": "Full-text search of title, tag names, description and comments "
+            "(web search syntax)"
+        },
     )
 
 

@@ -94,9 +94,21 @@ def list_query(actor_id: uuid.UUID, args: dict[str, Any]) -> ListTasks:
     )
 
 
+SEARCH_RANK_WINDOW = {
+    "Search-Rank-Window": {
+        "description": "With `q` and no `sort`: relevance orders the newest this-many matches; "
+        "older matches follow them, newest first (ADR 0027)",
+        "schema": {"type": "integer"},
+    }
+}
+
+
 def page_response(page: Page[TaskDocument]) -> Response:
     body = {"items": [item.fields for item in page.items], "next_cursor": page.next_cursor}
-    return json_response(body, headers=page_headers(page.next_cursor))
+    headers = page_headers(page.next_cursor)
+    if page.rank_window is not None:
+        headers["Search-Rank-Window"] = str(page.rank_window)
+    return json_response(body, headers=headers)
 
 
 def task_response(document: TaskDocument, status: int = 200, **extra: str) -> Response:
@@ -187,7 +199,7 @@ def update(task_id: uuid.UUID, body: dict[str, Any], *, replace: bool) -> Respon
 @blp.route("/")
 class Tasks(MethodView):
     @blp.arguments(TaskListQuerySchema(), location="query", unknown=ma.RAISE)
-    @blp.response(200, TaskPageSchema, headers=LINK_HEADER)
+    @blp.response(200, TaskPageSchema, headers=LINK_HEADER | SEARCH_RANK_WINDOW)
     @bearer(blp)
     def get(self, args: dict[str, Any]) -> Any:
         """Tasks you can see, a keyset page at a time, with filters and full-text search."""
@@ -392,7 +404,7 @@ class History(MethodView):
 @blp.route("/<uuid:task_id>/subtasks")
 class Subtasks(MethodView):
     @blp.arguments(TaskListQuerySchema(), location="query", unknown=ma.RAISE)
-    @blp.response(200, TaskPageSchema, headers=LINK_HEADER)
+    @blp.response(200, TaskPageSchema, headers=LINK_HEADER | SEARCH_RANK_WINDOW)
     @problem(blp, 404, _NOT_FOUND)
     @bearer(blp)
     def get(self, args: dict[str, Any], task_id: uuid.UUID) -> Any:

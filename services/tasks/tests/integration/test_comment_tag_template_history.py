@@ -261,7 +261,9 @@ def test_templates_search_takes_wildcards_literally(tasks_runtime) -> None:
 
 def _entry(task_id: uuid.UUID, minute: int, action: str = "updated") -> HistoryEntry:
     at = NOW + timedelta(minutes=minute)
-    return HistoryEntry(uuid7(), task_id, action, uuid7(), at, {"title": {"old": "a", "new": "b"}})
+    # Shaped as the recorder writes them: a status move always names the status.
+    changes = {"status" if action == "status_changed" else "title": {"old": "todo", "new": "done"}}
+    return HistoryEntry(uuid7(), task_id, action, uuid7(), at, changes)
 
 
 def test_history_pages_newest_first_after_a_position(tasks_runtime, task_id) -> None:

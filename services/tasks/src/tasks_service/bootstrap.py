@@ -135,13 +135,13 @@ class TasksRuntime:
 
 
 def build_read_engine(settings: TasksSettings) -> Engine:
-    # No pre-ping (a round trip per checkout): the reader retries once on a dead connection.
+    # No liveness check: the reader retries once on a dead connection.
     return create_db_engine(
         settings.database_url,
         pool_size=settings.read_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_name=f"{database_role(settings.database_url)}:read",
-        pre_ping=False,
+        liveness_check=False,
         isolation_level="AUTOCOMMIT",
         connect_args=_UTC_SESSION,
     )

@@ -30,7 +30,7 @@ def _terminate_pooled(engine: sa.Engine, admin: sa.Engine) -> int:
 
 
 def test_a_connection_the_server_closed_is_replaced_at_checkout(test_database: Any) -> None:
-    engine = create_db_engine(test_database.url(), pool_size=1, max_overflow=0)
+    engine = create_db_engine(test_database.url(), pool_size=1, max_overflow=0, liveness="socket")
     admin = create_db_engine(test_database.url(), pool_size=1, max_overflow=0)
     try:
         pid = _terminate_pooled(engine, admin)
@@ -46,9 +46,7 @@ def test_without_the_check_the_first_statement_fails_on_the_closed_connection(
 ) -> None:
     """What the check prevents (and what the HTTP layer turns into a 503 when a connection
     dies after the checkout): the statement fails and the connection is invalidated."""
-    engine = create_db_engine(
-        test_database.url(), pool_size=1, max_overflow=0, liveness_check=False
-    )
+    engine = create_db_engine(test_database.url(), pool_size=1, max_overflow=0, liveness="none")
     admin = create_db_engine(test_database.url(), pool_size=1, max_overflow=0)
     try:
         _terminate_pooled(engine, admin)
@@ -61,7 +59,7 @@ def test_without_the_check_the_first_statement_fails_on_the_closed_connection(
 
 
 def test_an_idle_live_connection_is_not_refused(test_database: Any) -> None:
-    engine = create_db_engine(test_database.url(), pool_size=1, max_overflow=0)
+    engine = create_db_engine(test_database.url(), pool_size=1, max_overflow=0, liveness="socket")
     try:
         with engine.connect() as connection:
             first = connection.execute(_PID).scalar_one()

@@ -1,4 +1,5 @@
-"""A pooled connection's liveness, checked at checkout without a round trip (issue 19).
+"""A pooled connection's liveness, checked at checkout without a round trip (issue 19,
+`create_db_engine(liveness="socket")`).
 
 SQLAlchemy's `pool_pre_ping` sends `SELECT 1` on every checkout: one round trip per request,
 message or job (one of a task create's 18). A connection idle in the pool has nothing

@@ -35,12 +35,12 @@ def per_checkout_us(engine: Engine) -> float:
 def main() -> None:
     url = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/postgres"
     plain = create_engine(normalise_url(url), pool_size=2, pool_pre_ping=False)
-    observed = create_db_engine(url, pool_size=2, pre_ping=False, pool_name="bench")
+    observed = create_db_engine(url, pool_size=2, liveness="none", pool_name="bench")
     print(f"load average {os.getloadavg()}")
     print(f"plain QueuePool          {per_checkout_us(plain):6.1f} µs per checkout")
     print(f"ObservedQueuePool        {per_checkout_us(observed):6.1f} µs per checkout")
     enable_multiprocess(Path(tempfile.mkdtemp()))
-    multi = create_db_engine(url, pool_size=2, pre_ping=False, pool_name="bench-mp")
+    multi = create_db_engine(url, pool_size=2, liveness="none", pool_name="bench-mp")
     print(f"ObservedQueuePool, files {per_checkout_us(multi):6.1f} µs per checkout")
     print(f"plain QueuePool again    {per_checkout_us(plain):6.1f} µs per checkout")
 

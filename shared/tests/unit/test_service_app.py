@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.exc import DBAPIError
 
 from taskhive_shared.http.app import create_service_app
 from taskhive_shared.http.problem import ProblemError
@@ -81,6 +82,14 @@ def app(readiness: Readiness) -> Flask:
     @blp.route("/boom")
     def boom() -> dict[str, Any]:
         raise RuntimeError(f"internal failure: {SECRET}")
+
+    @blp.route("/lost-connection")
+    def lost_connection() -> dict[str, Any]:
+        raise DBAPIError("SELECT 1", {}, ConnectionError(SECRET), connection_invalidated=True)
+
+    @blp.route("/database-error")
+    def database_error() -> dict[str, Any]:
+        raise DBAPIError("SELECT 1", {}, ValueError(SECRET))
 
     @blp.route("/teapot")
     def teapot() -> dict[str, Any]:
@@ -171,6 +180,20 @@ def test_a_body_just_under_the_limit_is_parsed(client: FlaskClient) -> None:
     response = client.post("/api/v1/demo/items", data=payload, content_type="application/json")
     # Parsed (and refused for its unknown field), not cut off as too large.
     assert _problem(response, 422)["errors"] == {"padding": ["Unknown field."]}
+
+
+def test_a_lost_database_connection_is_a_503_problem_to_retry(client: FlaskClient) -> None:
+    response = client.get("/api/v1/demo/lost-connection")
+    body = _problem(response, 503)
+    assert response.headers["Retry-After"] == "1"
+    assert SECRET not in response.get_data(as_text=True)
+    assert body["title"] == "Service Unavailable"
+
+
+def test_any_other_database_error_stays_a_500_problem(client: FlaskClient) -> None:
+    response = client.get("/api/v1/demo/database-error")
+    _problem(response, 500)
+    assert SECRET not in response.get_data(as_text=True)
 
 
 def test_an_exception_in_a_view_is_a_500_problem_without_internals(client: FlaskClient) -> None:

@@ -135,13 +135,13 @@ class TasksRuntime:
 
 
 def build_read_engine(settings: TasksSettings) -> Engine:
-    # No pre-ping (a round trip per checkout): the reader retries once on a dead connection.
+    # No liveness check: the reader retries once on a dead connection.
     return create_db_engine(
         settings.database_url,
         pool_size=settings.read_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_name=f"{database_role(settings.database_url)}:read",
-        pre_ping=False,
+        liveness="none",
         isolation_level="AUTOCOMMIT",
         connect_args=_UTC_SESSION,
     )
@@ -159,10 +159,13 @@ def build_runtime(
         if not settings.jwks_url:
             raise ValueError("TASKS_JWKS_URL is required to verify access tokens")
         key_resolver = JwksKeyResolver(settings.jwks_url)
+    # The write path's pool checks liveness from the socket, not with a ping round trip
+    # (ADR 0028): a connection killed after the check fails its request with a 503.
     engine = create_db_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        liveness="socket",
     )
     read_engine = build_read_engine(settings)
     readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}

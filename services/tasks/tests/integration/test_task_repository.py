@@ -458,3 +458,38 @@ def test_a_document_read_in_a_write_is_in_utc_whatever_the_session_s_time_zone(
         "created_at": NOW,
     }
     assert {value.utcoffset() for value in moments.values()} == {timedelta(0)}
+
+
+def test_a_tag_another_transaction_creates_meanwhile_is_linked_once_it_commits(
+    tasks_runtime, admin_engine, test_database, stored
+) -> None:
+    """The one-statement tagging does not see a tag committed after its snapshot (its
+    insert waited for that row, then yielded): the name is looked up again and linked."""
+    import threading
+
+    name = unique("late")
+    outcome: dict[str, Any] = {}
+    with psycopg.connect(test_database.url()) as other:
+        other.execute(
+            "INSERT INTO tasks.tags (id, name, colour, created_by, created_at) "
+            "VALUES (%s, %s, '#123456', %s, now())",
+            (uuid7(), name, uuid7()),
+        )
+
+        def create() -> None:
+            try:
+                outcome["task"] = stored(tags=[name.upper()])
+            except Exception as exc:  # reported to the test thread below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=create)
+        worker.start()
+        wait_for_a_blocked_lock(admin_engine)
+        other.commit()
+    worker.join(timeout=10)
+    assert "error" not in outcome, outcome.get("error")
+    task = outcome["task"]
+    assert tag_names(admin_engine, task.id) == [name]
+    assert task.tags == [name]
+    [row] = rows(admin_engine, "SELECT colour FROM tasks.tags WHERE name = :name", name=name)
+    assert row.colour == "#123456"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from taskhive_shared.db.liveness import check_liveness_on_checkout
 from taskhive_shared.observability.pools import ObservedQueuePool
 
 
@@ -29,22 +30,29 @@ def create_db_engine(
     pool_size: int = 5,
     max_overflow: int = 5,
     pool_name: str | None = None,
-    pre_ping: bool = True,
+    liveness: Literal["ping", "socket", "none"] = "ping",
     **options: Any,
 ) -> Engine:
     """The one way a process builds a pooled engine: its pool reports itself in the metrics
     under `pool_name` (default: the database role, which names the service), so every
-    process of every service shows its pool use. `options` go to `create_engine`."""
+    process of every service shows its pool use. `options` go to `create_engine`.
+
+    `liveness` at checkout: "ping" (SQLAlchemy's pre-ping, a round trip, which also replaces a
+    connection killed a moment ago), "socket" (no round trip: a connection the server closed
+    is found from its socket, `taskhive_shared.db.liveness`; one killed after that check fails
+    its first statement, a 503 in an API) or "none" (the caller retries, as tasks' reader)."""
     normalised = normalise_url(url)
     engine = create_engine(
         normalised,
         poolclass=ObservedQueuePool,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=pre_ping,
+        pool_pre_ping=liveness == "ping",
         pool_recycle=1800,
         **options,
     )
+    if liveness == "socket":
+        check_liveness_on_checkout(engine)
     if isinstance(engine.pool, ObservedQueuePool):
         engine.pool.observe(pool_name or database_role(normalised))
     return engine

@@ -5,6 +5,7 @@ Only the relay (next to each service) reads these rows and publishes them (DESIG
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -97,7 +98,10 @@ def drop_outbox_traceparent(schema: str) -> None:
 
 class OutboxWriter:
     """`add_event` validates the payload against its contract and inserts the outbox row
-    on the unit of work's session, so it commits or rolls back with the state change."""
+    on the unit of work's session, so it commits or rolls back with the state change.
+
+    Round trips are the write path's main cost (issue 19): the rows of one call go in one
+    statement, and the relay's wake-up rides in that statement, once per transaction."""
 
     def __init__(
         self,
@@ -111,6 +115,9 @@ class OutboxWriter:
         self._contracts = contracts
         self._session = session
         self._notify = f"{table.schema}{NOTIFY_CHANNEL_SUFFIX}"
+        self._insert, self._insert_and_wake = _statements(table)
+        self._woken_in: object | None = None
+        """The (sub)transaction whose NOTIFY is already queued: later rows need none."""
 
     def bound_to(self, session: Session) -> OutboxWriter:
         return OutboxWriter(self._table, self._source, self._contracts, session)
@@ -123,13 +130,28 @@ class OutboxWriter:
         *,
         causation_id: str | None = None,
     ) -> EventEnvelope:
+        envelope = self._envelope(event_type, subject, data, causation_id)
+        self._write([envelope])
+        return envelope
+
+    def add_events(self, events: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Many `(event_type, subject, data)` in one statement, in this order (a batch job's
+        events): each validated and traced as `add_event` does, one wake-up for them all."""
+        if not events:
+            return
+        self._write([self._envelope(*event) for event in events])
+
+    def _envelope(
+        self, event_type: str, subject: str, data: dict[str, Any], causation_id: str | None = None
+    ) -> EventEnvelope:
         if self._session is None:
             raise RuntimeError("OutboxWriter is not bound to a unit of work")
+        # The compiled validator is cached per event type (contracts._validator).
         self._contracts.validate(event_type, data)
         # The row carries the trace on: the relay's publish span continues from this one.
         with tracer().start_as_current_span(f"outbox {event_type}"):
             traceparent = current_traceparent()
-        envelope = EventEnvelope(
+        return EventEnvelope(
             type=event_type,
             source=self._source,
             subject=subject,
@@ -138,59 +160,47 @@ class OutboxWriter:
             causationid=causation_id,
             traceparent=traceparent,
         )
-        self._session.execute(
-            self._table.insert().values(
-                id=envelope.id,
-                type=envelope.type,
-                source=envelope.source,
-                subject=envelope.subject,
-                time=envelope.time,
-                correlation_id=envelope.correlationid,
-                causation_id=envelope.causationid,
-                data=envelope.data,
-                traceparent=envelope.traceparent,
-            )
-        )
-        self._wake_relay(self._session)
-        return envelope
 
-    def add_events(self, events: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
-        """Many `(event_type, subject, data)` in one statement, in this order (a batch job's
-        events): each validated and traced as `add_event` does, one wake-up for them all."""
-        if self._session is None:
+    def _write(self, envelopes: Sequence[EventEnvelope]) -> None:
+        """One statement for all the rows (arrays unnested in their order, so the identity
+        `seq` follows it), with the relay's NOTIFY when this transaction has none queued yet.
+        NOTIFY is transactional: the relay wakes at commit, and polls as a fallback."""
+        session = self._session
+        if session is None:
             raise RuntimeError("OutboxWriter is not bound to a unit of work")
-        if not events:
+        params = {
+            "ids": [envelope.id for envelope in envelopes],
+            "types": [envelope.type for envelope in envelopes],
+            "sources": [envelope.source for envelope in envelopes],
+            "subjects": [envelope.subject for envelope in envelopes],
+            "times": [envelope.time for envelope in envelopes],
+            "correlations": [envelope.correlationid for envelope in envelopes],
+            "causations": [envelope.causationid for envelope in envelopes],
+            "data": [json.dumps(envelope.data) for envelope in envelopes],
+            "traceparents": [envelope.traceparent for envelope in envelopes],
+        }
+        # A savepoint rolled back takes its NOTIFY with it: the wake-up is per (sub)transaction.
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        if transaction is not None and transaction is self._woken_in:
+            session.execute(self._insert, params)
             return
-        rows = []
-        for event_type, subject, data in events:
-            self._contracts.validate(event_type, data)
-            with tracer().start_as_current_span(f"outbox {event_type}"):
-                traceparent = current_traceparent()
-            envelope = EventEnvelope(
-                type=event_type,
-                source=self._source,
-                subject=subject,
-                data=data,
-                correlationid=request_id_var.get(),
-                traceparent=traceparent,
-            )
-            rows.append(
-                {
-                    "id": envelope.id,
-                    "type": envelope.type,
-                    "source": envelope.source,
-                    "subject": envelope.subject,
-                    "time": envelope.time,
-                    "correlation_id": envelope.correlationid,
-                    "causation_id": None,
-                    "data": envelope.data,
-                    "traceparent": envelope.traceparent,
-                }
-            )
-        # One executemany (pipelined by psycopg): the identity `seq` follows the list's order.
-        self._session.execute(self._table.insert(), rows)
-        self._wake_relay(self._session)
+        session.execute(self._insert_and_wake, params | {"channel": self._notify})
+        self._woken_in = session.get_nested_transaction() or session.get_transaction()
 
-    def _wake_relay(self, session: Session) -> None:
-        # Wakes the relay at commit (NOTIFY is transactional); it polls as a fallback.
-        session.execute(sa.select(sa.func.pg_notify(self._notify, "")))
+
+def _statements(table: sa.Table) -> tuple[sa.TextClause, sa.TextClause]:
+    """The outbox insert, alone and with the relay's wake-up (a data-modifying CTE always
+    runs to completion, whether or not the outer SELECT reads it). The table's name is the
+    service's own constant, never input; every value is bound."""
+    insert = f"""INSERT INTO {table.schema}.{table.name}
+    (id, type, source, subject, time, correlation_id, causation_id, data, traceparent)
+SELECT id, type, source, subject, time, correlation_id, causation_id, CAST(data AS jsonb),
+    traceparent
+FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:sources AS text[]),
+    CAST(:subjects AS text[]), CAST(:times AS timestamptz[]), CAST(:correlations AS text[]),
+    CAST(:causations AS text[]), CAST(:data AS text[]), CAST(:traceparents AS text[]))
+    WITH ORDINALITY AS r(id, type, source, subject, time, correlation_id, causation_id, data,
+    traceparent, n)
+ORDER BY n"""  # noqa: S608
+    woken = f"WITH written AS ({insert}) SELECT pg_notify(:channel, '')"
+    return sa.text(insert), sa.text(woken)

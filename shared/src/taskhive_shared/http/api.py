@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from taskhive_shared.http.input import check_request_input
@@ -60,6 +61,7 @@ class ProblemApi(Api):  # type: ignore[misc]
         app: Flask = self._app
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(ProblemError, self.handle_problem_error)
+        app.register_error_handler(DBAPIError, self.handle_database_error)
 
     def handle_problem_error(self, error: ProblemError) -> Response:
         return problem_response(
@@ -70,6 +72,22 @@ class ProblemApi(Api):  # type: ignore[misc]
             errors=error.errors,
             headers=error.headers,
             extensions=error.extensions,
+        )
+
+    def handle_database_error(self, error: DBAPIError) -> Response:
+        """A connection lost mid-request (the server restarted, or closed it after the
+        pool's checkout check) is the database being unavailable, not a bug: 503 with
+        Retry-After. Nothing committed, unless the connection went during COMMIT itself
+        (unknown outcome: an Idempotency-Key makes a create's retry safe). Any other
+        database error stays an unhandled 500 (logged with its traceback)."""
+        if not error.connection_invalidated:
+            raise error
+        logger.warning("database connection lost: %s", type(error.orig).__name__)
+        return problem_response(
+            503,
+            "Service Unavailable",
+            "The database connection was lost; retry the request.",
+            headers={"Retry-After": "1"},
         )
 
     def handle_http_exception(self, error: HTTPException) -> Response:

@@ -54,7 +54,9 @@ def follow_slas(uow: TasksUnitOfWork, saved: Iterable[tuple[Task, list[TaskEvent
         if policies is None:
             policies = uow.automation.policies()
         calendar = calendar_of(uow, task.team_id)
-        sla = uow.automation.task_sla(task.id)
+        # A task created in this transaction has no SLA record yet: no lookup for it.
+        created = any(isinstance(event, TaskCreated) for event in events)
+        sla = None if created else uow.automation.task_sla(task.id)
         if sla is None:
             sla = TaskSla(clock=SlaClock.start(task.id, task.status, task.created_at))
         sla.clock.follow(task.status, at, calendar)

@@ -146,6 +146,35 @@ _ANCESTORS = sa.text(
 )
 
 
+_LINK_TAGS = sa.text(
+    """
+    WITH n AS (
+        SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:names AS text[])) AS n(id, name)
+    ),
+    made AS (
+        INSERT INTO tasks.tags (id, name, colour, created_by, created_at)
+        SELECT n.id, n.name, CAST(:colour AS text), CAST(:by AS uuid), CAST(:at AS timestamptz)
+        FROM n ORDER BY lower(n.name)
+        ON CONFLICT ((lower(name))) DO NOTHING
+        RETURNING id, name
+    ),
+    found AS (
+        SELECT n.name AS given, coalesce(m.id, g.id) AS id, coalesce(m.name, g.name) AS name
+        FROM n LEFT JOIN made m ON lower(m.name) = lower(n.name)
+            LEFT JOIN tasks.tags g ON lower(g.name) = lower(n.name)
+    ),
+    linked AS (
+        INSERT INTO tasks.task_tags (task_id, tag_id)
+        SELECT DISTINCT CAST(:task AS uuid), id FROM found WHERE id IS NOT NULL
+    )
+    SELECT given, id, name FROM found
+    """
+)
+"""New tags made, every tag looked up and linked, in one statement. The lookup sees the
+tags that existed before it (`g`, the statement's snapshot) and the ones it made (`made`):
+a data-modifying CTE's rows are visible only through its RETURNING."""
+
+
 class SqlAlchemyTaskRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -370,13 +399,39 @@ class SqlAlchemyTaskRepository:
             self._session.execute(task_tags.delete().where(task_tags.c.task_id == task.id))
         if not task.tags:
             return
-        found = self._stored_tags(task.tags, by, task.updated_at)
-        ids = list(dict.fromkeys(tag_id for tag_id, _ in found.values()))
-        self._session.execute(
-            task_tags.insert().values([{"task_id": task.id, "tag_id": tag_id} for tag_id in ids])
-        )
+        found = self._link_tags(task.id, task.tags, by, task.updated_at)
         # The task now carries the tags' stored spelling ("Bug" for "bug").
         task.tags = list(dict.fromkeys(found[name][1] for name in task.tags))
+
+    def _link_tags(
+        self, task_id: uuid.UUID, names: Sequence[str], by: uuid.UUID, at: datetime
+    ) -> dict[str, tuple[uuid.UUID, str]]:
+        """Create the new names' tags and link all of them to the task in one statement
+        (one round trip). A name whose tag another transaction created after this
+        statement's snapshot (its insert waited, then yielded to that row) is not found
+        there: it is resolved and linked afterwards, as `_stored_tags` does."""
+        rows = self._session.execute(
+            _LINK_TAGS,
+            {
+                "task": task_id,
+                "ids": [uuid7() for _ in names],
+                "names": list(names),
+                "colour": DEFAULT_COLOUR,
+                "by": by,
+                "at": at,
+            },
+        )
+        found = {row.given: (row.id, row.name) for row in rows if row.id is not None}
+        missing = [name for name in names if name not in found]
+        if missing:
+            late = self._stored_tags(missing, by, at)
+            self._session.execute(
+                postgresql.insert(task_tags)
+                .values([{"task_id": task_id, "tag_id": tag_id} for tag_id, _ in late.values()])
+                .on_conflict_do_nothing()
+            )
+            found |= late
+        return found
 
     def _stored_tags(
         self, names: Sequence[str], by: uuid.UUID, at: datetime

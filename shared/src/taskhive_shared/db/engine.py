@@ -10,6 +10,9 @@ from sqlalchemy.engine import make_url
 from taskhive_shared.db.liveness import check_liveness_on_checkout
 from taskhive_shared.observability.pools import ObservedQueuePool
 
+Liveness = Literal["ping", "socket", "none"]
+"""How a pool checks a connection at checkout (see `create_db_engine`)."""
+
 
 def normalise_url(url: str) -> str:
     """Accept plain `postgresql://` URLs and select the psycopg 3 driver."""
@@ -30,7 +33,7 @@ def create_db_engine(
     pool_size: int = 5,
     max_overflow: int = 5,
     pool_name: str | None = None,
-    liveness: Literal["ping", "socket", "none"] = "ping",
+    liveness: Liveness = "ping",
     **options: Any,
 ) -> Engine:
     """The one way a process builds a pooled engine: its pool reports itself in the metrics

@@ -28,7 +28,8 @@ from analytics_service.domain.reports import Report
 from analytics_service.entrypoints.events import CONSUMED, QUEUE, event_handlers
 from analytics_service.entrypoints.http.app import DOWNLOAD_PATH, create_app
 from analytics_service.entrypoints.jobs import GENERATE_REPORT, beat_schedule, register_jobs
-from taskhive_shared.db.engine import create_db_engine, database_ready
+from taskhive_shared.access_runtime import build_access_runtime
+from taskhive_shared.db.engine import create_db_engine
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -46,12 +47,9 @@ from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
-    RedisTokenDenylist,
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import (
-    AccessTokenVerifier,
-    JwksKeyResolver,
     RefuseAllKeys,
     SigningKeyResolver,
 )
@@ -87,32 +85,16 @@ def build_runtime(
 
     `jobs_app` is given by a worker (whose tasks build this runtime); else a new app whose
     in-process tasks (eager mode) use this runtime."""
-    if key_resolver is None:
-        if not settings.jwks_url:
-            raise ValueError("ANALYTICS_JWKS_URL is required to verify access tokens")
-        key_resolver = JwksKeyResolver(settings.jwks_url)
-    engine = create_db_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+    access = build_access_runtime(
+        settings, env_prefix="ANALYTICS_", key_resolver=key_resolver, denylist=denylist
     )
-    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
-    if denylist is None:
-        if settings.denylist_redis_url:
-            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
-            readiness["redis"] = redis_denylist.ping
-            denylist = redis_denylist
-        else:
-            denylist = InMemoryTokenDenylist()
+    engine, verifier, readiness = access.engine, access.verifier, access.readiness
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
 
     def unit_of_work() -> SqlAlchemyAnalyticsUnitOfWork:
         return SqlAlchemyAnalyticsUnitOfWork(session_factory, outbox_writer)
 
-    verifier = AccessTokenVerifier(
-        key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
     clock = SystemClock()
     built: list[AnalyticsRuntime] = []
     if jobs_app is None:

@@ -25,7 +25,7 @@ from audit_service.config import AuditSettings
 from audit_service.entrypoints.events import BINDINGS, QUEUE, event_handlers
 from audit_service.entrypoints.http.app import create_app
 from audit_service.entrypoints.jobs import beat_schedule, register_jobs
-from taskhive_shared.db.engine import create_db_engine, database_ready
+from taskhive_shared.access_runtime import build_access_runtime
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -37,14 +37,9 @@ from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
-    InMemoryTokenDenylist,
-    RedisTokenDenylist,
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import (
-    AccessTokenVerifier,
-    JwksKeyResolver,
-    RefuseAllKeys,
     SigningKeyResolver,
 )
 from taskhive_shared.service import consumer_topology_of, migrate_schema, wsgi_entry
@@ -74,32 +69,22 @@ def build_runtime(
 ) -> AuditRuntime:
     """`key_resolver` and `denylist` are given by the embedded mode and tests; else the
     verifier fetches auth's JWKS from AUDIT_JWKS_URL (processes without HTTP refuse all)."""
-    engine = create_db_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+    access = build_access_runtime(
+        settings,
+        env_prefix="AUDIT_",
+        key_resolver=key_resolver,
+        denylist=denylist,
+        jwks_required=False,
     )
-    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
-    if key_resolver is None:
-        key_resolver = JwksKeyResolver(settings.jwks_url) if settings.jwks_url else RefuseAllKeys()
-    if denylist is None:
-        if settings.denylist_redis_url:
-            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
-            readiness["redis"] = redis_denylist.ping
-            denylist = redis_denylist
-        else:
-            denylist = InMemoryTokenDenylist()
+    engine = access.engine
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
 
     def unit_of_work() -> SqlAlchemyAuditUnitOfWork:
         return SqlAlchemyAuditUnitOfWork(session_factory, outbox_writer)
 
-    verifier = AccessTokenVerifier(
-        key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
-    services = AuditServices(queries=AuditQueries(unit_of_work), verifier=verifier)
-    return AuditRuntime(settings, engine, services, readiness, unit_of_work)
+    services = AuditServices(queries=AuditQueries(unit_of_work), verifier=access.verifier)
+    return AuditRuntime(settings, engine, services, access.readiness, unit_of_work)
 
 
 def build_http_app(runtime: AuditRuntime) -> Flask:

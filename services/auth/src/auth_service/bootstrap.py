@@ -59,6 +59,7 @@ from auth_service.entrypoints.jobs import (
     beat_schedule,
     register_jobs,
 )
+from taskhive_shared.access_runtime import token_denylist
 from taskhive_shared.db.engine import create_db_engine, database_ready
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
@@ -72,7 +73,6 @@ from taskhive_shared.jobs.app import create_jobs_app, once_per_process
 from taskhive_shared.jobs.cli import JobsWiring
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
-    InMemoryTokenDenylist,
     RedisTokenDenylist,
     TokenDenylist,
     api_key_directory_of,
@@ -109,12 +109,6 @@ class AuthEventRuntime:
     api_keys: ApiKeyDirectorySync
 
 
-def denylist_from(settings: AuthSettings) -> TokenDenylist:
-    if settings.denylist_redis_url:
-        return RedisTokenDenylist.from_url(settings.denylist_redis_url)
-    return InMemoryTokenDenylist()
-
-
 def build_event_runtime(
     settings: AuthSettings, denylist: TokenDenylist | None = None
 ) -> AuthEventRuntime:
@@ -130,7 +124,7 @@ def build_event_runtime(
         return SqlAlchemyAuthUnitOfWork(session_factory, outbox_writer)
 
     clock = SystemClock()
-    denylist = denylist or denylist_from(settings)
+    denylist = denylist or token_denylist(settings.denylist_redis_url)
     revoker = SessionRevoker(denylist, clock, settings.access_token_ttl_seconds)
     api_keys = ApiKeyDirectorySync(api_key_directory_of(denylist))
     return AuthEventRuntime(engine, unit_of_work, clock, revoker, api_keys)
@@ -145,7 +139,7 @@ def build_runtime(
     """`keys` and `denylist` are given by the embedded mode and tests; else from settings."""
     readiness: dict[str, ReadinessCheck] = {}
     if denylist is None:
-        denylist = denylist_from(settings)
+        denylist = token_denylist(settings.denylist_redis_url)
         if isinstance(denylist, RedisTokenDenylist):
             readiness["redis"] = denylist.ping
     persistence = build_event_runtime(settings, denylist)

@@ -34,7 +34,7 @@ from hooks_service.domain.model import RetryPolicy
 from hooks_service.entrypoints.events import CONSUMED, QUEUE, event_handlers
 from hooks_service.entrypoints.http.app import create_app
 from hooks_service.entrypoints.jobs import DELIVER, HooksJobs, beat_schedule, register_jobs
-from taskhive_shared.db.engine import create_db_engine, database_ready
+from taskhive_shared.access_runtime import build_access_runtime
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -48,12 +48,10 @@ from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
-    RedisTokenDenylist,
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import (
     AccessTokenVerifier,
-    JwksKeyResolver,
     RefuseAllKeys,
     SigningKeyResolver,
 )
@@ -100,23 +98,10 @@ def build_runtime(
 ) -> HooksRuntime:
     """`key_resolver`, `denylist`, `clock`, `resolver` and `sender` are given by the embedded
     mode and tests; else JWKS from HOOKS_JWKS_URL, Redis, the wall clock, DNS and HTTP."""
-    if key_resolver is None:
-        if not settings.jwks_url:
-            raise ValueError("HOOKS_JWKS_URL is required to verify access tokens")
-        key_resolver = JwksKeyResolver(settings.jwks_url)
-    engine = create_db_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+    access = build_access_runtime(
+        settings, env_prefix="HOOKS_", key_resolver=key_resolver, denylist=denylist
     )
-    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
-    if denylist is None:
-        if settings.denylist_redis_url:
-            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
-            readiness["redis"] = redis_denylist.ping
-            denylist = redis_denylist
-        else:
-            denylist = InMemoryTokenDenylist()
+    engine, verifier, readiness = access.engine, access.verifier, access.readiness
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -165,9 +150,6 @@ def build_runtime(
         ),
         sweep_due=SweepDueDeliveriesHandler(unit_of_work, clock, queue),
         purge_events=purge_events,
-    )
-    verifier = AccessTokenVerifier(
-        key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
     services = HooksServices(
         webhooks=WebhookHandlers(

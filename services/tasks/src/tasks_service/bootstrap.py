@@ -14,9 +14,9 @@ from flask import Flask
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
 
+from taskhive_shared.access_runtime import build_access_runtime
 from taskhive_shared.db.engine import (
     create_db_engine,
-    database_ready,
     database_role,
     normalise_url,
 )
@@ -36,12 +36,10 @@ from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
-    RedisTokenDenylist,
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import (
     AccessTokenVerifier,
-    JwksKeyResolver,
     RefuseAllKeys,
     SigningKeyResolver,
 )
@@ -155,27 +153,17 @@ def build_runtime(
 ) -> TasksRuntime:
     """`key_resolver` and `denylist` are given by the embedded mode and tests; else the
     verifier fetches auth's JWKS from TASKS_JWKS_URL and the denylist is Redis."""
-    if key_resolver is None:
-        if not settings.jwks_url:
-            raise ValueError("TASKS_JWKS_URL is required to verify access tokens")
-        key_resolver = JwksKeyResolver(settings.jwks_url)
     # The write path's pool checks liveness from the socket, not with a ping round trip
     # (ADR 0028): a connection killed after the check fails its request with a 503.
-    engine = create_db_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+    access = build_access_runtime(
+        settings,
+        env_prefix="TASKS_",
+        key_resolver=key_resolver,
+        denylist=denylist,
         liveness="socket",
     )
+    engine, verifier, readiness = access.engine, access.verifier, access.readiness
     read_engine = build_read_engine(settings)
-    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
-    if denylist is None:
-        if settings.denylist_redis_url:
-            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
-            readiness["redis"] = redis_denylist.ping
-            denylist = redis_denylist
-        else:
-            denylist = InMemoryTokenDenylist()
 
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -185,9 +173,6 @@ def build_runtime(
 
     clock = SystemClock()
     sla_jobs = CelerySlaJobs()
-    verifier = AccessTokenVerifier(
-        key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
     create_task = CreateTaskHandler(
         unit_of_work, clock, timedelta(hours=settings.idempotency_key_ttl_hours)
     )
@@ -243,7 +228,7 @@ def build_runtime(
         read_engine=read_engine,
         services=services,
         verifier=verifier,
-        denylist=denylist,
+        denylist=access.denylist,
         readiness=readiness,
         unit_of_work=unit_of_work,
         sla_jobs=sla_jobs,

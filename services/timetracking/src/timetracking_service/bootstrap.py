@@ -13,7 +13,8 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from taskhive_shared.db.engine import create_db_engine, database_ready
+from taskhive_shared.access_runtime import build_access_runtime
+from taskhive_shared.db.engine import create_db_engine
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -28,12 +29,10 @@ from taskhive_shared.mail.smtp import SmtpConfig, SmtpMailer
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
-    RedisTokenDenylist,
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import (
     AccessTokenVerifier,
-    JwksKeyResolver,
     RefuseAllKeys,
     SigningKeyResolver,
 )
@@ -80,23 +79,10 @@ def build_runtime(
 ) -> TimeTrackingRuntime:
     """`key_resolver` and `denylist` are given by the embedded mode and tests; else the
     verifier fetches auth's JWKS from TIMETRACKING_JWKS_URL and the denylist is Redis."""
-    if key_resolver is None:
-        if not settings.jwks_url:
-            raise ValueError("TIMETRACKING_JWKS_URL is required to verify access tokens")
-        key_resolver = JwksKeyResolver(settings.jwks_url)
-    engine = create_db_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+    access = build_access_runtime(
+        settings, env_prefix="TIMETRACKING_", key_resolver=key_resolver, denylist=denylist
     )
-    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
-    if denylist is None:
-        if settings.denylist_redis_url:
-            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
-            readiness["redis"] = redis_denylist.ping
-            denylist = redis_denylist
-        else:
-            denylist = InMemoryTokenDenylist()
+    engine, verifier, readiness = access.engine, access.verifier, access.readiness
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -104,9 +90,6 @@ def build_runtime(
         return SqlAlchemyTimeUnitOfWork(session_factory, outbox_writer)
 
     clock = SystemClock()
-    verifier = AccessTokenVerifier(
-        key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
     timesheets = Timesheets(unit_of_work, clock)
     services = TimeTrackingServices(
         entries=TimeEntries(

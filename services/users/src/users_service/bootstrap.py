@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from taskhive_shared.db.engine import create_db_engine, database_ready
+from taskhive_shared.access_runtime import build_access_runtime
 from taskhive_shared.events.cli import EventWiring
 from taskhive_shared.events.consumer import EventProcessor
 from taskhive_shared.events.contracts import ContractRegistry
@@ -28,12 +28,10 @@ from taskhive_shared.mail.templates import EmailTemplates
 from taskhive_shared.messaging.rabbitmq import ConsumerTopology
 from taskhive_shared.security.denylist import (
     InMemoryTokenDenylist,
-    RedisTokenDenylist,
     TokenDenylist,
 )
 from taskhive_shared.security.tokens import (
     AccessTokenVerifier,
-    JwksKeyResolver,
     RefuseAllKeys,
     SigningKeyResolver,
 )
@@ -100,23 +98,10 @@ def build_runtime(
 
     `jobs_app` is given by a worker (whose tasks build this runtime); else a new app whose
     in-process tasks (eager mode) use this runtime."""
-    if key_resolver is None:
-        if not settings.jwks_url:
-            raise ValueError("USERS_JWKS_URL is required to verify access tokens")
-        key_resolver = JwksKeyResolver(settings.jwks_url)
-    engine = create_db_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+    access = build_access_runtime(
+        settings, env_prefix="USERS_", key_resolver=key_resolver, denylist=denylist
     )
-    readiness: dict[str, ReadinessCheck] = {"database": lambda: database_ready(engine)}
-    if denylist is None:
-        if settings.denylist_redis_url:
-            redis_denylist = RedisTokenDenylist.from_url(settings.denylist_redis_url)
-            readiness["redis"] = redis_denylist.ping
-            denylist = redis_denylist
-        else:
-            denylist = InMemoryTokenDenylist()
+    engine, verifier, readiness = access.engine, access.verifier, access.readiness
 
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -148,9 +133,6 @@ def build_runtime(
             unit_of_work, clock.now, timedelta(hours=settings.idempotency_key_ttl_hours)
         ),
     )
-    verifier = AccessTokenVerifier(
-        key_resolver, denylist, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
     services = UsersServices(
         create_profile_from_registration=CreateProfileFromRegistrationHandler(clock, welcome_queue),
         update_profile=UpdateProfileHandler(unit_of_work, clock),
@@ -171,7 +153,7 @@ def build_runtime(
         engine=engine,
         services=services,
         verifier=verifier,
-        denylist=denylist,
+        denylist=access.denylist,
         readiness=readiness,
         unit_of_work=unit_of_work,
         jobs=jobs,

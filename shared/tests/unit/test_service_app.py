@@ -7,15 +7,18 @@ import re
 from typing import Any
 
 import marshmallow as ma
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from prometheus_client import REGISTRY
 from sqlalchemy.exc import DBAPIError
 
 from taskhive_shared.http.app import create_service_app
 from taskhive_shared.http.problem import ProblemError
+from taskhive_shared.observability.metrics import http_metrics
 
 PROBLEM = "application/problem+json"
 SECRET = "db-password=hunter2"
@@ -86,6 +89,15 @@ def app(readiness: Readiness) -> Flask:
     @blp.route("/lost-connection")
     def lost_connection() -> dict[str, Any]:
         raise DBAPIError("SELECT 1", {}, ConnectionError(SECRET), connection_invalidated=True)
+
+    @blp.route("/cancelled/<int:item>")
+    def cancelled(item: int) -> dict[str, Any]:
+        raise psycopg.errors.QueryCanceled(f"canceling statement due to statement timeout {SECRET}")
+
+    @blp.route("/cancelled-in-session")
+    def cancelled_in_session() -> dict[str, Any]:
+        cause = psycopg.errors.QueryCanceled(SECRET)
+        raise DBAPIError("SELECT 1", {}, cause)
 
     @blp.route("/database-error")
     def database_error() -> dict[str, Any]:
@@ -188,6 +200,45 @@ def test_a_lost_database_connection_is_a_503_problem_to_retry(client: FlaskClien
     assert response.headers["Retry-After"] == "1"
     assert SECRET not in response.get_data(as_text=True)
     assert body["title"] == "Service Unavailable"
+
+
+def _failures(route: str, cause: str) -> float:
+    http_metrics()  # the family exists before the first request
+    labels = {"service": "demo", "method": "GET", "route": route, "cause": cause}
+    value = REGISTRY.get_sample_value("taskhive_http_database_failures_total", labels)
+    return value or 0.0
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/api/v1/demo/cancelled/7", "/api/v1/demo/cancelled/<int:item>"),
+        ("/api/v1/demo/cancelled-in-session", "/api/v1/demo/cancelled-in-session"),
+    ],
+)
+def test_a_cancelled_statement_is_a_503_query_timeout_counted_by_route(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture, path: str, route: str
+) -> None:
+    """Raw from a psycopg cursor, or wrapped by SQLAlchemy: the same problem (ADR 0029)."""
+    before = _failures(route, "statement_timeout")
+    response = client.get(path)
+    body = _problem(response, 503)
+    assert body["type"] == "/problems/query-timeout"
+    assert body["title"] == "Query Took Too Long"
+    assert "time limit" in body["detail"]
+    assert response.headers["Retry-After"] == "5"
+    assert SECRET not in response.get_data(as_text=True)
+    assert _failures(route, "statement_timeout") == before + 1
+    assert _failures(route, "connection_lost") == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"database statement cancelled (time limit): GET {route}" in warnings
+
+
+def test_a_lost_connection_is_counted_as_such(client: FlaskClient) -> None:
+    route = "/api/v1/demo/lost-connection"
+    before = _failures(route, "connection_lost")
+    assert client.get(route).status_code == 503
+    assert _failures(route, "connection_lost") == before + 1
 
 
 def test_any_other_database_error_stays_a_500_problem(client: FlaskClient) -> None:

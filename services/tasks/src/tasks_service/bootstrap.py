@@ -109,7 +109,7 @@ from tasks_service.entrypoints.jobs import SCHEDULE, SERVICE, TasksJobs, registe
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Timestamps leave PostgreSQL in UTC whatever the server's TimeZone setting.
-_UTC_SESSION = {"options": "-c timezone=UTC"}
+_UTC_OPTIONS = "-c timezone=UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +118,8 @@ class TasksRuntime:
     engine: Engine
     read_engine: Engine
     """Autocommit pool of the read side (list, detail): one round trip per statement."""
+    jobs_read_engine: Engine
+    """The same without the statement timeout, for jobs' reads (exports)."""
     services: TasksServices
     verifier: AccessTokenVerifier
     denylist: TokenDenylist
@@ -130,18 +132,26 @@ class TasksRuntime:
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+        self.jobs_read_engine.dispose()
 
 
-def build_read_engine(settings: TasksSettings) -> Engine:
+def build_read_engine(settings: TasksSettings, *, for_jobs: bool = False) -> Engine:
+    """The read side's autocommit pool. The API's statements stop at
+    TASKS_READ_STATEMENT_TIMEOUT_MS, set in the connection's startup options (no round trip;
+    ADR 0029): a slow read costs a bounded time, then a 503. `for_jobs`: a small pool without
+    the limit, for the reads of jobs (an export must not be cut)."""
+    options = _UTC_OPTIONS
+    if settings.read_statement_timeout_ms and not for_jobs:
+        options += f" -c statement_timeout={settings.read_statement_timeout_ms}"
     # No liveness check: the reader retries once on a dead connection.
     return create_db_engine(
         settings.database_url,
-        pool_size=settings.read_pool_size,
+        pool_size=1 if for_jobs else settings.read_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_name=f"{database_role(settings.database_url)}:read",
+        pool_name=f"{database_role(settings.database_url)}:{'jobs-read' if for_jobs else 'read'}",
         liveness="none",
         isolation_level="AUTOCOMMIT",
-        connect_args=_UTC_SESSION,
+        connect_args={"options": options},
     )
 
 
@@ -164,6 +174,8 @@ def build_runtime(
     )
     engine, verifier, readiness = access.engine, access.verifier, access.readiness
     read_engine = build_read_engine(settings)
+    # Opens no connection in a process that runs no job (pools connect on first use).
+    jobs_read_engine = build_read_engine(settings, for_jobs=True)
 
     outbox_writer = OutboxWriter(outbox, SCHEMA, ContractRegistry())
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -187,7 +199,8 @@ def build_runtime(
         queue=lambda: CeleryFileJobQueue(jobs_app),
         clock=clock,
         reader=PostgresTaskReader(read_engine),
-        tasks=task_queries,
+        # An export is a job: its pages read without the API's statement timeout.
+        tasks=TaskQueries(PostgresTaskReader(jobs_read_engine), unit_of_work),
         create_task=create_task,
         render=render_rows,
         parse=parse_rows,
@@ -226,6 +239,7 @@ def build_runtime(
         settings=settings,
         engine=engine,
         read_engine=read_engine,
+        jobs_read_engine=jobs_read_engine,
         services=services,
         verifier=verifier,
         denylist=access.denylist,

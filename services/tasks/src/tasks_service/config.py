@@ -29,6 +29,15 @@ class TasksSettings(CommonSettings, FileStoreSettings):
         description="Connections of the read side's autocommit pool (per process), besides "
         "the DB_POOL_SIZE of the writing one.",
     )
+    read_statement_timeout_ms: int = Field(
+        default=5000,
+        ge=0,
+        le=3_600_000,
+        description="Longest a statement of the read side's pool (the API's lists, single "
+        "tasks, facets, suggestions) may run, in milliseconds; one cut off answers 503 "
+        "`/problems/query-timeout`. 0: no limit. Writes, jobs, the relay, consumers and "
+        "migrations have none (ADR 0029).",
+    )
     idempotency_key_ttl_hours: int = Field(
         default=24,
         ge=1,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -276,5 +277,48 @@ def test_a_connection_killed_under_the_pool_is_replaced_and_the_read_retried(
         with admin_engine.connect() as admin:
             admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         assert fresh.get(task.id).id == task.id
+    finally:
+        engine.dispose()
+
+
+def _backend_pid(engine: sa.Engine) -> int:
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def test_a_statement_cut_off_at_the_limit_is_neither_retried_nor_its_connection_dropped(
+    tasks_settings, admin_engine, store
+) -> None:
+    """QueryCanceled is an OperationalError too, but not a dead connection (ADR 0029): one
+    attempt (one checkout), the same backend serves the next read. The read blocks on a lock
+    until the server cancels it: no time is measured."""
+    limited = tasks_settings.model_copy(
+        update={"read_pool_size": 1, "read_statement_timeout_ms": 100}
+    )
+    engine = build_read_engine(limited)
+    checkouts: list[object] = []
+    invalidated: list[object] = []
+    sa.event.listen(engine, "checkout", lambda *args: checkouts.append(args))
+    sa.event.listen(engine, "invalidate", lambda *args: invalidated.append(args))
+    try:
+        reader = PostgresTaskReader(engine)
+        task = store(uuid7())
+        pid = _backend_pid(engine)
+        checkouts.clear()
+        with admin_engine.connect() as connection, connection.begin():
+            # Should no limit apply, the lock goes after 20 s and the read succeeds: a failure.
+            connection.execute(sa.text("SET LOCAL idle_in_transaction_session_timeout = '20s'"))
+            connection.execute(sa.text("LOCK TABLE tasks.tasks IN ACCESS EXCLUSIVE MODE"))
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                reader.get(task.id)
+        assert len(checkouts) == 1
+        assert invalidated == []
+        assert reader.get(task.id).id == task.id
+        assert _backend_pid(engine) == pid
     finally:
         engine.dispose()

@@ -6,7 +6,8 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response
+import psycopg
+from flask import Flask, Response, g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +26,9 @@ from taskhive_shared.http.problem import (
 logger = logging.getLogger(__name__)
 
 _VALIDATION_DETAIL = "The request has invalid fields; see errors."
+QUERY_TIMEOUT_RETRY_AFTER = "5"
+"""Seconds: not at once, as after a lost connection; the load that made the query slow
+should ease first."""
 
 
 class ProblemApi(Api):  # type: ignore[misc]
@@ -62,6 +66,8 @@ class ProblemApi(Api):  # type: ignore[misc]
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(ProblemError, self.handle_problem_error)
         app.register_error_handler(DBAPIError, self.handle_database_error)
+        # A raw psycopg cursor (tasks' read side) raises the driver's own error, unwrapped.
+        app.register_error_handler(psycopg.errors.QueryCanceled, self.handle_database_error)
 
     def handle_problem_error(self, error: ProblemError) -> Response:
         return problem_response(
@@ -74,15 +80,23 @@ class ProblemApi(Api):  # type: ignore[misc]
             extensions=error.extensions,
         )
 
-    def handle_database_error(self, error: DBAPIError) -> Response:
-        """A connection lost mid-request (the server restarted, or closed it after the
-        pool's checkout check) is the database being unavailable, not a bug: 503 with
-        Retry-After. Nothing committed, unless the connection went during COMMIT itself
-        (unknown outcome: an Idempotency-Key makes a create's retry safe). Any other
+    def handle_database_error(self, error: DBAPIError | psycopg.errors.QueryCanceled) -> Response:
+        """The database being unavailable, not a bug: 503 with Retry-After.
+
+        A statement the server cancelled (`statement_timeout`, or an operator's
+        `pg_cancel_backend`; ADR 0029): `/problems/query-timeout`; the connection is sound.
+        A connection lost mid-request (the server restarted, or closed it after the pool's
+        checkout check; ADR 0028): nothing committed, unless the connection went during COMMIT
+        itself (unknown outcome: an Idempotency-Key makes a create's retry safe). Any other
         database error stays an unhandled 500 (logged with its traceback)."""
+        if isinstance(error, psycopg.errors.QueryCanceled) or isinstance(
+            error.orig, psycopg.errors.QueryCanceled
+        ):
+            return _query_cancelled()
         if not error.connection_invalidated:
             raise error
         logger.warning("database connection lost: %s", type(error.orig).__name__)
+        g.database_failure = "connection_lost"
         return problem_response(
             503,
             "Service Unavailable",
@@ -120,6 +134,20 @@ class ProblemApi(Api):  # type: ignore[misc]
         message = data.get("message")
         detail = str(message) if message else _own_description(error)
         return problem_response(status, error.name, detail, headers=headers)
+
+
+def _query_cancelled() -> Response:
+    route = request.url_rule.rule if request.url_rule else request.path
+    logger.warning("database statement cancelled (time limit): %s %s", request.method, route)
+    g.database_failure = "statement_timeout"
+    return problem_response(
+        503,
+        "Query Took Too Long",
+        "The database stopped this request's query at its time limit; retry later, or narrow "
+        "the request (filters, a search).",
+        slug="query-timeout",
+        headers={"Retry-After": QUERY_TIMEOUT_RETRY_AFTER},
+    )
 
 
 def _strip_locations(messages: Any) -> dict[str, list[str]]:

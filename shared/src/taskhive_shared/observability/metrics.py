@@ -122,6 +122,7 @@ def _proc_stats() -> dict[int, tuple[int, float, int]]:
 class HttpMetrics:
     requests: Counter
     duration: Histogram
+    database_failures: Counter
 
 
 @cache
@@ -138,6 +139,12 @@ def http_metrics() -> HttpMetrics:
             "Time to answer an HTTP request, by route template.",
             ["service", "method", "route"],
             buckets=LATENCY_BUCKETS,
+        ),
+        database_failures=Counter(
+            "taskhive_http_database_failures_total",
+            "Requests answered 503 because of the database, by route and cause: "
+            "statement_timeout (a statement cancelled at its time limit) or connection_lost.",
+            ["service", "method", "route", "cause"],
         ),
     )
 

@@ -46,6 +46,9 @@ def install_observability(app: Flask, service: str) -> None:
         elapsed = time.perf_counter() - started
         metrics.requests.labels(service, request.method, route, str(response.status_code)).inc()
         metrics.duration.labels(service, request.method, route).observe(elapsed)
+        cause = g.get("database_failure")  # set by the API's database error handler
+        if cause is not None:
+            metrics.database_failures.labels(service, request.method, route, cause).inc()
         span = g.get("observability_span")
         if span is not None:
             span.set_attribute("http.response.status_code", response.status_code)

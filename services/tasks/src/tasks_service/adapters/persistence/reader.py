@@ -2,7 +2,8 @@
 
 Reads run on their own autocommit engine, so a page costs one round trip per statement
 (no BEGIN, no ROLLBACK, no pre-ping); a connection found dead is replaced and the read
-retried once, as reads may be.
+retried once, as reads may be. A statement the server cancelled (the API's statement timeout,
+ADR 0029) is neither: its connection is sound, and a second try would double the wait.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class PostgresTaskReader:
                     return list(cursor.fetchall())
                 finally:
                     cursor.close()
+            except psycopg.errors.QueryCanceled:
+                raise  # a subclass of OperationalError, but the connection is fine
             except psycopg.OperationalError:
                 connection.invalidate()
                 if attempt:

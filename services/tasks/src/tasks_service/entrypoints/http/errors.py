@@ -23,6 +23,9 @@ from tasks_service.domain.errors import (
 )
 from tasks_service.domain.file_jobs import ImportFileInvalid
 
+QUERY_TIMEOUT = "The query took too long (/problems/query-timeout); retry after Retry-After"
+"""The 503 of a read cut off at the read side's statement timeout (ADR 0029)."""
+
 
 def problem_for(error: TasksError) -> ProblemError:
     match error:

@@ -9,9 +9,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate
 
+from taskhive_shared.http.docs import problem
 from taskhive_shared.http.endpoints import bearer
 from tasks_service.application.search import SUGGEST_MAX_LENGTH, Facets, Suggestion
 from tasks_service.entrypoints.http.context import me, require_token, services
+from tasks_service.entrypoints.http.errors import QUERY_TIMEOUT
 from tasks_service.entrypoints.http.jsonio import json_response
 from tasks_service.entrypoints.http.schemas import StrictSchema, TaskListQuerySchema, _no_nul
 from tasks_service.entrypoints.http.tasks import task_filter
@@ -102,6 +104,7 @@ class TaskFacets(MethodView):
         unknown=ma.RAISE,
     )
     @blp.response(200, FacetsSchema)
+    @problem(blp, 503, QUERY_TIMEOUT)
     @bearer(blp)
     def get(self, args: dict[str, Any]) -> Any:
         """How many of the tasks the list (same filters) would find have each status, each
@@ -114,6 +117,7 @@ class TaskFacets(MethodView):
 class TaskSuggestions(MethodView):
     @blp.arguments(SuggestQuerySchema(), location="query", unknown=ma.RAISE)
     @blp.response(200, SuggestionsSchema)
+    @problem(blp, 503, QUERY_TIMEOUT)
     @bearer(blp)
     def get(self, args: dict[str, Any]) -> Any:
         """Up to 10 tag names and titles of tasks you can see (not archived) that start with

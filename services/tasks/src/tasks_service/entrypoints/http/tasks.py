@@ -40,6 +40,7 @@ from tasks_service.application.results import Page
 from tasks_service.application.update_task import UpdateTask
 from tasks_service.domain.model import EDITABLE, TaskFields
 from tasks_service.entrypoints.http.context import me, require_token, services
+from tasks_service.entrypoints.http.errors import QUERY_TIMEOUT
 from tasks_service.entrypoints.http.jsonio import json_response, plain
 from tasks_service.entrypoints.http.schemas import (
     AssignSchema,
@@ -200,6 +201,7 @@ def update(task_id: uuid.UUID, body: dict[str, Any], *, replace: bool) -> Respon
 class Tasks(MethodView):
     @blp.arguments(TaskListQuerySchema(), location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema, headers=LINK_HEADER | SEARCH_RANK_WINDOW)
+    @problem(blp, 503, QUERY_TIMEOUT)
     @bearer(blp)
     def get(self, args: dict[str, Any]) -> Any:
         """Tasks you can see, a keyset page at a time, with filters and full-text search."""
@@ -231,6 +233,7 @@ class Task(MethodView):
     @blp.response(200, TaskSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified (If-None-Match)")
     @problem(blp, 404, _NOT_FOUND)
+    @problem(blp, 503, QUERY_TIMEOUT)
     @bearer(blp)
     @blp.doc(parameters=[IF_NONE_MATCH])
     def get(self, task_id: uuid.UUID) -> Any:
@@ -406,6 +409,7 @@ class Subtasks(MethodView):
     @blp.arguments(TaskListQuerySchema(), location="query", unknown=ma.RAISE)
     @blp.response(200, TaskPageSchema, headers=LINK_HEADER | SEARCH_RANK_WINDOW)
     @problem(blp, 404, _NOT_FOUND)
+    @problem(blp, 503, QUERY_TIMEOUT)
     @bearer(blp)
     def get(self, args: dict[str, Any], task_id: uuid.UUID) -> Any:
         """The task's direct subtasks that you can see (same filters as the list)."""

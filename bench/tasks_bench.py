@@ -12,7 +12,7 @@ the same session, so ratios survive the machine's speed drifting), with the core
 type used during the run (bench.cpu) and, for writes, the outbox lag (p99 of published - written
 for the rows the run wrote) and what was still unpublished when it ended.
 Prints Markdown tables and the EXPLAIN ANALYZE of the list queries.
-Run: `.venv/bin/python -m bench.tasks_bench [--sizes 10000 1000000]`.
+Run: `.venv/bin/python -m bench.tasks_bench [--sizes 10000 1000000] [--only create patch]`.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def ratio_row(name: str, result: WrkResult, yardstick: float, target: str, extra
     )
 
 
-def bench_size(count: int, duration: int) -> list[str]:
+def bench_size(count: int, duration: int, only: list[str] | None = None) -> list[str]:
     with running_stack() as stack:
         base, database_url = stack.base_url, stack.database_url
         member = register(base, f"member{uuid.uuid4().hex[:6]}")
@@ -216,6 +216,8 @@ def bench_size(count: int, duration: int) -> list[str]:
             ),
         ]
         for name, url, bearer, method, body in cases:
+            if only and not any(word in name for word in only):
+                continue
             started = database_now(database_url)
             with cpu_use(database) as used:
                 result = run(url, token=bearer, method=method, body=body, duration_s=duration)
@@ -228,10 +230,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument(
+        "--only", nargs="+", help="run the endpoints whose name contains one of these words"
+    )
     args = parser.parse_args()
     output: list[str] = []
     for count in args.sizes:
-        output += [*bench_size(count, args.duration), ""]
+        output += [*bench_size(count, args.duration, args.only), ""]
     print("\n".join(output))
 
 

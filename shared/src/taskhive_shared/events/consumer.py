@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from opentelemetry import trace
 from sqlalchemy.orm import Session
 
+from taskhive_shared.db.unit_of_work import TransactionBatch
 from taskhive_shared.events.contracts import ContractRegistry, ContractViolation
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.events.inbox import record_once
@@ -94,6 +95,27 @@ class EventProcessor:
             )
             uow.commit()
         return int(result.rowcount)
+
+    def process_batch(self, bodies: Sequence[bytes]) -> list[ProcessResult]:
+        """Handle several messages in one database transaction, in order: each is a savepoint
+        (a failing one rolls back alone and is retried), one COMMIT for all (ADR 0030). If
+        that commit fails, every message it would have applied is retried."""
+        if len(bodies) == 1:
+            return [self.process(bodies[0])]
+        with TransactionBatch() as batch:
+            results = [self.process(body) for body in bodies]
+            try:
+                batch.commit()
+            except Exception as exc:  # nothing of the batch was written: retry what it applied
+                logger.exception("event batch commit failed", extra={"messages": len(bodies)})
+                reason = f"batch commit: {type(exc).__name__}: {exc}"
+                return [
+                    ProcessResult(Outcome.RETRY, reason, result.event_type)
+                    if result.outcome is Outcome.APPLIED
+                    else result
+                    for result in results
+                ]
+        return results
 
     def process(self, body: bytes) -> ProcessResult:
         """Handle one message, counted by type and outcome (its metrics)."""

@@ -1,9 +1,14 @@
 """The list searched by relevance on real PostgreSQL (ADR 0027): the newest `rank_window`
 matches by rank, the older ones after them newest first, keyset pages that neither skip nor
-repeat (tasks added meanwhile included), and a member's visibility kept exact."""
+repeat (tasks added meanwhile included), and a member's visibility kept exact.
+
+Every test runs with each way of finding the matches (ADR 0030): as the planner's estimate
+decides, always through the GIN index, always by walking the newest tasks, and walking with a
+bound so small that most branches fall back to the GIN index; all give the same pages."""
 
 from __future__ import annotations
 
+import math
 import random
 import string
 import uuid
@@ -14,6 +19,7 @@ from typing import Any
 import pytest
 
 from taskhive_shared.ids import uuid7
+from tasks_service.adapters.persistence.ranked_sql import TextWalk
 from tasks_service.adapters.persistence.reader import PostgresTaskReader
 from tasks_service.application.ports import TaskFilter, TaskListing, Visibility
 from tasks_service.application.queries import RANKED
@@ -22,9 +28,17 @@ from tasks_service.domain.model import Task, TaskFields
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def reader(tasks_runtime) -> PostgresTaskReader:
-    return PostgresTaskReader(tasks_runtime.read_engine)
+WAYS = {
+    "estimated": TextWalk(),
+    "gin": TextWalk(min_share=math.inf),
+    "walk": TextWalk(min_share=0.0),
+    "walk, bound 1": TextWalk(min_share=0.0, bound=1),
+}
+
+
+@pytest.fixture(params=list(WAYS))
+def reader(tasks_runtime, request) -> PostgresTaskReader:
+    return PostgresTaskReader(tasks_runtime.read_engine, WAYS[request.param])
 
 
 @pytest.fixture
@@ -140,3 +154,34 @@ def test_staff_see_every_match(reader, store, term) -> None:
     first, second = uuid7(), uuid7()
     tasks = [store(first if n % 2 else second, n, title=term) for n in range(5)]
     assert pages(reader, term, window=2) == tasks[::-1]
+
+
+def test_a_member_finds_a_term_broad_in_one_branch_and_rare_in_another(reader, store, term) -> None:
+    me, other = uuid7(), uuid7()
+    # Own tasks: 12, the term only in the oldest (a walk bounded to the window's size stops
+    # short of it: the GIN fallback finds it). Assigned: 5, the term in 4 (the walk finds them).
+    own_match = store(me, 0, title=f"{term} own")
+    for minute in range(1, 12):
+        store(me, minute, title="Unrelated own")
+    assigned = [
+        store(other, 20 + n, title=f"{term} assigned" if n != 2 else "Plain", assignees=(me,))
+        for n in range(5)
+    ]
+    store(other, 40, title=term)  # not visible to me
+    mine = Visibility(me, ())
+    # Window 3: the newest three matches (equal ranks, newest first), then the rest.
+    expected = [assigned[4], assigned[3], assigned[1], assigned[0], own_match]
+    assert pages(reader, term, window=3, visible_to=mine) == expected
+    assert pages(reader, term, window=3, limit=100, visible_to=mine) == expected
+
+
+def test_a_member_finds_a_rare_term_in_an_old_task(reader, store, term) -> None:
+    me, other = uuid7(), uuid7()
+    old = store(other, 0, description=f"the {term} report", assignees=(me,))
+    for minute in range(1, 30):
+        store(me, minute, title="Unrelated")
+        store(other, 100 + minute, title="Unrelated", assignees=(me,))
+    newest = store(me, 200, title=term)
+    mine = Visibility(me, ())
+    assert pages(reader, term, window=1000, visible_to=mine) == [newest, old]
+    assert pages(reader, term, window=1, visible_to=mine) == [newest, old]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tasks_service.adapters.persistence.ranked_sql import ranked_statement
+from tasks_service.adapters.persistence.ranked_sql import TextWalk, ranked_statement
 from tasks_service.adapters.persistence.task_sql import MANY_TEAMS, list_statement
 from tasks_service.application.cursors import decode, encode
 from tasks_service.application.ports import SortKey, TaskFilter, TaskListing, Visibility
@@ -109,3 +109,16 @@ def test_a_ranked_cursor_carries_its_tier_and_the_window_s_oldest_task() -> None
             decode(encode(sort_spec(keys), (tier, *values[1:])), sort_spec(keys), _decoders(keys))
     with pytest.raises(ValidationFailed):  # the cursor of the old (rank, id) shape
         decode(encode(sort_spec(keys), (0.25, ME)), sort_spec(keys), _decoders(keys))
+
+
+def test_the_walk_is_decided_from_the_planner_estimate() -> None:
+    def estimate(matching: float, every: float) -> list[object]:
+        plans = [{"Plan Rows": matching}, {"Plan Rows": every}]
+        return [{"Plan": {"Node Type": "Append", "Plans": plans}}]
+
+    walk = TextWalk(min_share=1 / 20)
+    assert walk.walks(estimate(166_667, 1_000_000))
+    assert walk.walks(estimate(50_000, 1_000_000))
+    assert not walk.walks(estimate(500, 1_000_000))
+    assert not walk.walks(estimate(4, 100))
+    assert walk.walks(estimate(1, 0))  # an empty table: nothing to walk

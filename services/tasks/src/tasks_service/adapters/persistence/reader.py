@@ -15,7 +15,9 @@ import psycopg
 from sqlalchemy import Engine
 
 from tasks_service.adapters.persistence.ranked_sql import (
+    ESTIMATE,
     POSITION_COLUMNS,
+    TextWalk,
     is_ranked,
     ranked_statement,
 )
@@ -29,8 +31,9 @@ from tasks_service.application.ports import ActorRecord, TaskDocument, TaskListi
 
 
 class PostgresTaskReader:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, text_walk: TextWalk | None = None) -> None:
         self._engine = engine
+        self._text_walk = text_walk or TextWalk()
 
     def _fetch(self, sql: str, params: dict[str, Any], *, prepare: bool | None = None) -> list[Any]:
         for attempt in range(2):
@@ -67,7 +70,13 @@ class PostgresTaskReader:
         if is_ranked(listing):
             # Never a prepared statement: a generic plan cannot know how common the word is,
             # and reading a common word through the GIN index costs every match (ADR 0027).
-            sql, params = ranked_statement(listing)
+            # How the matches are found is decided from the planner's estimate (ADR 0030).
+            text = listing.filter.text
+            walk = None
+            if text is not None:
+                estimate = self._fetch(ESTIMATE, {"q": text}, prepare=False)[0][0]
+                walk = self._text_walk.bound if self._text_walk.walks(estimate) else None
+            sql, params = ranked_statement(listing, walk)
             rows = self._fetch(sql, params, prepare=False)
             return [document_of(row, POSITION_COLUMNS) for row in rows]
         sql, params = list_statement(listing)

@@ -125,6 +125,8 @@ SELECT (SELECT role FROM tasks.replica_users WHERE id = %(id)s),
 
 TEXT_QUERY = "websearch_to_tsquery('english'::regconfig, %(q)s)"
 _MATCHING = f"(SELECT d.task_id FROM tasks.search_documents d WHERE d.document @@ {TEXT_QUERY})"
+MATCHES = f"t.id IN {_MATCHING}"
+"""The text filter (`q`, bound by `_filters`): its matches found through the GIN index."""
 _ORDER_EXPRESSIONS: dict[str, tuple[str, str]] = {
     # name: (ascending expression, descending expression); never NULL, so keyset
     # comparisons are plain. Tasks without a due date come last in both directions.
@@ -230,7 +232,7 @@ def _filters(statement: _Statement, wanted: TaskFilter) -> list[str]:
         )
     if wanted.text is not None:
         statement.bind("q", wanted.text)
-        clauses.append(f"t.id IN {_MATCHING}")
+        clauses.append(MATCHES)
     return clauses
 
 
@@ -278,6 +280,8 @@ class _Branch:
     condition: str = ""
     aliases: dict[str, str] = field(default_factory=dict)
     """Sort columns read from another table of the branch (same values, better index)."""
+    alone: str = ""
+    """The branch's own table without `tasks` (its condition and sort columns are there)."""
 
 
 _ASSIGNED_ALIASES = {"t.created_at": "va.task_created_at", "t.id": "va.task_id"}
@@ -295,6 +299,7 @@ def _branches(statement: _Statement, listing: TaskListing) -> list[_Branch]:
             "tasks.task_assignments va JOIN tasks.tasks t ON t.id = va.task_id",
             f"va.user_id = {me}",
             _ASSIGNED_ALIASES,
+            "tasks.task_assignments va",
         ),
     ]
     if len(visible.team_ids) > MANY_TEAMS:

@@ -2,7 +2,7 @@
 matches by rank, the older ones after them newest first, keyset pages that neither skip nor
 repeat (tasks added meanwhile included), and a member's visibility kept exact.
 
-Every test runs with each way of finding the matches (ADR 0030): as the planner's estimate
+Every test runs with each way of finding the matches (ADR 0031): as the planner's estimate
 decides, always through the GIN index, always by walking the newest tasks, and walking with a
 bound so small that most branches fall back to the GIN index; all give the same pages."""
 

@@ -12,7 +12,7 @@ The window is fixed by its oldest task (the *boundary*), which every cursor carr
 pages rank the same tasks (and any task created since, which is newer), so pages neither skip
 nor repeat while tasks are added. A term with fewer matches than the window is ranked in full.
 
-How the matches are found is decided here, not left to the planner (ADR 0030): for a term the
+How the matches are found is decided here, not left to the planner (ADR 0031): for a term the
 planner expects in a large share of the documents (`TextWalk`), each visibility branch walks
 its newest tasks, testing each one's document by primary key, and stops at the rows it needs;
 the walk is bounded, and a branch that finds too few within the bound (the term is rare among
@@ -57,7 +57,7 @@ children of the plan's Append), from the column's statistics: no document is rea
 
 @dataclass(frozen=True, slots=True)
 class TextWalk:
-    """When the matches are found by walking the newest visible tasks (ADR 0030)."""
+    """When the matches are found by walking the newest visible tasks (ADR 0031)."""
 
     min_share: float = 1 / 20
     """Walk when the planner expects at least this share of the documents to match."""

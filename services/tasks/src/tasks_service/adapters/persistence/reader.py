@@ -70,7 +70,7 @@ class PostgresTaskReader:
         if is_ranked(listing):
             # Never a prepared statement: a generic plan cannot know how common the word is,
             # and reading a common word through the GIN index costs every match (ADR 0027).
-            # How the matches are found is decided from the planner's estimate (ADR 0030).
+            # How the matches are found is decided from the planner's estimate (ADR 0031).
             text = listing.filter.text
             walk = None
             if text is not None:

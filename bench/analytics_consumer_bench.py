@@ -7,8 +7,11 @@ validation, inbox row, projection, commit), fed envelopes as bytes, one at a tim
 teams: `--mix create` is the latency bench's write load (only `tasks.task.created.v1`);
 `--mix life` interleaves whole task lives (created, assigned, updated, in progress, done).
 `--warm` events go in first (a non-empty model), then `--events` are timed: events/s, SQL
-statements per event. `--profile FILE` writes a cProfile of the timed part.
-Run: `.venv/bin/python -m bench.analytics_consumer_bench [--mix create|life] [--events 2000]`.
+statements per event. `--profile FILE` writes a cProfile of the timed part. `--batch N` applies
+the timed events N per transaction (`process_batch`, ADR 0030), as the consumer takes them
+from a backlog.
+Run: `.venv/bin/python -m bench.analytics_consumer_bench [--mix create|life] [--events 2000]
+[--batch 20]`.
 """
 
 from __future__ import annotations
@@ -155,7 +158,7 @@ def user_events() -> Iterator[bytes]:
         yield json.dumps(envelope.to_dict()).encode()
 
 
-def run(mix: str, warm: int, events: int, profile: str | None) -> None:
+def run(mix: str, warm: int, events: int, profile: str | None, batch: int = 1) -> None:
     import sqlalchemy as sa
 
     from analytics_service.bootstrap import build_event_processor, build_offline_runtime, migrate
@@ -185,10 +188,11 @@ def run(mix: str, warm: int, events: int, profile: str | None) -> None:
             lambda *_: statements.__setitem__(0, statements[0] + 1),
         )
 
-        def feed(bodies: Iterator[bytes], count: int) -> None:
-            for _, body in zip(range(count), bodies, strict=False):
-                result = processor.process(body)
-                assert result.outcome is Outcome.APPLIED, result.reason
+        def feed(bodies: Iterator[bytes], count: int, size: int = 1) -> None:
+            taken = [body for _, body in zip(range(count), bodies, strict=False)]
+            for start in range(0, len(taken), size):
+                for result in processor.process_batch(taken[start : start + size]):
+                    assert result.outcome is Outcome.APPLIED, result.reason
 
         feed(user_events(), USERS)
         stream = event_stream(mix)
@@ -200,7 +204,7 @@ def run(mix: str, warm: int, events: int, profile: str | None) -> None:
         cpu = time.process_time()
         if profiler:
             profiler.enable()
-        feed(stream, events)
+        feed(stream, events, batch)
         if profiler and profile:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -208,7 +212,8 @@ def run(mix: str, warm: int, events: int, profile: str | None) -> None:
         cpu_seconds = time.process_time() - cpu
         print(f"load average after: {os.getloadavg()}")
         print(
-            f"mix={mix} warm={warm} events={events}: {events / seconds:,.0f} events/s, "
+            f"mix={mix} warm={warm} events={events} batch={batch}: "
+            f"{events / seconds:,.0f} events/s, "
             f"{seconds / events * 1000:.2f} ms/event (consumer CPU "
             f"{cpu_seconds / events * 1000:.2f} ms/event), "
             f"{statements[0] / events:.1f} SQL statements/event"
@@ -224,8 +229,14 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=2000)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--profile", help="write a cProfile of the timed events here")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        help="messages per transaction, as the consumer takes them from a backlog (ADR 0030)",
+    )
     args = parser.parse_args()
-    run(args.mix, args.warm, args.events, args.profile)
+    run(args.mix, args.warm, args.events, args.profile, args.batch)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,12 @@ other file of the directory is a shared definition that contracts reference with
 `tasks.task-summary.json`, the task summary of every `tasks.task.*` event). References resolve
 against the files of the same directory only, by their `$id` or their file name: nothing is ever
 fetched over the network.
+
+Every event is validated twice on its way (by its producer's outbox and by each consumer), so
+`validate` asks jsonschema-rs first (compiled, ~1 µs for a task event against ~0.3 ms): what it
+accepts is valid. What it refuses is judged again by jsonschema, whose verdict and message are
+the contract's (the two differ at the edges of formats: jsonschema-rs refuses some addresses
+jsonschema's loose `email` check accepts, and accepts a leap second `…:60Z` RFC 3339 allows).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -64,9 +71,15 @@ class ContractRegistry:
 
     def validate(self, event_type: str, data: dict[str, Any]) -> None:
         try:
+            fast = _fast_validator(self._directory, event_type)
             validator = _validator(self._directory, event_type)
         except FileNotFoundError as exc:
             raise ContractViolation(f"no contract for {event_type}") from exc
+        try:
+            if fast.is_valid(data):
+                return
+        except (TypeError, ValueError):  # not JSON's types: jsonschema says what is wrong
+            pass
         try:
             validator.validate(data)
         except ValidationError as exc:
@@ -128,6 +141,35 @@ def _validator(directory: Path, event_type: str) -> Draft202012Validator:
     return Draft202012Validator(
         schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
+
+
+@cache
+def _fast_validator(directory: Path, event_type: str) -> Any:
+    """The contract compiled by jsonschema-rs, once jsonschema checked it and its references."""
+    _validator(directory, event_type)
+    return jsonschema_rs.validator_for(
+        _load_schema(directory, event_type),
+        registry=_fast_registry(directory),
+        retriever=_never_retrieve,
+        validate_formats=True,
+    )
+
+
+def _never_retrieve(uri: str) -> Any:
+    raise ContractViolation(f"{uri} is not a contract of this directory (never fetched)")
+
+
+@cache
+def _fast_registry(directory: Path) -> Any:
+    """The same resources as `_local_registry`, for jsonschema-rs (which fetches nothing
+    either: a reference outside them fails when the contract is compiled)."""
+    resources: list[tuple[str, Any]] = []
+    for path in sorted(directory.glob("*.json")):
+        contents = json.loads(path.read_text("utf-8"))
+        resources.append((path.name, contents))
+        if isinstance(contents, dict) and isinstance(contents.get("$id"), str):
+            resources.append((contents["$id"], contents))
+    return jsonschema_rs.Registry(resources, retriever=_never_retrieve)
 
 
 @cache

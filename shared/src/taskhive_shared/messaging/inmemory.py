@@ -69,6 +69,12 @@ class InMemoryBroker:
         for target in targets:
             target.messages.put((body, 0))
 
+    def publish_batch(self, exchange: str, envelopes: Sequence[EventEnvelope]) -> int:
+        """Nothing to wait for: each message is with its queues once `publish` returns."""
+        for envelope in envelopes:
+            self.publish(exchange, envelope)
+        return len(envelopes)
+
     def discard(self, exchange: str, event_types: Iterable[str]) -> None:
         """Types published, knowingly, without a consumer yet: dropped, not kept as unrouted."""
         with self._lock:

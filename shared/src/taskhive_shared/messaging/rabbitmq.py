@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -86,19 +86,104 @@ def declare_exchange(channel: BlockingChannel, exchange: str) -> None:
     )
 
 
+def _body(envelope: EventEnvelope) -> bytes:
+    return json.dumps(envelope.to_dict()).encode()
+
+
+def _properties(envelope: EventEnvelope) -> BasicProperties:
+    return BasicProperties(
+        content_type="application/cloudevents+json",
+        delivery_mode=pika.DeliveryMode.Persistent,
+        message_id=str(envelope.id),
+        correlation_id=envelope.correlationid,
+        type=envelope.type,
+        app_id=envelope.source,
+        headers={
+            "correlationid": envelope.correlationid,
+            "causationid": envelope.causationid,
+            "x-request-id": envelope.correlationid,
+        },
+    )
+
+
+CONFIRM_TIMEOUT_SECONDS = 30.0
+"""How long a publisher waits for the broker's confirms of one batch before it gives up (the
+connection is then dropped and the unconfirmed messages published again)."""
+CONFIRM_POLL_SECONDS = 0.001
+"""The slice of pika's I/O loop a waiting publisher runs between looks at its confirms."""
+
+
+class _Confirms:
+    """The publisher confirms of one channel: RabbitMQ numbers its publishes from 1 and answers
+    each with an ack or a nack, maybe out of order, several at once with `multiple`."""
+
+    def __init__(self) -> None:
+        self.selected = False
+        self.sent = 0
+        self._unanswered: set[int] = set()
+        self._nacked: set[int] = set()
+
+    def on_select_ok(self, _frame: Any) -> None:
+        self.selected = True
+
+    def add(self) -> None:
+        self.sent += 1
+        self._unanswered.add(self.sent)
+
+    def on_confirm(self, frame: Any) -> None:
+        method = frame.method
+        tag = int(method.delivery_tag)
+        if method.multiple:
+            answered = {waiting for waiting in self._unanswered if waiting <= tag}
+        else:
+            answered = {tag} & self._unanswered
+        self._unanswered -= answered
+        if isinstance(method, Basic.Nack):
+            self._nacked |= answered
+
+    def settled(self) -> bool:
+        return not self._unanswered
+
+    @property
+    def refused(self) -> bool:
+        return bool(self._nacked)
+
+    def confirmed_after(self, tag: int) -> int:
+        """How many publishes after delivery tag `tag` the broker acked, in a row."""
+        count = 0
+        for later in range(tag + 1, self.sent + 1):
+            if later in self._unanswered or later in self._nacked:
+                break
+            count += 1
+        return count
+
+
 class PikaPublisher:
     """Publishes with confirms on one lazily (re)opened connection; not thread-safe.
+
+    A batch is sent whole and then waits once for the broker's confirms, by delivery tag
+    (ADR 0032): pika's BlockingChannel only offers a wait per message, so the channel's
+    confirm mode is turned on at pika's channel underneath it, with a callback counting the
+    confirms, while the blocking connection keeps driving the I/O.
 
     At most every `unrouted_check_seconds` after a publish it looks at the depth of the
     exchange's unrouted queue, and logs `events unrouted` (warning) when it is not empty and
     changed since it last said so: the operator's signal of a missing binding."""
 
-    def __init__(self, url: str, *, unrouted_check_seconds: float = UNROUTED_CHECK_SECONDS) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        unrouted_check_seconds: float = UNROUTED_CHECK_SECONDS,
+        confirm_timeout_seconds: float = CONFIRM_TIMEOUT_SECONDS,
+    ) -> None:
         self._url = url
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
+        self._confirms = _Confirms()
         self._declared: set[str] = set()
         self._unrouted_check_seconds = unrouted_check_seconds
+        self._confirm_timeout_seconds = confirm_timeout_seconds
         self._next_unrouted_check = 0.0
         self._unrouted_reported: dict[str, int] = {}
 
@@ -107,9 +192,29 @@ class PikaPublisher:
             self.close()
             self._connection = connect(self._url)
             self._channel = self._connection.channel()
-            self._channel.confirm_delivery()
+            self._confirms = _Confirms()
+            # pika's own channel under the blocking one: its confirm mode with a callback,
+            # which the blocking channel's `confirm_delivery()` would make a wait per message.
+            self._channel._impl.confirm_delivery(
+                ack_nack_callback=self._confirms.on_confirm,
+                callback=self._confirms.on_select_ok,
+            )
+            self._wait(lambda: self._confirms.selected, "confirm.select-ok")
             self._declared.clear()
         return self._channel
+
+    def _wait(self, done: Callable[[], bool], what: str) -> None:
+        """Drive the connection's I/O until `done()` (the callbacks run inside it)."""
+        connection, channel = self._connection, self._channel
+        assert connection is not None
+        assert channel is not None
+        deadline = time.monotonic() + self._confirm_timeout_seconds
+        while not done():
+            if channel.is_closed:
+                raise pika.exceptions.ChannelClosed(0, f"channel closed waiting for {what}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {what} within {self._confirm_timeout_seconds} s")
+            connection.process_data_events(time_limit=CONFIRM_POLL_SECONDS)
 
     def _ensure_exchange(self, exchange: str) -> BlockingChannel:
         """Provisioning declares producers' exchanges: use one as it is (a passive declare does
@@ -128,32 +233,39 @@ class PikaPublisher:
         return channel
 
     def publish(self, exchange: str, envelope: EventEnvelope) -> None:
+        self.publish_batch(exchange, [envelope])
+
+    def publish_batch(self, exchange: str, envelopes: Sequence[EventEnvelope]) -> int:
+        """Send every message, then wait once for the broker's confirms of all of them."""
+        if not envelopes:
+            return 0
+        confirms = self._confirms
+        before = confirms.sent
         try:
             channel = self._ensure_exchange(exchange)
-            channel.basic_publish(
-                exchange,
-                envelope.type,
-                json.dumps(envelope.to_dict()).encode(),
-                properties=BasicProperties(
-                    content_type="application/cloudevents+json",
-                    delivery_mode=pika.DeliveryMode.Persistent,
-                    message_id=str(envelope.id),
-                    correlation_id=envelope.correlationid,
-                    type=envelope.type,
-                    app_id=envelope.source,
-                    headers={
-                        "correlationid": envelope.correlationid,
-                        "causationid": envelope.causationid,
-                        "x-request-id": envelope.correlationid,
-                    },
-                ),
-            )
+            confirms = self._confirms  # a new channel counts from 1
+            before = confirms.sent
+            for envelope in envelopes:
+                # Counted first: its confirm may arrive while pika is still sending it.
+                confirms.add()
+                channel.basic_publish(
+                    exchange, envelope.type, _body(envelope), properties=_properties(envelope)
+                )
+            self._wait(confirms.settled, "publisher confirms")
+            if confirms.refused:
+                raise pika.exceptions.NackError([])
         except Exception as exc:
-            self.close()
-            raise PublishError(f"{envelope.type} {envelope.id}: {exc!r}") from exc
+            confirmed = min(confirms.confirmed_after(before), len(envelopes))
+            self.close()  # a new channel, its delivery tags from 1, for what goes again
+            refused = envelopes[confirmed] if confirmed < len(envelopes) else envelopes[-1]
+            raise PublishError(
+                f"{refused.type} {refused.id} ({confirmed} of {len(envelopes)} confirmed): {exc!r}",
+                confirmed=confirmed,
+            ) from exc
         if time.monotonic() >= self._next_unrouted_check:
             self._next_unrouted_check = time.monotonic() + self._unrouted_check_seconds
             self._check_unrouted(exchange)
+        return len(envelopes)
 
     def _check_unrouted(self, exchange: str) -> None:
         connection = self._connection

@@ -436,6 +436,9 @@ class FakeDependencyRepository:
     def rescore(self, after: uuid.UUID, size: int, at: datetime) -> tuple[uuid.UUID | None, int]:
         raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
 
+    def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
+        raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
+
     def exists(self, task_id: uuid.UUID, blocked_by_id: uuid.UUID) -> bool:
         return (task_id, blocked_by_id) in self._state.dependencies
 

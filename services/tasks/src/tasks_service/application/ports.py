@@ -265,6 +265,11 @@ class DependencyRepository(Protocol):
         """Store the score at `at` of up to `size` open tasks with ids after `after` (rows
         another transaction holds are skipped): (the batch's last id or None, rows changed)."""
 
+    def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
+        """Store the score of up to `size` open tasks whose score changes by `at` (soonest
+        first) and of up to `size` blockers a writer skipped (rows another transaction holds
+        are skipped): (rows selected, scores changed)."""
+
     def edges_from(self, task_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """The (task, blocked_by) edges reachable from the task by following blockers."""
 

@@ -1,6 +1,8 @@
 """RefreshScores: the periodic job that keeps the stored score true as time passes (due
-dates come closer, tasks age). Writes rescore their own task at once; this sweeps the rest.
-Idempotent: a second run at the same moment changes nothing."""
+dates come closer, tasks age). Writes rescore their own task at once; this rescores the
+tasks whose score changes by the job's moment (each row stores that instant, computed with
+its score: ADR 0033) and the blockers a writer had to skip. Idempotent: a second run at the
+same moment changes nothing."""
 
 from __future__ import annotations
 
@@ -20,10 +22,25 @@ class RefreshScores:
     clock: Clock
     batch: int = BATCH
 
-    def __call__(self, now: datetime | None = None) -> int:
-        """Rescore every open task in id order, one short transaction per batch (never a
-        long lock on the table); the number of scores that changed."""
+    def __call__(self, now: datetime | None = None, full: bool = False) -> int:
+        """The tasks whose score changes by `now`, soonest first, one short transaction
+        per batch (never a long lock on the table); `full`: every open task in id order
+        instead (not needed to keep scores true: for checking, or after an incident).
+        The number of scores that changed."""
         at = now or self.clock.now()
+        return self._all(at) if full else self._due(at)
+
+    def _due(self, at: datetime) -> int:
+        changed = 0
+        while True:
+            with self.uow() as uow:
+                selected, count = uow.dependencies.rescore_due(self.batch, at)
+                uow.commit()
+            changed += count
+            if selected < self.batch:
+                return changed
+
+    def _all(self, at: datetime) -> int:
         after: uuid.UUID | None = _START
         changed = 0
         while after is not None:

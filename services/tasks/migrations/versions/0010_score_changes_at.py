@@ -15,6 +15,9 @@ the job's next run (the first run after this migration is a full one, once).
 `score_rechecks` holds the blockers a task write could not rescore because another
 transaction held them (`SKIP LOCKED`, ADR 0018): the job rescores them on its next run.
 
+`score_refreshes` holds the moment of the job's last run: a run for an earlier moment sweeps
+every open task instead (the stored instants look forward only).
+
 A changed score formula must replace both functions and set `score_changes_at = '-infinity'`
 on the open tasks (the next job run rescores them all).
 
@@ -103,8 +106,19 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
 
+    # The moment of the job's last run: a run at an earlier moment (a clock set back, a job
+    # run by hand for a past `now`) cannot trust the stored instants and sweeps every task.
+    op.create_table(
+        "score_refreshes",
+        sa.Column("id", sa.Boolean, primary_key=True, server_default=sa.true()),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("id", name="ck_score_refreshes_one_row"),
+        schema=SCHEMA,
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("score_refreshes", schema=SCHEMA)
     op.drop_table("score_rechecks", schema=SCHEMA)
     op.drop_index("ix_tasks_score_changes_at", "tasks", schema=SCHEMA)
     op.execute(

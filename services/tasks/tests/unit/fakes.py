@@ -439,6 +439,12 @@ class FakeDependencyRepository:
     def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
         raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
 
+    def last_refresh(self) -> datetime | None:
+        raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
+
+    def record_refresh(self, at: datetime) -> None:
+        raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
+
     def exists(self, task_id: uuid.UUID, blocked_by_id: uuid.UUID) -> bool:
         return (task_id, blocked_by_id) in self._state.dependencies
 

@@ -265,6 +265,12 @@ class DependencyRepository(Protocol):
         """Store the score at `at` of up to `size` open tasks with ids after `after` (rows
         another transaction holds are skipped): (the batch's last id or None, rows changed)."""
 
+    def last_refresh(self) -> datetime | None:
+        """The moment of the score job's last completed run (None before the first)."""
+
+    def record_refresh(self, at: datetime) -> None:
+        """Remember `at` as the moment of the score job's last completed run."""
+
     def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
         """Store the score of up to `size` open tasks whose score changes by `at` (soonest
         first) and of up to `size` blockers a writer skipped (rows another transaction holds

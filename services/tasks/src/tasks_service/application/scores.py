@@ -24,11 +24,18 @@ class RefreshScores:
 
     def __call__(self, now: datetime | None = None, full: bool = False) -> int:
         """The tasks whose score changes by `now`, soonest first, one short transaction
-        per batch (never a long lock on the table); `full`: every open task in id order
-        instead (not needed to keep scores true: for checking, or after an incident).
-        The number of scores that changed."""
+        per batch (never a long lock on the table); every open task in id order instead when
+        `full` (for checking, or after an incident) or when `now` is before the last run's
+        moment. The number of scores that changed."""
         at = now or self.clock.now()
-        return self._all(at) if full else self._due(at)
+        with self.uow() as uow:
+            last = uow.dependencies.last_refresh()
+        # The stored instants look forward: a moment before the last run's sweeps them all.
+        changed = self._all(at) if full or (last is not None and at < last) else self._due(at)
+        with self.uow() as uow:
+            uow.dependencies.record_refresh(at)
+            uow.commit()
+        return changed
 
     def _due(self, at: datetime) -> int:
         changed = 0

@@ -110,6 +110,10 @@ REFRESH_DUE = sa.text(
 its next instant moves past `:at`), and up to `size` blockers a writer skipped (those of
 purged tasks dropped). Rows another transaction holds are left for the next batch or run."""
 
+_LAST_REFRESH = "SELECT at FROM tasks.score_refreshes"
+_RECORD_REFRESH = """INSERT INTO tasks.score_refreshes (id, at) VALUES (true, :at)
+    ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at"""
+
 _REACHABLE_EDGES = sa.text(
     """WITH RECURSIVE reach(id) AS (
         SELECT CAST(:start AS uuid)
@@ -204,6 +208,12 @@ class SqlAlchemyDependencyRepository:
             REFRESH_BATCH, {"after": after, "size": size, "at": at}
         ).one()
         return last, int(changed)
+
+    def last_refresh(self) -> datetime | None:
+        return self._session.execute(sa.text(_LAST_REFRESH)).scalar_one_or_none()
+
+    def record_refresh(self, at: datetime) -> None:
+        self._session.execute(sa.text(_RECORD_REFRESH), {"at": at})
 
     def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
         selected, changed = self._session.execute(REFRESH_DUE, {"size": size, "at": at}).one()

@@ -100,6 +100,15 @@ score_rechecks = sa.Table(
     sa.Column("task_id", UUID, primary_key=True),
 )
 
+# The moment of the score job's last run (one row; migration 0010, ADR 0033).
+score_refreshes = sa.Table(
+    "score_refreshes",
+    metadata,
+    sa.Column("id", sa.Boolean, primary_key=True, server_default=sa.true()),
+    sa.Column("at", TIMESTAMP, nullable=False),
+    sa.CheckConstraint("id", name="ck_score_refreshes_one_row"),
+)
+
 task_assignments = sa.Table(
     "task_assignments",
     metadata,

@@ -103,12 +103,11 @@ def _wrong(admin_url: str, at: datetime) -> int:
 
 
 def _run(admin_url: str, app_url: str, at: datetime, name: str) -> str:
-    from tasks_service.application.scores import RefreshScores
-    from tasks_service.bootstrap import build_offline_runtime
+    from tasks_service.bootstrap import build_offline_runtime, refresh_scores_of
 
     runtime = build_offline_runtime(tasks_settings(app_url))
     database = runtime.engine.url.database or ""
-    refresh: Callable[[datetime], Any] = RefreshScores(runtime.unit_of_work, runtime_clock())
+    refresh: Callable[[datetime], Any] = refresh_scores_of(runtime)
     updated = _updated(admin_url)
     started = time.perf_counter()
     result = refresh(at)
@@ -123,18 +122,11 @@ def _run(admin_url: str, app_url: str, at: datetime, name: str) -> str:
     return f"| {name} | {wall:.2f} | {cpu:.2f} | {result} | {written:,} | {wrong} |"
 
 
-def runtime_clock() -> Any:
-    from tasks_service.adapters.clock import SystemClock
-
-    return SystemClock()
-
-
 def explain(admin_url: str, at: datetime) -> list[str]:
     """One batch of the job's statement at `at` (rolled back)."""
-    from tasks_service.adapters.persistence import dependencies
+    from tasks_service.bootstrap import refresh_due_sql
 
-    statement = dependencies.REFRESH_DUE
-    sql = str(statement).replace(":size", "%(size)s").replace(":at", "%(at)s")
+    sql = refresh_due_sql().replace(":size", "%(size)s").replace(":at", "%(at)s")
     with psycopg.connect(admin_url) as connection, psycopg.ClientCursor(connection) as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, {"size": 1000, "at": at})
         plan = "\n".join(row[0] for row in cursor.fetchall())

@@ -90,11 +90,12 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.execute(TASK_SCORE_CHANGES_AT)
-    # The job's scan: open tasks whose score changes by its moment, soonest first.
+    # The job's scan: open tasks whose score changes by its moment, soonest first, each batch
+    # after the previous one's last (instant, id): never over the entries it left behind.
     op.create_index(
         "ix_tasks_score_changes_at",
         "tasks",
-        ["score_changes_at"],
+        ["score_changes_at", "id"],
         schema=SCHEMA,
         postgresql_where=sa.text("NOT is_archived AND status NOT IN ('done', 'cancelled')"),
     )

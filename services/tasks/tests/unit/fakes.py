@@ -50,6 +50,7 @@ from tasks_service.application.ports import (
     RawJson,
     ReplicaTeam,
     ReplicaUser,
+    ScoreCursor,
     SlaSubject,
     SortKey,
     TaskDocument,
@@ -436,7 +437,9 @@ class FakeDependencyRepository:
     def rescore(self, after: uuid.UUID, size: int, at: datetime) -> tuple[uuid.UUID | None, int]:
         raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
 
-    def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
+    def rescore_due(
+        self, size: int, at: datetime, after: ScoreCursor
+    ) -> tuple[ScoreCursor | None, int]:
         raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
 
     def last_refresh(self) -> datetime | None:

@@ -253,6 +253,11 @@ class LinkedTask:
     is_open: bool
 
 
+ScoreCursor = tuple[str, uuid.UUID]
+"""Where the score job's batches stand: (the last row's instant as PostgreSQL's text, which
+may be `-infinity`; its id)."""
+
+
 class DependencyRepository(Protocol):
     """The "blocked by" edges (written by the task repository from the tasks' events)."""
 
@@ -271,10 +276,13 @@ class DependencyRepository(Protocol):
     def record_refresh(self, at: datetime) -> None:
         """Remember `at` as the moment of the score job's last completed run."""
 
-    def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
-        """Store the score of up to `size` open tasks whose score changes by `at` (soonest
-        first) and of up to `size` blockers a writer skipped (rows another transaction holds
-        are skipped): (rows selected, scores changed)."""
+    def rescore_due(
+        self, size: int, at: datetime, after: ScoreCursor
+    ) -> tuple[ScoreCursor | None, int]:
+        """Store the score of up to `size` open tasks whose score changes by `at`, after the
+        cursor `after` (by the instant, then id), and of up to `size` blockers a writer
+        skipped (rows another transaction holds are skipped): (the next batch's cursor, or
+        None when none is left; scores changed)."""
 
     def edges_from(self, task_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """The (task, blocked_by) edges reachable from the task by following blockers."""

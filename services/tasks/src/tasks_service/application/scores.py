@@ -10,10 +10,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from tasks_service.application.ports import Clock, UnitOfWorkFactory
+from tasks_service.application.ports import Clock, ScoreCursor, UnitOfWorkFactory
 
 BATCH = 1000
 _START = uuid.UUID(int=0)
+DUE_START: ScoreCursor = ("-infinity", _START)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,14 @@ class RefreshScores:
         return changed
 
     def _due(self, at: datetime) -> int:
+        cursor: ScoreCursor | None = DUE_START
         changed = 0
-        while True:
+        while cursor is not None:
             with self.uow() as uow:
-                selected, count = uow.dependencies.rescore_due(self.batch, at)
+                cursor, count = uow.dependencies.rescore_due(self.batch, at, cursor)
                 uow.commit()
             changed += count
-            if selected < self.batch:
-                return changed
+        return changed
 
     def _all(self, at: datetime) -> int:
         after: uuid.UUID | None = _START

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tasks_service.adapters.persistence.tables import task_dependencies
-from tasks_service.application.ports import LinkedTask
+from tasks_service.application.ports import LinkedTask, ScoreCursor
 from tasks_service.domain import events
 from tasks_service.domain.model import CLOSED, Task
 
@@ -83,9 +83,10 @@ REFRESH_BATCH = sa.text(
 
 REFRESH_DUE = sa.text(
     f"""WITH due AS (
-        SELECT t.id FROM tasks.tasks t
+        SELECT t.id, t.score_changes_at AS changes_at FROM tasks.tasks t
         WHERE {OPEN.format("t")} AND t.score_changes_at <= :at
-        ORDER BY t.score_changes_at LIMIT :size FOR NO KEY UPDATE SKIP LOCKED),
+        AND (t.score_changes_at, t.id) > (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))
+        ORDER BY t.score_changes_at, t.id LIMIT :size FOR NO KEY UPDATE SKIP LOCKED),
     rechecked AS (
         DELETE FROM tasks.score_rechecks r WHERE r.task_id IN (
             SELECT k.task_id FROM tasks.score_rechecks k
@@ -102,14 +103,17 @@ REFRESH_DUE = sa.text(
               WHERE t.id IN (SELECT id FROM due UNION SELECT id FROM rechecked)) s
         WHERE u.id = s.id AND (u.score, u.score_changes_at) IS DISTINCT FROM
             (s.score, s.changes_at)
-        RETURNING s.score <> s.was AS changed)
-    SELECT (SELECT count(*) FROM due) + (SELECT count(*) FROM rechecked),
-        (SELECT count(*) FROM written WHERE changed)"""
+        RETURNING s.score <> s.was AS changed),
+    last AS (SELECT changes_at, id FROM due ORDER BY changes_at DESC, id DESC LIMIT 1)
+    SELECT (SELECT count(*) FROM due) AS due, (SELECT count(*) FROM rechecked) AS rechecked,
+        (SELECT CAST(changes_at AS text) FROM last) AS last_at, (SELECT id FROM last) AS last_id,
+        (SELECT count(*) FROM written WHERE changed) AS changed"""
 )
-"""Up to `size` open tasks whose score changes by `:at` (soonest first; every one is written:
-its next instant moves past `:at`), and up to `size` blockers a writer skipped (those of
-purged tasks dropped). Rows another transaction holds are left for the next batch or run."""
-
+"""Up to `size` open tasks whose score changes by `:at`, after the cursor (`after_at`,
+`after_id`: the old instant and id of the previous batch's last row, so that no batch steps
+over the index entries its predecessors left behind), and up to `size` blockers a writer
+skipped (those of purged tasks dropped). Every due row is written: its next instant moves
+past `:at`. Rows another transaction holds are left for the next run."""
 _LAST_REFRESH = "SELECT at FROM tasks.score_refreshes"
 _RECORD_REFRESH = """INSERT INTO tasks.score_refreshes (id, at) VALUES (true, :at)
     ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at"""
@@ -215,9 +219,15 @@ class SqlAlchemyDependencyRepository:
     def record_refresh(self, at: datetime) -> None:
         self._session.execute(sa.text(_RECORD_REFRESH), {"at": at})
 
-    def rescore_due(self, size: int, at: datetime) -> tuple[int, int]:
-        selected, changed = self._session.execute(REFRESH_DUE, {"size": size, "at": at}).one()
-        return int(selected), int(changed)
+    def rescore_due(
+        self, size: int, at: datetime, after: ScoreCursor
+    ) -> tuple[ScoreCursor | None, int]:
+        row = self._session.execute(
+            REFRESH_DUE, {"size": size, "at": at, "after_at": after[0], "after_id": after[1]}
+        ).one()
+        more = row.due == size or row.rechecked == size
+        cursor = (row.last_at, row.last_id) if row.last_id is not None else after
+        return (cursor if more else None), int(row.changed)
 
     def exists(self, task_id: uuid.UUID, blocked_by_id: uuid.UUID) -> bool:
         found = self._session.execute(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,9 +127,12 @@ def explain(admin_url: str, at: datetime) -> list[str]:
     """One batch of the job's statement at `at` (rolled back)."""
     from tasks_service.bootstrap import refresh_due_sql
 
-    sql = refresh_due_sql().replace(":size", "%(size)s").replace(":at", "%(at)s")
+    sql = refresh_due_sql()
+    for name in ("after_at", "after_id", "size", "at"):  # longest first: `:at` is a prefix
+        sql = sql.replace(f":{name}", f"%({name})s")
+    params = {"size": 1000, "at": at, "after_at": "-infinity", "after_id": str(uuid.UUID(int=0))}
     with psycopg.connect(admin_url) as connection, psycopg.ClientCursor(connection) as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, {"size": 1000, "at": at})
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         connection.rollback()
     return ["#### one batch (up to 1,000 rows), rolled back", "", "```", plan, "```", ""]
@@ -141,11 +145,13 @@ def measure(admin_url: str, app_url: str, first: str) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     rows.append(_run(admin_url, app_url, now, first))
+    print("\n".join(rows), flush=True)
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE tasks.tasks")
     for step in (1, 2):
         at = now + timedelta(minutes=15 * step)
         rows.append(_run(admin_url, app_url, at, f"+{15 * step} min"))
+        print(rows[-1], flush=True)
     return [*rows, "", *explain(admin_url, now + timedelta(minutes=45))]
 
 

@@ -461,6 +461,20 @@ def score_sql() -> tuple[str, str]:
     return REFRESH_BATCH.text, SCORE
 
 
+def refresh_due_sql() -> str:
+    """For the scores bench: one batch of the score job (parameters `size`, `at`, in
+    SQLAlchemy's `:name` style; ADR 0033)."""
+    from tasks_service.adapters.persistence.dependencies import REFRESH_DUE
+
+    return REFRESH_DUE.text
+
+
+def refresh_scores_of(runtime: TasksRuntime) -> Callable[..., int]:
+    """For the scores bench: the job's use case, `refresh(now, full=False)`, as the jobs
+    process builds it."""
+    return RefreshScores(runtime.unit_of_work, SystemClock())
+
+
 def critical_path_of(
     estimates: dict[uuid.UUID, Decimal | None], edges: list[tuple[uuid.UUID, uuid.UUID]]
 ) -> tuple[list[uuid.UUID], Decimal]:

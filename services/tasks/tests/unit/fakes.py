@@ -50,6 +50,7 @@ from tasks_service.application.ports import (
     RawJson,
     ReplicaTeam,
     ReplicaUser,
+    ScoreCursor,
     SlaSubject,
     SortKey,
     TaskDocument,
@@ -434,6 +435,17 @@ class FakeDependencyRepository:
         self.graph_locked = True
 
     def rescore(self, after: uuid.UUID, size: int, at: datetime) -> tuple[uuid.UUID | None, int]:
+        raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
+
+    def rescore_due(
+        self, size: int, at: datetime, after: ScoreCursor
+    ) -> tuple[ScoreCursor | None, int]:
+        raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
+
+    def last_refresh(self) -> datetime | None:
+        raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
+
+    def record_refresh(self, at: datetime) -> None:
         raise NotImplementedError("scores are SQL only (tested against PostgreSQL)")
 
     def exists(self, task_id: uuid.UUID, blocked_by_id: uuid.UUID) -> bool:

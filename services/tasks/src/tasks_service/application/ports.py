@@ -253,6 +253,11 @@ class LinkedTask:
     is_open: bool
 
 
+ScoreCursor = tuple[str, uuid.UUID]
+"""Where the score job's batches stand: (the last row's instant as PostgreSQL's text, which
+may be `-infinity`; its id)."""
+
+
 class DependencyRepository(Protocol):
     """The "blocked by" edges (written by the task repository from the tasks' events)."""
 
@@ -264,6 +269,20 @@ class DependencyRepository(Protocol):
     def rescore(self, after: uuid.UUID, size: int, at: datetime) -> tuple[uuid.UUID | None, int]:
         """Store the score at `at` of up to `size` open tasks with ids after `after` (rows
         another transaction holds are skipped): (the batch's last id or None, rows changed)."""
+
+    def last_refresh(self) -> datetime | None:
+        """The moment of the score job's last completed run (None before the first)."""
+
+    def record_refresh(self, at: datetime) -> None:
+        """Remember `at` as the moment of the score job's last completed run."""
+
+    def rescore_due(
+        self, size: int, at: datetime, after: ScoreCursor
+    ) -> tuple[ScoreCursor | None, int]:
+        """Store the score of up to `size` open tasks whose score changes by `at`, after the
+        cursor `after` (by the instant, then id), and of up to `size` blockers a writer
+        skipped (rows another transaction holds are skipped): (the next batch's cursor, or
+        None when none is left; scores changed)."""
 
     def edges_from(self, task_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """The (task, blocked_by) edges reachable from the task by following blockers."""

@@ -165,8 +165,8 @@ def register_jobs(app: Celery, jobs: Callable[[], TasksJobs], retries: int = 5) 
         return {"re_enqueued": jobs().retry_stale()}
 
     @job(app, REFRESH_SCORES)
-    def refresh_scores(now: str | None = None) -> dict[str, int]:
-        return {"changed": jobs().refresh_scores(_when(now))}
+    def refresh_scores(now: str | None = None, full: bool = False) -> dict[str, int]:
+        return {"changed": jobs().refresh_scores(_when(now), full)}
 
     @job(app, ESCALATE_SLAS)
     def escalate_slas(now: str | None = None) -> dict[str, int]:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tasks_service.adapters.persistence.tables import task_dependencies
-from tasks_service.application.ports import LinkedTask
+from tasks_service.application.ports import LinkedTask, ScoreCursor
 from tasks_service.domain import events
 from tasks_service.domain.model import CLOSED, Task
 
@@ -33,22 +33,38 @@ OPEN_BLOCKED = (
     "(SELECT count(*) FROM tasks.task_dependencies sd JOIN tasks.tasks sb ON sb.id = sd.task_id "
     f"WHERE sd.blocked_by_id = t.id AND {OPEN.format('sb')})"
 )
-SCORE = (
-    "tasks.task_score(t.status, t.priority, t.due_date, t.created_at, t.is_archived, "
-    f"{OPEN_BLOCKED}, :at)"
-)
+_INPUTS = "t.status, t.priority, t.due_date, t.created_at, t.is_archived"
+SCORE = f"tasks.task_score({_INPUTS}, {OPEN_BLOCKED}, :at)"
 """The score of row `t` at the moment bound as `:at`."""
+
+_SCORED = (
+    f"tasks.task_score({_INPUTS}, n.open_blocked, :at) AS score, "
+    f"tasks.task_score_changes_at({_INPUTS}, n.open_blocked, :at) AS changes_at"
+)
+_OPEN_BLOCKED_OF_T = f"CROSS JOIN LATERAL (SELECT {OPEN_BLOCKED} AS open_blocked) n"
+"""Row `t`'s score at `:at` and the instant it next changes (migration 0010), from one count
+of the open tasks it blocks."""
 
 _REFRESH = sa.text(
     # One array of ids (the tasks', then their blockers'): an index scan. `id = … OR id IN
     # (…)` made PostgreSQL scan every task, computing each one's score, on every write.
-    f"""UPDATE tasks.tasks t SET score = {SCORE}
-    WHERE t.id = ANY(CAST(:ids AS uuid[]) || ARRAY(
-        SELECT o.id FROM tasks.tasks o
-        JOIN tasks.task_dependencies d ON d.blocked_by_id = o.id
-        WHERE d.task_id = ANY(CAST(:ids AS uuid[]))
-        FOR NO KEY UPDATE OF o SKIP LOCKED))
-    AND t.score IS DISTINCT FROM {SCORE}"""
+    # A blocker another transaction holds is left to the job (score_rechecks). A blocker's
+    # next instant does not depend on the count that changed (an integer term): its score only.
+    f"""WITH blockers AS (
+        SELECT DISTINCT d.blocked_by_id AS id FROM tasks.task_dependencies d
+        WHERE d.task_id = ANY(CAST(:ids AS uuid[]))),
+    held AS (
+        SELECT o.id FROM tasks.tasks o WHERE o.id IN (SELECT id FROM blockers)
+        FOR NO KEY UPDATE OF o SKIP LOCKED),
+    skipped AS (
+        INSERT INTO tasks.score_rechecks (task_id)
+        SELECT b.id FROM blockers b WHERE b.id NOT IN (SELECT id FROM held)
+        ON CONFLICT DO NOTHING)
+    UPDATE tasks.tasks u SET score = s.score, score_changes_at = s.changes_at
+    FROM (SELECT t.id, {_SCORED} FROM tasks.tasks t {_OPEN_BLOCKED_OF_T}
+          WHERE t.id = ANY(CAST(:ids AS uuid[]) || ARRAY(SELECT id FROM held))) s
+    WHERE u.id = s.id AND (u.score IS DISTINCT FROM s.score OR (u.id = ANY(CAST(:ids AS uuid[]))
+        AND u.score_changes_at IS DISTINCT FROM s.changes_at))"""
 )
 
 REFRESH_BATCH = sa.text(
@@ -56,10 +72,51 @@ REFRESH_BATCH = sa.text(
         SELECT t.id FROM tasks.tasks t WHERE {OPEN.format("t")} AND t.id > :after
         ORDER BY t.id LIMIT :size FOR NO KEY UPDATE SKIP LOCKED),
     changed AS (
-        UPDATE tasks.tasks t SET score = {SCORE} FROM batch b
-        WHERE t.id = b.id AND t.score IS DISTINCT FROM {SCORE} RETURNING t.id)
+        UPDATE tasks.tasks u SET score = s.score, score_changes_at = s.changes_at
+        FROM (SELECT t.id, {_SCORED} FROM batch b JOIN tasks.tasks t ON t.id = b.id
+              {_OPEN_BLOCKED_OF_T}) s
+        WHERE u.id = s.id AND (u.score, u.score_changes_at) IS DISTINCT FROM
+            (s.score, s.changes_at) RETURNING u.id)
     SELECT (SELECT id FROM batch ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM changed)"""
 )
+"""Every open task, in id order (the full sweep: `RefreshScores(full=True)`)."""
+
+REFRESH_DUE = sa.text(
+    f"""WITH due AS (
+        SELECT t.id, t.score_changes_at AS changes_at FROM tasks.tasks t
+        WHERE {OPEN.format("t")} AND t.score_changes_at <= :at
+        AND (t.score_changes_at, t.id) > (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))
+        ORDER BY t.score_changes_at, t.id LIMIT :size FOR NO KEY UPDATE SKIP LOCKED),
+    rechecked AS (
+        DELETE FROM tasks.score_rechecks r WHERE r.task_id IN (
+            SELECT k.task_id FROM tasks.score_rechecks k
+            JOIN tasks.tasks t ON t.id = k.task_id
+            ORDER BY k.task_id LIMIT :size
+            FOR UPDATE OF k SKIP LOCKED FOR NO KEY UPDATE OF t SKIP LOCKED)
+        RETURNING r.task_id AS id),
+    orphans AS (
+        DELETE FROM tasks.score_rechecks r
+        WHERE NOT EXISTS (SELECT 1 FROM tasks.tasks t WHERE t.id = r.task_id)),
+    written AS (
+        UPDATE tasks.tasks u SET score = s.score, score_changes_at = s.changes_at
+        FROM (SELECT t.id, t.score AS was, {_SCORED} FROM tasks.tasks t {_OPEN_BLOCKED_OF_T}
+              WHERE t.id IN (SELECT id FROM due UNION SELECT id FROM rechecked)) s
+        WHERE u.id = s.id AND (u.score, u.score_changes_at) IS DISTINCT FROM
+            (s.score, s.changes_at)
+        RETURNING s.score <> s.was AS changed),
+    last AS (SELECT changes_at, id FROM due ORDER BY changes_at DESC, id DESC LIMIT 1)
+    SELECT (SELECT count(*) FROM due) AS due, (SELECT count(*) FROM rechecked) AS rechecked,
+        (SELECT CAST(changes_at AS text) FROM last) AS last_at, (SELECT id FROM last) AS last_id,
+        (SELECT count(*) FROM written WHERE changed) AS changed"""
+)
+"""Up to `size` open tasks whose score changes by `:at`, after the cursor (`after_at`,
+`after_id`: the old instant and id of the previous batch's last row, so that no batch steps
+over the index entries its predecessors left behind), and up to `size` blockers a writer
+skipped (those of purged tasks dropped). Every due row is written: its next instant moves
+past `:at`. Rows another transaction holds are left for the next run."""
+_LAST_REFRESH = "SELECT at FROM tasks.score_refreshes"
+_RECORD_REFRESH = """INSERT INTO tasks.score_refreshes (id, at) VALUES (true, :at)
+    ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at"""
 
 _REACHABLE_EDGES = sa.text(
     """WITH RECURSIVE reach(id) AS (
@@ -155,6 +212,22 @@ class SqlAlchemyDependencyRepository:
             REFRESH_BATCH, {"after": after, "size": size, "at": at}
         ).one()
         return last, int(changed)
+
+    def last_refresh(self) -> datetime | None:
+        return self._session.execute(sa.text(_LAST_REFRESH)).scalar_one_or_none()
+
+    def record_refresh(self, at: datetime) -> None:
+        self._session.execute(sa.text(_RECORD_REFRESH), {"at": at})
+
+    def rescore_due(
+        self, size: int, at: datetime, after: ScoreCursor
+    ) -> tuple[ScoreCursor | None, int]:
+        row = self._session.execute(
+            REFRESH_DUE, {"size": size, "at": at, "after_at": after[0], "after_id": after[1]}
+        ).one()
+        more = row.due == size or row.rechecked == size
+        cursor = (row.last_at, row.last_id) if row.last_id is not None else after
+        return (cursor if more else None), int(row.changed)
 
     def exists(self, task_id: uuid.UUID, blocked_by_id: uuid.UUID) -> bool:
         found = self._session.execute(

@@ -76,9 +76,11 @@ tasks = sa.Table(
     # Recurring tasks (migration 0006): the series, and the occurrence this one begot.
     sa.Column("series_id", UUID),
     sa.Column("next_occurrence_id", UUID),
-    # Written by SQL only (tasks.task_score, adapters/persistence/scores.py), never by the
+    # Written by SQL only (tasks.task_score, adapters/persistence/dependencies.py), never by the
     # aggregate: the score is derived, and changes with time alone.
     sa.Column("score", sa.SmallInteger, nullable=False),
+    # Not declared: `score_changes_at` (migration 0010, ADR 0033), the instant the score next
+    # changes, is read and written by the score SQL only (±infinity has no Python datetime).
 )
 
 task_dependencies = sa.Table(
@@ -88,6 +90,23 @@ task_dependencies = sa.Table(
     sa.Column("blocked_by_id", UUID, primary_key=True),
     sa.Column("created_by", UUID, nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
+)
+
+# Blockers a task write could not rescore (another transaction held them): the score job
+# rescores them (migration 0010, ADR 0033).
+score_rechecks = sa.Table(
+    "score_rechecks",
+    metadata,
+    sa.Column("task_id", UUID, primary_key=True),
+)
+
+# The moment of the score job's last run (one row; migration 0010, ADR 0033).
+score_refreshes = sa.Table(
+    "score_refreshes",
+    metadata,
+    sa.Column("id", sa.Boolean, primary_key=True, server_default=sa.true()),
+    sa.Column("at", TIMESTAMP, nullable=False),
+    sa.CheckConstraint("id", name="ck_score_refreshes_one_row"),
 )
 
 task_assignments = sa.Table(

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tasks_service.domain.calendar import (
@@ -63,8 +63,13 @@ def test_counting_the_hours_added_gives_them_back(
 def test_adding_is_monotonic_and_composes(
     calendar: WorkingCalendar, start: datetime, first: timedelta, second: timedelta
 ) -> None:
+    try:
+        both = add_working_hours(calendar, start, first + second)
+    except NoWorkingTime:
+        # Past the search horizon from `start` (a minute a week, hundreds of hours): the
+        # horizon moves with the instant, so composing from a later one is another question.
+        assume(False)
     one = add_working_hours(calendar, start, first)
-    both = add_working_hours(calendar, start, first + second)
     assert one <= both
     assert add_working_hours(calendar, one, second) == both
 

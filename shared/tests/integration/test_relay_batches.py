@@ -12,16 +12,15 @@ from typing import Any
 import pika
 import pytest
 import sqlalchemy as sa
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.tests.integration.backbone import EVENT_TYPE, outbox
+from shared.tests.spans import recorded_spans
 from taskhive_shared.events.envelope import EventEnvelope
 from taskhive_shared.events.publisher import BatchEventPublisher, PublishError
 from taskhive_shared.events.relay import OutboxRelay
 from taskhive_shared.messaging.rabbitmq import PikaPublisher, declare_exchange, unrouted_of
-from taskhive_shared.observability.tracing import configure_tracing
 
 ROOM = 3
 """Messages the test queue takes; the broker refuses (nacks) any more (`reject-publish`)."""
@@ -120,11 +119,8 @@ def test_a_batch_after_a_refused_one_is_confirmed_on_the_new_channel(
 
 @pytest.fixture(scope="module")
 def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    processor = SimpleSpanProcessor(exporter)
-    configure_tracing("demo").add_span_processor(processor)
-    yield exporter
-    processor.shutdown()
+    with recorded_spans("demo") as exporter:
+        yield exporter
 
 
 def test_each_event_of_a_batch_has_its_producer_span_and_carries_it(

@@ -8,20 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from taskhive_shared.observability.tracing import configure_tracing
+from shared.tests.spans import recorded_spans
 from tasks_service.application.notifications.ports import SEND_TASK_NOTIFICATION
 
 
 @pytest.fixture(scope="module")
 def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    processor = SimpleSpanProcessor(exporter)
-    configure_tracing("tasks").add_span_processor(processor)
-    yield exporter
-    processor.shutdown()
+    with recorded_spans("tasks") as exporter:
+        yield exporter
 
 
 def _chain(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> list[str]:
